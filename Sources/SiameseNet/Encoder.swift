@@ -1,0 +1,210 @@
+import Foundation
+
+/// The question encoder: Embedding → LSTM → mean over the real tokens → L2 normalize.
+///
+/// One `Encoder` serves both questions of a pair (shared weights). `encode` is the inference path and
+/// allocates no gradient state; `forward` + `backward` are the training path.
+public struct Encoder: Sendable {
+    public var weights: EncoderWeights
+
+    public init(weights: EncoderWeights) { self.weights = weights }
+
+    public var dimension: Int { weights.dimension }
+    public var vocabularySize: Int { weights.vocabularySize }
+
+    /// Unit vectors for a batch of token-id sequences, in input order.
+    /// - Returns: [count, d] row-major; each row has L2 norm 1, so a dot product of two rows is their cosine.
+    /// - Throws: `EncoderError.emptyQuestion` for a sequence with no tokens, `.tokenOutOfRange` for a bad id.
+    /// - Complexity: O(total tokens · d²), the packed LSTM's cost; no work on padding.
+    public func encode(_ sequences: [[Int32]]) throws -> [Float] {
+        guard !sequences.isEmpty else { return [] }
+        let batch = try PackedBatch(sequences, vocabularySize: vocabularySize)
+        return forward(batch).unitVectorsInInputOrder()
+    }
+
+    /// Runs the encoder and keeps every activation the backward pass needs.
+    func forward(_ batch: PackedBatch) -> EncoderActivations {
+        let d = dimension, g4 = 4 * d
+        let rows = batch.totalRows
+        let act = EncoderActivations(batch: batch, dimension: d)
+        weights.embedding.withUnsafeBufferPointer { embedding in
+            for r in 0..<rows {
+                (act.inputs.pointer + r * d).update(from: embedding.baseAddress! + Int(batch.tokens[r]) * d, count: d)
+            }
+        }
+        let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer, h = act.hidden.pointer
+        weights.inputWeights.withUnsafeBufferPointer { wx in
+            weights.bias.withUnsafeBufferPointer { bias in
+                for r in 0..<rows { (z + r * g4).update(from: bias.baseAddress!, count: g4) }
+                // Input projection of every time step at once.
+                BLAS.gemm(m: rows, n: g4, k: d, act.inputs.pointer, wx.baseAddress!, beta: 1, z)
+            }
+        }
+        weights.recurrentWeights.withUnsafeBufferPointer { wh in
+            for t in 0..<batch.steps {
+                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
+                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
+                if t > 0 {
+                    BLAS.gemm(m: size, n: g4, k: d, h + prev * d, wh.baseAddress!, beta: 1, z + off * g4)
+                }
+                for j in 0..<size {
+                    let zr = z + (off + j) * g4
+                    let cr = c + (off + j) * d, tcr = tc + (off + j) * d, hr = h + (off + j) * d
+                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? c + (prev + j) * d : nil
+                    for k in 0..<d {
+                        let i = sigmoid(zr[k]), f = sigmoid(zr[d + k])
+                        let g = tanhf(zr[2 * d + k]), o = sigmoid(zr[3 * d + k])
+                        zr[k] = i; zr[d + k] = f; zr[2 * d + k] = g; zr[3 * d + k] = o
+                        let cell = i * g + (cPrev.map { f * $0[k] } ?? 0)
+                        let cellTanh = tanhf(cell)
+                        cr[k] = cell; tcr[k] = cellTanh; hr[k] = o * cellTanh
+                    }
+                }
+            }
+        }
+        act.poolAndNormalize()
+        return act
+    }
+
+    /// Accumulates (`+=`) into `gradients` the gradient of a scalar loss whose gradient with respect to
+    /// the unit vectors of `activations` is `unitGradients` ([count, d], input order).
+    func backward(_ act: EncoderActivations, unitGradients: [Float], into gradients: inout EncoderWeights) {
+        let d = dimension, g4 = 4 * d
+        let batch = act.batch, n = batch.count, rows = batch.totalRows
+        precondition(unitGradients.count == n * d)
+        // Through the normalization and the masked mean: gradient of the mean of each sequence, sorted order.
+        let meanGrad = FloatBuffer(count: n * d)
+        unitGradients.withUnsafeBufferPointer { du in
+            for p in 0..<n {
+                let src = du.baseAddress! + batch.order[p] * d
+                let u = act.units.pointer + p * d, dm = meanGrad.pointer + p * d
+                var dot: Float = 0
+                for k in 0..<d { dot += u[k] * src[k] }
+                let scale = 1 / (act.norms.pointer[p] * Float(batch.lengths[p]))
+                for k in 0..<d { dm[k] = (src[k] - u[k] * dot) * scale }
+            }
+        }
+        // Backpropagation through time over the packed steps.
+        let dz = FloatBuffer(count: rows * g4)
+        let dhRec = FloatBuffer(count: n * d), dcRec = FloatBuffer(count: n * d)
+        let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer
+        weights.recurrentWeights.withUnsafeBufferPointer { wh in
+            for t in stride(from: batch.steps - 1, through: 0, by: -1) {
+                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
+                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
+                for j in 0..<size {
+                    let zr = z + (off + j) * g4, dzr = dz.pointer + (off + j) * g4
+                    let tcr = tc + (off + j) * d
+                    let dhr = dhRec.pointer + j * d, dcr = dcRec.pointer + j * d, dm = meanGrad.pointer + j * d
+                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? c + (prev + j) * d : nil
+                    for k in 0..<d {
+                        let i = zr[k], f = zr[d + k], g = zr[2 * d + k], o = zr[3 * d + k]
+                        let dh = dhr[k] + dm[k]
+                        let dc = dcr[k] + dh * o * (1 - tcr[k] * tcr[k])
+                        dzr[k] = dc * g * i * (1 - i)
+                        dzr[d + k] = (cPrev.map { dc * $0[k] } ?? 0) * f * (1 - f)
+                        dzr[2 * d + k] = dc * i * (1 - g * g)
+                        dzr[3 * d + k] = dh * tcr[k] * o * (1 - o)
+                        dcr[k] = dc * f
+                    }
+                }
+                if t > 0 {
+                    BLAS.gemm(transposeB: true, m: size, n: d, k: g4, dz.pointer + off * g4, wh.baseAddress!, dhRec.pointer)
+                }
+            }
+        }
+        // Parameter gradients: one GEMM each for the input side, one per step for the recurrent side.
+        gradients.inputWeights.withUnsafeMutableBufferPointer { dwx in
+            BLAS.gemm(transposeA: true, m: d, n: g4, k: rows, act.inputs.pointer, dz.pointer, beta: 1, dwx.baseAddress!)
+        }
+        gradients.recurrentWeights.withUnsafeMutableBufferPointer { dwh in
+            for t in 1..<max(batch.steps, 1) {
+                let size = batch.stepSizes[t]
+                BLAS.gemm(transposeA: true, m: d, n: g4, k: size,
+                          act.hidden.pointer + batch.rowOffsets[t - 1] * d, lda: d,
+                          dz.pointer + batch.rowOffsets[t] * g4, beta: 1, dwh.baseAddress!)
+            }
+        }
+        gradients.bias.withUnsafeMutableBufferPointer { db in
+            for r in 0..<rows {
+                let dzr = dz.pointer + r * g4
+                for k in 0..<g4 { db[k] += dzr[k] }
+            }
+        }
+        let dx = FloatBuffer(count: rows * d)
+        weights.inputWeights.withUnsafeBufferPointer { wx in
+            BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx.baseAddress!, dx.pointer)
+        }
+        gradients.embedding.withUnsafeMutableBufferPointer { de in
+            for r in 0..<rows {
+                let target = de.baseAddress! + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
+                for k in 0..<d { target[k] += source[k] }
+            }
+        }
+    }
+}
+
+@inline(__always)
+func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
+
+/// Everything one forward pass computed, in packed (sorted) order.
+final class EncoderActivations: @unchecked Sendable {
+    let batch: PackedBatch
+    let dimension: Int
+    let inputs: FloatBuffer    // [rows, d] embedded tokens
+    let gates: FloatBuffer     // [rows, 4d] activated gates i, f, g, o
+    let cells: FloatBuffer     // [rows, d]
+    let cellTanh: FloatBuffer  // [rows, d]
+    let hidden: FloatBuffer    // [rows, d]
+    let norms: FloatBuffer     // [count] L2 norm of each mean
+    let units: FloatBuffer     // [count, d] normalized means
+
+    init(batch: PackedBatch, dimension d: Int) {
+        self.batch = batch
+        dimension = d
+        let rows = batch.totalRows
+        inputs = FloatBuffer(count: rows * d)
+        gates = FloatBuffer(count: rows * 4 * d)
+        cells = FloatBuffer(count: rows * d)
+        cellTanh = FloatBuffer(count: rows * d)
+        hidden = FloatBuffer(count: rows * d)
+        norms = FloatBuffer(count: batch.count)
+        units = FloatBuffer(count: batch.count * d)
+    }
+
+    /// Mean of each sequence's hidden states over its real tokens, then L2 normalization.
+    func poolAndNormalize() {
+        let d = dimension
+        for t in 0..<batch.steps {
+            let off = batch.rowOffsets[t]
+            for p in 0..<batch.stepSizes[t] {
+                let u = units.pointer + p * d, h = hidden.pointer + (off + p) * d
+                for k in 0..<d { u[k] += h[k] }
+            }
+        }
+        for p in 0..<batch.count {
+            let u = units.pointer + p * d
+            let inverseLength = 1 / Float(batch.lengths[p])
+            var sumSquares: Float = 0
+            for k in 0..<d {
+                u[k] *= inverseLength
+                sumSquares += u[k] * u[k]
+            }
+            let norm = max(sumSquares.squareRoot(), Float.leastNormalMagnitude)
+            norms.pointer[p] = norm
+            for k in 0..<d { u[k] /= norm }
+        }
+    }
+
+    /// The unit vectors, [count, d], back in the batch's input order.
+    func unitVectorsInInputOrder() -> [Float] {
+        let d = dimension
+        var result = [Float](repeating: 0, count: batch.count * d)
+        result.withUnsafeMutableBufferPointer { out in
+            for p in 0..<batch.count {
+                (out.baseAddress! + batch.order[p] * d).update(from: units.pointer + p * d, count: d)
+            }
+        }
+        return result
+    }
+}

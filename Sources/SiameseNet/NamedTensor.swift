@@ -1,0 +1,13 @@
+/// A named Float32 tensor, row-major: the unit in which model weights are stored and restored.
+public struct NamedTensor: Sendable, Equatable {
+    public var name: String
+    public var shape: [Int]
+    public var values: [Float]
+
+    public init(name: String, shape: [Int], values: [Float]) {
+        precondition(shape.reduce(1, *) == values.count, "\(name): shape \(shape) does not hold \(values.count) values")
+        self.name = name
+        self.shape = shape
+        self.values = values
+    }
+}

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Installs the system packages SiameseIndex builds against (OpenBLAS, SQLite) when they are missing.
+set -euo pipefail
+missing=()
+for pkg in libopenblas-dev libsqlite3-dev; do
+    dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "setup: installing ${missing[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
