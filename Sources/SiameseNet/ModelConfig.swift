@@ -1,0 +1,51 @@
+/// Every hyperparameter of a model, stored with it so a run can be reproduced and a stored model is
+/// always read back with the rule it was trained with.
+public struct ModelConfig: Codable, Sendable, Equatable {
+    /// Embedding and LSTM width d.
+    public var dimension: Int = 128
+    /// Version of the tokenizer rule (`Tokenizer.version` at training time).
+    public var tokenizerVersion: Int = Tokenizer.version
+    /// Tokens kept per question; longer questions are truncated.
+    public var maxTokens: Int = 64
+    /// Words seen fewer times in training map to `<UNK>`.
+    public var minCount: Int = 1
+    /// Most vocabulary entries, `<PAD>` and `<UNK>` included; nil for no limit.
+    public var maxVocabularySize: Int? = nil
+    public var epochs: Int = 5
+    /// Duplicate pairs per batch.
+    public var batchSize: Int = 256
+    public var learningRate: Float = 0.01
+    /// α of the triplet loss.
+    public var margin: Float = 0.25
+    /// Global gradient-norm clip; nil for none.
+    public var clipNorm: Float? = nil
+    /// Seeds initialization and shuffling.
+    public var seed: UInt64 = 1
+
+    public init() {}
+
+    /// Checks the values a user can set, with a message naming the bad one.
+    public func validate() throws {
+        func require(_ ok: Bool, _ message: String) throws {
+            if !ok { throw ModelConfigError.invalid(message) }
+        }
+        try require(dimension >= 1 && dimension <= 4096, "dimension must be between 1 and 4096, got \(dimension)")
+        try require(maxTokens >= 1, "max tokens must be at least 1, got \(maxTokens)")
+        try require(minCount >= 1, "min count must be at least 1, got \(minCount)")
+        try require(maxVocabularySize.map { $0 >= 3 } ?? true, "max vocabulary size must be at least 3")
+        try require(epochs >= 1, "epochs must be at least 1, got \(epochs)")
+        try require(batchSize >= 2, "batch size must be at least 2 (the loss needs negatives), got \(batchSize)")
+        try require(learningRate > 0 && learningRate.isFinite, "learning rate must be positive, got \(learningRate)")
+        try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
+        try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")
+        try require(tokenizerVersion == Tokenizer.version,
+                    "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
+    }
+}
+
+public enum ModelConfigError: Error, Equatable, CustomStringConvertible {
+    case invalid(String)
+    public var description: String {
+        switch self { case .invalid(let message): return message }
+    }
+}
