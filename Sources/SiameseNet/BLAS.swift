@@ -29,7 +29,7 @@ public enum BLAS {
     ///
     /// `lda`, `ldb`, `ldc` default to the row lengths of the stored (untransposed) matrices.
     @inline(__always)
-    static func gemm(
+    public static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -59,7 +59,7 @@ public enum BLAS {
 
     /// y = alpha · A · x + beta · y, with A [rows, cols].
     @inline(__always)
-    static func gemv(
+    public static func gemv(
         rows: Int, cols: Int, alpha: Float = 1,
         _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
         beta: Float = 0, _ y: UnsafeMutablePointer<Float>
