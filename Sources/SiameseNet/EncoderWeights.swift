@@ -100,3 +100,13 @@ public enum EncoderError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
+
+extension EncoderWeights {
+    /// Sets every value to zero, keeping the storage.
+    mutating func zeroAll() {
+        embedding.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        inputWeights.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        recurrentWeights.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        bias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+    }
+}

@@ -1,0 +1,56 @@
+/// One duplicate pair ready for training: token ids of both questions and the keys that identify the
+/// questions (a qid, or the normalized text), used to keep a question from appearing twice in a batch.
+public struct TrainingPair: Sendable, Equatable {
+    public var first: [Int32]
+    public var second: [Int32]
+    public var firstKey: String
+    public var secondKey: String
+
+    public init(first: [Int32], second: [Int32], firstKey: String, secondKey: String) {
+        self.first = first
+        self.second = second
+        self.firstKey = firstKey
+        self.secondKey = secondKey
+    }
+}
+
+/// Splits shuffled pairs into batches in which no question appears twice.
+///
+/// The loss treats every other pair of a batch as a negative; if two pairs shared a question (A~B and
+/// A~C), the loss would push real duplicates apart. A pair that clashes with the batch being filled is
+/// deferred to the next batch.
+public enum PairBatcher {
+    /// Batches of pair indices, in the order of `shuffledOrder`, each of at most `batchSize` pairs with
+    /// pairwise-distinct question keys. Batches of a single pair are dropped (no negatives).
+    /// - Complexity: O(n) expected, for n pairs with few clashes.
+    public static func batches(_ pairs: [TrainingPair], shuffledOrder: [Int], batchSize: Int) -> [[Int]] {
+        precondition(batchSize >= 2)
+        var batches: [[Int]] = []
+        var pending = shuffledOrder[...]
+        var deferred: [Int] = []
+        while !pending.isEmpty || !deferred.isEmpty {
+            var batch: [Int] = []
+            var keys = Set<String>()
+            var stillDeferred: [Int] = []
+            func tryAdd(_ index: Int) -> Bool {
+                let pair = pairs[index]
+                guard !keys.contains(pair.firstKey), !keys.contains(pair.secondKey) else { return false }
+                keys.insert(pair.firstKey)
+                keys.insert(pair.secondKey)
+                batch.append(index)
+                return true
+            }
+            for index in deferred {
+                if batch.count == batchSize || !tryAdd(index) { stillDeferred.append(index) }
+            }
+            while batch.count < batchSize, let index = pending.popFirst() {
+                if !tryAdd(index) { stillDeferred.append(index) }
+            }
+            if batch.count >= 2 { batches.append(batch) }
+            // Progress is guaranteed: the first candidate of every round always fits an empty batch.
+            deferred = stillDeferred
+            if pending.isEmpty && batch.count < 2 { break }
+        }
+        return batches
+    }
+}

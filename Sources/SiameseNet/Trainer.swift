@@ -1,0 +1,104 @@
+import Foundation
+
+/// Trains a `SiameseModel` on duplicate pairs with the triplet loss and Adam, one epoch at a time, so
+/// the caller can save the model after every epoch.
+public final class Trainer {
+    /// The model as trained so far.
+    public private(set) var model: SiameseModel
+    public let pairs: [TrainingPair]
+    private var optimizer: Adam
+    private var generator: SeededGenerator
+    private let loss: TripletLoss
+    private var gradients: EncoderWeights
+    /// Epochs completed.
+    public private(set) var epochsCompleted = 0
+
+    /// Progress within an epoch, reported after every batch.
+    public struct Progress: Sendable {
+        public var epoch: Int
+        public var step: Int
+        public var steps: Int
+        /// Mean loss per pair over the epoch so far (a batch's loss divided by its pair count).
+        public var loss: Float
+        public var pairsPerSecond: Double
+        public var elapsedSeconds: Double
+    }
+
+    /// What one epoch did.
+    public struct EpochSummary: Sendable, Equatable {
+        public var epoch: Int
+        /// Mean loss per pair over the epoch.
+        public var loss: Float
+        public var pairs: Int
+        public var seconds: Double
+        public var pairsPerSecond: Double
+    }
+
+    /// - Parameters:
+    ///   - model: the model to train (fresh or restored); its config supplies batch size, learning rate, margin, clip norm and seed.
+    ///   - pairs: duplicate pairs, every question with at least one token.
+    public init(model: SiameseModel, pairs: [TrainingPair]) throws {
+        try model.config.validate()
+        guard pairs.count >= 2 else { throw TrainerError.tooFewPairs(pairs.count) }
+        for (index, pair) in pairs.enumerated() where pair.first.isEmpty || pair.second.isEmpty {
+            throw EncoderError.emptyQuestion(index: index)
+        }
+        self.model = model
+        self.pairs = pairs
+        let config = model.config
+        optimizer = Adam(for: model.encoder.weights, learningRate: config.learningRate, clipNorm: config.clipNorm)
+        // A stream separate from initialization's, so shuffles don't depend on the model's size.
+        generator = SeededGenerator(seed: config.seed ^ 0x5EED_5EED_5EED_5EED)
+        loss = TripletLoss(margin: config.margin)
+        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension)
+    }
+
+    /// Runs one epoch over all pairs, shuffled, in batches without shared questions.
+    /// - Parameter progress: called after every batch.
+    public func trainEpoch(progress: (Progress) -> Void = { _ in }) -> EpochSummary {
+        let epoch = epochsCompleted + 1
+        var order = Array(pairs.indices)
+        generator.shuffle(&order)
+        let batches = PairBatcher.batches(pairs, shuffledOrder: order, batchSize: model.config.batchSize)
+        let start = Date()
+        var lossSum: Double = 0, pairsDone = 0
+        for (step, batch) in batches.enumerated() {
+            lossSum += Double(trainStep(batch))
+            pairsDone += batch.count
+            let elapsed = Date().timeIntervalSince(start)
+            progress(Progress(epoch: epoch, step: step + 1, steps: batches.count, loss: Float(lossSum / Double(pairsDone)),
+                              pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed))
+        }
+        epochsCompleted = epoch
+        let seconds = Date().timeIntervalSince(start)
+        return EpochSummary(epoch: epoch, loss: Float(lossSum / Double(max(pairsDone, 1))), pairs: pairsDone,
+                            seconds: seconds, pairsPerSecond: Double(pairsDone) / max(seconds, 1e-9))
+    }
+
+    /// One optimizer step on the pairs at `batch`; returns the batch's summed loss.
+    @discardableResult
+    public func trainStep(_ batch: [Int]) -> Float {
+        let n = batch.count, d = model.dimension
+        let sequences = batch.map { pairs[$0].first } + batch.map { pairs[$0].second }
+        // Tokens were checked in init; packing cannot fail.
+        guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count) else {
+            preconditionFailure("training pairs were validated in init")
+        }
+        let activations = model.encoder.forward(packed)
+        let units = activations.unitVectorsInInputOrder()
+        let evaluation = loss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d)
+        gradients.zeroAll()
+        model.encoder.backward(activations, unitGradients: evaluation.gradientA + evaluation.gradientB, into: &gradients)
+        optimizer.update(&model.encoder.weights, gradients: gradients)
+        return evaluation.loss
+    }
+}
+
+public enum TrainerError: Error, Equatable, CustomStringConvertible {
+    case tooFewPairs(Int)
+    public var description: String {
+        switch self {
+        case .tooFewPairs(let count): return "training needs at least 2 duplicate pairs, got \(count)"
+        }
+    }
+}

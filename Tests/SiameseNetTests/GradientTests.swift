@@ -1,0 +1,85 @@
+import Testing
+@testable import SiameseNet
+
+/// Hand-written backward passes checked against central finite differences.
+@Suite struct GradientTests {
+    static let vocabularySize = 9, dimension = 5
+    static let step: Float = 2e-3
+
+    /// Analytic gradient of `objective(unit vectors)` with respect to every parameter, given its gradient function.
+    func analytic(_ weights: EncoderWeights, _ sequences: [[Int32]], unitGradient: [Float]) throws -> EncoderWeights {
+        let encoder = Encoder(weights: weights)
+        let activations = encoder.forward(try PackedBatch(sequences, vocabularySize: weights.vocabularySize))
+        var gradients = EncoderWeights(zerosForVocabularySize: weights.vocabularySize, dimension: weights.dimension)
+        encoder.backward(activations, unitGradients: unitGradient, into: &gradients)
+        return gradients
+    }
+
+    /// Compares analytic and numeric derivatives of `loss` for every entry of one tensor.
+    func checkTensor(_ keyPath: WritableKeyPath<EncoderWeights, [Float]>, weights: EncoderWeights,
+                     analytic gradient: EncoderWeights, loss: (EncoderWeights) throws -> Float) throws {
+        var worst: Float = 0
+        for index in weights[keyPath: keyPath].indices {
+            var plus = weights, minus = weights
+            plus[keyPath: keyPath][index] += Self.step
+            minus[keyPath: keyPath][index] -= Self.step
+            let numeric = (try loss(plus) - loss(minus)) / (2 * Self.step)
+            let exact = gradient[keyPath: keyPath][index]
+            let error = abs(numeric - exact) / max(1, abs(exact))
+            worst = max(worst, error)
+        }
+        #expect(worst < 2e-3, "worst relative error \(worst)")
+    }
+
+    /// A linear objective on the unit vectors, L = Σ U ⊙ R: exercises embedding, LSTM, the masked mean
+    /// (sequences of different lengths) and the normalization.
+    @Test(arguments: [\EncoderWeights.embedding, \.inputWeights, \.recurrentWeights, \.bias])
+    func encoderParameters(_ keyPath: WritableKeyPath<EncoderWeights, [Float]> & Sendable) throws {
+        let weights = EncoderWeights(vocabularySize: Self.vocabularySize, dimension: Self.dimension, seed: 21)
+        let sequences = randomSequences(lengths: [4, 1, 6, 3], vocabularySize: Self.vocabularySize, seed: 4)
+        let r = randomVector(count: sequences.count * Self.dimension, seed: 8)
+        let loss = { (w: EncoderWeights) throws -> Float in
+            VectorMath.dot(try Encoder(weights: w).encode(sequences), r)
+        }
+        let gradient = try analytic(weights, sequences, unitGradient: r)
+        try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
+    }
+
+    @Test func tripletLossWithRespectToItsInputs() {
+        let n = 5, d = 4
+        let a = VectorMath.l2Normalized(randomVector(count: n * d, seed: 1), dimension: d)
+        let b = VectorMath.l2Normalized(randomVector(count: n * d, seed: 2), dimension: d)
+        let loss = TripletLoss(margin: 0.25)
+        let evaluation = loss.evaluate(a, b, dimension: d)
+        #expect(evaluation.loss > 0)
+        for (input, gradient, isA) in [(a, evaluation.gradientA, true), (b, evaluation.gradientB, false)] {
+            for index in input.indices {
+                var plus = input, minus = input
+                plus[index] += 1e-3
+                minus[index] -= 1e-3
+                let lossPlus = isA ? loss.evaluate(plus, b, dimension: d).loss : loss.evaluate(a, plus, dimension: d).loss
+                let lossMinus = isA ? loss.evaluate(minus, b, dimension: d).loss : loss.evaluate(a, minus, dimension: d).loss
+                let numeric = (lossPlus - lossMinus) / 2e-3
+                #expect(abs(numeric - gradient[index]) < 2e-3, "index \(index): \(numeric) vs \(gradient[index])")
+            }
+        }
+    }
+
+    /// The whole training objective: encoder on both sides of each pair, then the triplet loss.
+    @Test(arguments: [\EncoderWeights.embedding, \.inputWeights, \.recurrentWeights, \.bias])
+    func encoderPlusTripletLoss(_ keyPath: WritableKeyPath<EncoderWeights, [Float]> & Sendable) throws {
+        let n = 4, d = Self.dimension
+        let weights = EncoderWeights(vocabularySize: Self.vocabularySize, dimension: d, seed: 5)
+        let sequences = randomSequences(lengths: [3, 5, 2, 4, 1, 3, 6, 2], vocabularySize: Self.vocabularySize, seed: 6)
+        // A margin large enough that every hinge is active: the loss is smooth around these weights.
+        let tripletLoss = TripletLoss(margin: 3)
+        let loss = { (w: EncoderWeights) throws -> Float in
+            let units = try Encoder(weights: w).encode(sequences)
+            return tripletLoss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d).loss
+        }
+        let units = try Encoder(weights: weights).encode(sequences)
+        let evaluation = tripletLoss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d)
+        let gradient = try analytic(weights, sequences, unitGradient: evaluation.gradientA + evaluation.gradientB)
+        try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
+    }
+}

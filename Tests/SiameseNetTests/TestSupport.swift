@@ -1,0 +1,57 @@
+@testable import SiameseNet
+
+/// Random token sequences of the given lengths over ids 1..<vocabularySize.
+func randomSequences(lengths: [Int], vocabularySize: Int, seed: UInt64) -> [[Int32]] {
+    var random = SeededGenerator(seed: seed)
+    return lengths.map { length in
+        (0..<length).map { _ in Int32(1 + Int(random.next() % UInt64(vocabularySize - 1))) }
+    }
+}
+
+/// Random [count] vector with entries in [-1, 1).
+func randomVector(count: Int, seed: UInt64) -> [Float] {
+    var random = SeededGenerator(seed: seed)
+    return (0..<count).map { _ in random.nextFloat(in: -1..<1) }
+}
+
+/// A straightforward padded LSTM encoder, written independently of the packed one: every sequence runs
+/// for the longest length, and a mask keeps padding out of the state and the mean.
+func paddedReferenceEncode(_ weights: EncoderWeights, _ sequences: [[Int32]]) -> [Float] {
+    let d = weights.dimension
+    let steps = sequences.map(\.count).max() ?? 0
+    var result: [Float] = []
+    for sequence in sequences {
+        var h = [Double](repeating: 0, count: d), c = h, sum = h
+        for t in 0..<steps {
+            guard t < sequence.count else { continue }  // masked: state and mean unchanged
+            let token = Int(sequence[t])
+            var z = [Double](repeating: 0, count: 4 * d)
+            for j in 0..<(4 * d) {
+                var value = Double(weights.bias[j])
+                for k in 0..<d {
+                    value += Double(weights.embedding[token * d + k]) * Double(weights.inputWeights[k * 4 * d + j])
+                    value += h[k] * Double(weights.recurrentWeights[k * 4 * d + j])
+                }
+                z[j] = value
+            }
+            for k in 0..<d {
+                let s = { (x: Double) in 1 / (1 + (-x).exp) }
+                let i = s(z[k]), f = s(z[d + k]), g = z[2 * d + k].tanhValue, o = s(z[3 * d + k])
+                c[k] = f * c[k] + i * g
+                h[k] = o * c[k].tanhValue
+                sum[k] += h[k]
+            }
+        }
+        let mean = sum.map { $0 / Double(sequence.count) }
+        let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        result += mean.map { Float($0 / norm) }
+    }
+    return result
+}
+
+import Foundation
+
+extension Double {
+    var exp: Double { Foundation.exp(self) }
+    var tanhValue: Double { Foundation.tanh(self) }
+}

@@ -1,0 +1,128 @@
+import Testing
+@testable import SiameseNet
+
+/// A small synthetic paraphrase task: each intent has two slots with two synonyms each, mixed with
+/// shared filler words; two questions of the same intent are duplicates.
+struct SyntheticParaphrases {
+    let intents = 12
+    let vocabularySize: Int
+    var random: SeededGenerator
+
+    init(seed: UInt64) {
+        random = SeededGenerator(seed: seed)
+        vocabularySize = 2 + 8 + intents * 4  // pad, unk, fillers, 4 content words per intent
+    }
+
+    mutating func question(intent: Int) -> [Int32] {
+        func filler(_ random: inout SeededGenerator) -> [Int32] {
+            (0..<Int(random.next() % 3)).map { _ in Int32(2 + Int(random.next() % 8)) }
+        }
+        let base = 10 + intent * 4
+        let first = Int32(base + Int(random.next() % 2)), second = Int32(base + 2 + Int(random.next() % 2))
+        return filler(&random) + [first] + filler(&random) + [second] + filler(&random)
+    }
+
+    mutating func duplicatePairs(_ count: Int) -> [TrainingPair] {
+        (0..<count).map { _ in
+            let intent = Int(random.next() % UInt64(intents))
+            let a = question(intent: intent), b = question(intent: intent)
+            return TrainingPair(first: a, second: b, firstKey: "\(a)", secondKey: "\(b)")
+        }
+    }
+}
+
+/// Area under the ROC curve of scores for positives versus negatives (ties count half).
+func rocAUC(positives: [Float], negatives: [Float]) -> Double {
+    var wins = 0.0
+    for p in positives { for n in negatives { wins += p > n ? 1 : (p == n ? 0.5 : 0) } }
+    return wins / Double(positives.count * negatives.count)
+}
+
+@Suite struct TrainerTests {
+    func config(seed: UInt64 = 3) -> ModelConfig {
+        var config = ModelConfig()
+        config.dimension = 16
+        config.batchSize = 8
+        config.seed = seed
+        return config
+    }
+
+    func vocabulary(size: Int) -> Vocabulary {
+        Vocabulary(building: [(2..<size).map { "w\($0)" }])
+    }
+
+    @Test func sameSeedGivesBitIdenticalWeights() throws {
+        BLAS.setThreadCount(1)
+        var data = SyntheticParaphrases(seed: 1)
+        let pairs = data.duplicatePairs(40)
+        func train() throws -> EncoderWeights {
+            let trainer = try Trainer(model: SiameseModel(config: config(), vocabulary: vocabulary(size: data.vocabularySize)),
+                                      pairs: pairs)
+            for _ in 0..<2 { _ = trainer.trainEpoch() }
+            return trainer.model.encoder.weights
+        }
+        let first = try train(), second = try train()
+        #expect(first == second)
+        var otherConfig = config(seed: 4)
+        otherConfig.batchSize = 8
+        let other = try Trainer(model: SiameseModel(config: otherConfig, vocabulary: vocabulary(size: data.vocabularySize)),
+                                pairs: pairs)
+        _ = other.trainEpoch()
+        #expect(other.model.encoder.weights != first)
+    }
+
+    @Test func trainingLowersTheLossAndSeparatesDuplicates() throws {
+        BLAS.setThreadCount(1)
+        var data = SyntheticParaphrases(seed: 2)
+        let pairs = data.duplicatePairs(400)
+        let trainer = try Trainer(model: SiameseModel(config: config(), vocabulary: vocabulary(size: data.vocabularySize)),
+                                  pairs: pairs)
+        var losses: [Float] = []
+        var reported = 0
+        for _ in 0..<6 {
+            losses.append(trainer.trainEpoch { _ in reported += 1 }.loss)
+        }
+        #expect(reported >= 6 * 45)  // ≈ 50 batches of 8 per epoch, ≈ 300 steps in all
+        #expect(losses.last! < losses.first! * 0.5, "losses \(losses)")
+
+        // Held-out questions: duplicates must score above non-duplicates.
+        var heldOut = SyntheticParaphrases(seed: 99)
+        var positives: [Float] = [], negatives: [Float] = []
+        let encoder = trainer.model.encoder
+        for i in 0..<60 {
+            let intent = i % 12
+            let a = heldOut.question(intent: intent), b = heldOut.question(intent: intent)
+            let c = heldOut.question(intent: (intent + 1 + i % 11) % 12)
+            let u = try encoder.encode([a, b, c])
+            positives.append(VectorMath.dot(Array(u[0..<16]), Array(u[16..<32])))
+            negatives.append(VectorMath.dot(Array(u[0..<16]), Array(u[32..<48])))
+        }
+        let auc = rocAUC(positives: positives, negatives: negatives)
+        #expect(auc > 0.95, "held-out ROC-AUC \(auc)")
+    }
+
+    @Test func batchesNeverShareAQuestion() {
+        // A~B, A~C, B~D, E~F, …: pairs sharing a question must land in different batches.
+        let keys = [("A", "B"), ("A", "C"), ("B", "D"), ("E", "F"), ("G", "A"), ("H", "I"), ("J", "K"), ("C", "L")]
+        let pairs = keys.map { TrainingPair(first: [2], second: [3], firstKey: $0.0, secondKey: $0.1) }
+        let batches = PairBatcher.batches(pairs, shuffledOrder: Array(pairs.indices), batchSize: 4)
+        for batch in batches {
+            let batchKeys = batch.flatMap { [pairs[$0].firstKey, pairs[$0].secondKey] }
+            #expect(Set(batchKeys).count == batchKeys.count, "batch \(batch) repeats a question")
+            #expect(batch.count >= 2 && batch.count <= 4)
+        }
+        #expect(batches.flatMap { $0 }.count == pairs.count)
+        #expect(batches == [[0, 3, 5, 6], [1, 2], [4, 7]])
+    }
+
+    @Test func rejectsTooFewPairsAndEmptyQuestions() throws {
+        let model = SiameseModel(config: config(), vocabulary: vocabulary(size: 10))
+        #expect(throws: TrainerError.tooFewPairs(1)) {
+            try Trainer(model: model, pairs: [TrainingPair(first: [2], second: [3], firstKey: "a", secondKey: "b")])
+        }
+        #expect(throws: EncoderError.emptyQuestion(index: 1)) {
+            try Trainer(model: model, pairs: [TrainingPair(first: [2], second: [3], firstKey: "a", secondKey: "b"),
+                                              TrainingPair(first: [], second: [3], firstKey: "c", secondKey: "d")])
+        }
+    }
+}
