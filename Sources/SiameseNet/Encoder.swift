@@ -48,17 +48,9 @@ public struct Encoder: Sendable {
                     BLAS.gemm(m: size, n: g4, k: d, h + prev * d, wh.baseAddress!, beta: 1, z + off * g4)
                 }
                 for j in 0..<size {
-                    let zr = z + (off + j) * g4
-                    let cr = c + (off + j) * d, tcr = tc + (off + j) * d, hr = h + (off + j) * d
-                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? c + (prev + j) * d : nil
-                    for k in 0..<d {
-                        let i = sigmoid(zr[k]), f = sigmoid(zr[d + k])
-                        let g = tanhf(zr[2 * d + k]), o = sigmoid(zr[3 * d + k])
-                        zr[k] = i; zr[d + k] = f; zr[2 * d + k] = g; zr[3 * d + k] = o
-                        let cell = i * g + (cPrev.map { f * $0[k] } ?? 0)
-                        let cellTanh = tanhf(cell)
-                        cr[k] = cell; tcr[k] = cellTanh; hr[k] = o * cellTanh
-                    }
+                    let row = off + j
+                    LSTMKernels.forwardRow(z: z + row * g4, cPrev: t > 0 ? UnsafePointer(c + (prev + j) * d) : nil,
+                                           c: c + row * d, cTanh: tc + row * d, h: h + row * d, d: d)
                 }
             }
         }
@@ -93,20 +85,11 @@ public struct Encoder: Sendable {
                 let size = batch.stepSizes[t], off = batch.rowOffsets[t]
                 let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
                 for j in 0..<size {
-                    let zr = z + (off + j) * g4, dzr = dz.pointer + (off + j) * g4
-                    let tcr = tc + (off + j) * d
-                    let dhr = dhRec.pointer + j * d, dcr = dcRec.pointer + j * d, dm = meanGrad.pointer + j * d
-                    let cPrev: UnsafeMutablePointer<Float>? = t > 0 ? c + (prev + j) * d : nil
-                    for k in 0..<d {
-                        let i = zr[k], f = zr[d + k], g = zr[2 * d + k], o = zr[3 * d + k]
-                        let dh = dhr[k] + dm[k]
-                        let dc = dcr[k] + dh * o * (1 - tcr[k] * tcr[k])
-                        dzr[k] = dc * g * i * (1 - i)
-                        dzr[d + k] = (cPrev.map { dc * $0[k] } ?? 0) * f * (1 - f)
-                        dzr[2 * d + k] = dc * i * (1 - g * g)
-                        dzr[3 * d + k] = dh * tcr[k] * o * (1 - o)
-                        dcr[k] = dc * f
-                    }
+                    let row = off + j
+                    LSTMKernels.backwardRow(gates: z + row * g4, cTanh: tc + row * d,
+                                            cPrev: t > 0 ? UnsafePointer(c + (prev + j) * d) : nil,
+                                            dhRecurrent: dhRec.pointer + j * d, dhMean: meanGrad.pointer + j * d,
+                                            dc: dcRec.pointer + j * d, dz: dz.pointer + row * g4, d: d)
                 }
                 if t > 0 {
                     BLAS.gemm(transposeB: true, m: size, n: d, k: g4, dz.pointer + off * g4, wh.baseAddress!, dhRec.pointer)
@@ -143,9 +126,6 @@ public struct Encoder: Sendable {
         }
     }
 }
-
-@inline(__always)
-func sigmoid(_ x: Float) -> Float { 1 / (1 + expf(-x)) }
 
 /// Everything one forward pass computed, in packed (sorted) order.
 final class EncoderActivations: @unchecked Sendable {
