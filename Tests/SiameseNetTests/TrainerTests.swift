@@ -126,3 +126,21 @@ func rocAUC(positives: [Float], negatives: [Float]) -> Double {
         }
     }
 }
+
+@Suite struct MetricsTests {
+    @Test func rocAUCMatchesPairCounting() {
+        var random = SeededGenerator(seed: 12)
+        for _ in 0..<20 {
+            // Coarse scores so that ties occur.
+            let scores = (0..<40).map { _ in Float(Int(random.next() % 7)) / 7 }
+            let labels = (0..<40).map { _ in random.next() % 2 == 0 }
+            let positives = zip(scores, labels).filter { $0.1 }.map(\.0)
+            let negatives = zip(scores, labels).filter { !$0.1 }.map(\.0)
+            let expected = rocAUC(positives: positives, negatives: negatives)
+            #expect(abs(Metrics.rocAUC(scores: scores, labels: labels)! - expected) < 1e-12)
+        }
+        #expect(Metrics.rocAUC(scores: [0.9, 0.1], labels: [true, false]) == 1)
+        #expect(Metrics.rocAUC(scores: [0.1, 0.9], labels: [true, false]) == 0)
+        #expect(Metrics.rocAUC(scores: [0.5, 0.5], labels: [true, true]) == nil)
+    }
+}
