@@ -26,17 +26,28 @@ let package = Package(
             name: "SiameseNet",
             dependencies: [
                 .target(name: "CBLAS", condition: .when(platforms: [.linux])),
-            ]
+            ],
+            // The numeric kernels (SIMD cell code, loops over raw buffers) run ~50x slower unoptimized:
+            // optimize this target in debug builds too, so `swift test` and `swift run` train at full speed.
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         .target(
             name: "QuestionIndex",
             dependencies: [
                 "SiameseNet",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // The sqlite3 C API, for the bulk vector reads done on GRDB's connection.
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "CSV", package: "CSV.swift"),
+                "SchemaMigrations",
             ]
         ),
+        // The schema: Migrations/*.sql, compiled into Swift by the EmbedMigrations plugin so the binary carries
+        // it. A target of its own so that SwiftPM watches the folder: adding or removing a .sql file re-plans.
+        .target(name: "SchemaMigrations", path: "Migrations", plugins: ["EmbedMigrations"]),
+        .plugin(name: "EmbedMigrations", capability: .buildTool(), dependencies: ["embed-migrations-tool"]),
+        .executableTarget(name: "embed-migrations-tool", path: "Plugins/EmbedMigrationsTool"),
         .executableTarget(
             name: "siamese",
             dependencies: [
@@ -50,7 +61,11 @@ let package = Package(
             path: "Benchmarks/Sources/siamese-bench"
         ),
         .testTarget(name: "SiameseNetTests", dependencies: ["SiameseNet"]),
-        .testTarget(name: "QuestionIndexTests", dependencies: ["QuestionIndex"]),
+        .testTarget(
+            name: "QuestionIndexTests",
+            // GRDB directly, so tests can tamper with a database the way a bug or another program would.
+            dependencies: ["QuestionIndex", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(name: "SiameseCLITests", dependencies: ["siamese"]),
     ]
 )

@@ -21,4 +21,30 @@ public enum Metrics {
         let p = Double(positives)
         return (rankSum - p * (p + 1) / 2) / (p * Double(negatives))
     }
+
+    /// The duplicate cut-off that best separates labelled pairs: a pair is called a duplicate when its score
+    /// is at or above the threshold, and the threshold maximizes accuracy (ties: the higher threshold).
+    /// It lies midway between two adjacent distinct scores. Nil when `scores` is empty.
+    /// - Complexity: O(n log n).
+    public static func bestThreshold(scores: [Float], labels: [Bool]) -> (threshold: Float, accuracy: Double)? {
+        precondition(scores.count == labels.count, "one label per score")
+        guard !scores.isEmpty else { return nil }
+        let order = scores.indices.sorted { scores[$0] > scores[$1] }
+        let negatives = labels.filter { !$0 }.count
+        // Calling nothing a duplicate: every negative is right.
+        var best = (correct: negatives, threshold: scores[order[0]].nextUp)
+        var correct = negatives
+        var position = 0
+        while position < order.count {
+            // Move the whole group of equal scores across the threshold at once.
+            let score = scores[order[position]]
+            while position < order.count && scores[order[position]] == score {
+                correct += labels[order[position]] ? 1 : -1
+                position += 1
+            }
+            let below = position < order.count ? scores[order[position]] : score - 1
+            if correct > best.correct { best = (correct, (score + below) / 2) }
+        }
+        return (best.threshold, Double(best.correct) / Double(scores.count))
+    }
 }

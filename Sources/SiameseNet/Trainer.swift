@@ -18,6 +18,10 @@ public final class Trainer {
         public var epoch: Int
         public var step: Int
         public var steps: Int
+        /// Pairs trained on so far in this epoch.
+        public var pairsDone: Int
+        /// Pairs in this epoch.
+        public var pairsInEpoch: Int
         /// Mean loss per pair over the epoch so far (a batch's loss divided by its pair count).
         public var loss: Float
         public var pairsPerSecond: Double
@@ -62,11 +66,13 @@ public final class Trainer {
         let batches = PairBatcher.batches(pairs, shuffledOrder: order, batchSize: model.config.batchSize)
         let start = Date()
         var lossSum: Double = 0, pairsDone = 0
+        let pairsInEpoch = batches.reduce(0) { $0 + $1.count }
         for (step, batch) in batches.enumerated() {
             lossSum += Double(trainStep(batch))
             pairsDone += batch.count
             let elapsed = Date().timeIntervalSince(start)
-            progress(Progress(epoch: epoch, step: step + 1, steps: batches.count, loss: Float(lossSum / Double(pairsDone)),
+            progress(Progress(epoch: epoch, step: step + 1, steps: batches.count, pairsDone: pairsDone,
+                              pairsInEpoch: pairsInEpoch, loss: Float(lossSum / Double(pairsDone)),
                               pairsPerSecond: Double(pairsDone) / max(elapsed, 1e-9), elapsedSeconds: elapsed))
         }
         epochsCompleted = epoch

@@ -144,3 +144,21 @@ func rocAUC(positives: [Float], negatives: [Float]) -> Double {
         #expect(Metrics.rocAUC(scores: [0.5, 0.5], labels: [true, true]) == nil)
     }
 }
+
+@Suite struct ThresholdTests {
+    @Test func bestThresholdSeparatesAndSitsBetweenScores() throws {
+        let result = try #require(Metrics.bestThreshold(scores: [0.9, 0.8, 0.4, 0.3, 0.75, 0.2],
+                                                        labels: [true, true, false, false, true, false]))
+        #expect(result.accuracy == 1)
+        #expect(abs(result.threshold - 0.575) < 1e-6)
+    }
+
+    @Test func bestThresholdMaximizesAccuracyWithOverlap() throws {
+        // Sorted: 0.9 T, 0.7 F, 0.6 T, 0.5 T, 0.1 F. Cut below 0.5: 4 of 5 right.
+        let result = try #require(Metrics.bestThreshold(scores: [0.6, 0.9, 0.1, 0.7, 0.5],
+                                                        labels: [true, true, false, false, true]))
+        #expect(result.accuracy == 0.8)
+        #expect(abs(result.threshold - 0.3) < 1e-6)
+        #expect(Metrics.bestThreshold(scores: [], labels: []) == nil)
+    }
+}

@@ -1,1 +1,199 @@
-print("bench")
+// siamese-bench: the Swift side of the PyTorch comparison (see Benchmarks/README.md).
+//
+//   siamese-bench export-tokens --pairs quora/train.tsv --out tokens.txt [--seed 1] [--batch 256]
+//   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--json]
+//   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--json]
+//   siamese-bench quality --train quora/train.tsv --dev quora/dev.tsv [--epochs 5] [--threads 2] [--seed 1]
+//
+// Both implementations read the same token file, so they see the same tokens and the same batches.
+import Foundation
+import SiameseNet
+import QuestionIndex
+
+struct BenchError: Error, CustomStringConvertible {
+    let description: String
+}
+
+struct Options {
+    var values: [String: String] = [:]
+    var flags: Set<String> = []
+
+    init(_ arguments: ArraySlice<String>) throws {
+        var iterator = arguments.makeIterator()
+        while let argument = iterator.next() {
+            guard argument.hasPrefix("--") else { throw BenchError(description: "unexpected argument \(argument)") }
+            let name = String(argument.dropFirst(2))
+            if name == "json" { flags.insert(name); continue }
+            guard let value = iterator.next() else { throw BenchError(description: "\(argument) needs a value") }
+            values[name] = value
+        }
+    }
+
+    func string(_ name: String) throws -> String {
+        guard let value = values[name] else { throw BenchError(description: "--\(name) is required") }
+        return value
+    }
+
+    func int(_ name: String, default defaultValue: Int? = nil) throws -> Int {
+        guard let text = values[name] else {
+            if let defaultValue { return defaultValue }
+            throw BenchError(description: "--\(name) is required")
+        }
+        guard let value = Int(text) else { throw BenchError(description: "--\(name) must be an integer") }
+        return value
+    }
+}
+
+/// Peak resident set size of this process, in MiB.
+func peakRSSMiB() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_maxrss) / 1024  // KiB on Linux
+}
+
+/// Duplicate pairs → vocabulary (min count 1) → token ids, ordered as the trainer batches them.
+func exportTokens(_ options: Options) throws {
+    let pairs = try PairReader().read(options.string("pairs")).pairs.filter { $0.isDuplicate ?? true }
+    let tokenizer = Tokenizer()
+    let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2), $0) }
+        .filter { !$0.0.isEmpty && !$0.1.isEmpty }
+    let vocabulary = Vocabulary(building: tokenized.flatMap { [$0.0, $0.1] })
+    let training = tokenized.map { first, second, pair in
+        TrainingPair(first: vocabulary.ids(of: first), second: vocabulary.ids(of: second),
+                     firstKey: pair.qid1 ?? first.joined(separator: " "),
+                     secondKey: pair.qid2 ?? second.joined(separator: " "))
+    }
+    var random = SeededGenerator(seed: UInt64(try options.int("seed", default: 1)))
+    var order = Array(training.indices)
+    random.shuffle(&order)
+    let batches = PairBatcher.batches(training, shuffledOrder: order, batchSize: try options.int("batch", default: 256))
+    var text = "\(vocabulary.count) \(batches.reduce(0) { $0 + $1.count })\n"
+    for index in batches.joined() {
+        let pair = training[index]
+        text += pair.first.map(String.init).joined(separator: " ") + "\t"
+            + pair.second.map(String.init).joined(separator: " ") + "\n"
+    }
+    try text.write(toFile: options.string("out"), atomically: true, encoding: .utf8)
+    let tokens = training.reduce(0) { $0 + $1.first.count + $1.second.count }
+    FileHandle.standardError.write(Data(
+        "exported \(training.count) pairs, vocabulary \(vocabulary.count), mean length \(String(format: "%.1f", Double(tokens) / Double(2 * training.count)))\n".utf8))
+}
+
+/// Reads the token file: vocabulary size and pairs.
+func readTokens(_ path: String) throws -> (vocabularySize: Int, pairs: [TrainingPair]) {
+    let text = try String(contentsOfFile: path, encoding: .utf8)
+    var lines = text.split(separator: "\n", omittingEmptySubsequences: true)[...]
+    guard let header = lines.popFirst(), let vocabularySize = Int(header.split(separator: " ")[0]) else {
+        throw BenchError(description: "\(path): bad header")
+    }
+    let pairs = try lines.enumerated().map { number, line in
+        let sides = line.split(separator: "\t", omittingEmptySubsequences: false)
+        guard sides.count == 2 else { throw BenchError(description: "\(path):\(number + 2): expected 2 fields") }
+        let ids = sides.map { $0.split(separator: " ").compactMap { Int32($0) } }
+        return TrainingPair(first: ids[0], second: ids[1], firstKey: "\(number)a", secondKey: "\(number)b")
+    }
+    return (vocabularySize, pairs)
+}
+
+func model(vocabularySize: Int, batch: Int) -> SiameseModel {
+    var config = ModelConfig()
+    config.batchSize = batch
+    let vocabulary = Vocabulary(building: [(2..<vocabularySize).map { "t\($0)" }], minCount: 1)
+    return SiameseModel(config: config, vocabulary: vocabulary)
+}
+
+func emit(_ fields: [String: Any], json: Bool) throws {
+    if json {
+        let data = try JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+        print(String(decoding: data, as: UTF8.self))
+    } else {
+        print(fields.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " "))
+    }
+}
+
+/// Trains on consecutive full batches of the token file (file order, like the PyTorch side).
+func train(_ options: Options) throws {
+    let threads = try options.int("threads", default: 1)
+    BLAS.setThreadCount(threads)
+    let batch = try options.int("batch", default: 256)
+    let (vocabularySize, pairs) = try readTokens(options.string("tokens"))
+    let fullBatches = pairs.count / batch
+    guard fullBatches > 0 else { throw BenchError(description: "fewer pairs than one batch") }
+    let steps = try options.int("steps", default: fullBatches)
+    let warmup = try options.int("warmup", default: 3)
+    let trainer = try Trainer(model: model(vocabularySize: vocabularySize, batch: batch), pairs: pairs)
+    func indices(_ step: Int) -> [Int] { let b = step % fullBatches; return Array((b * batch)..<((b + 1) * batch)) }
+    for step in 0..<warmup { trainer.trainStep(indices(step)) }
+    let start = Date()
+    var loss: Float = 0
+    for step in warmup..<(warmup + steps) { loss = trainer.trainStep(indices(step)) }
+    let seconds = Date().timeIntervalSince(start)
+    try emit(["impl": "swift", "mode": "train", "threads": threads, "pairs_per_s": Double(steps * batch) / seconds,
+              "peak_rss_mib": peakRSSMiB(), "loss": Double(loss), "steps": steps, "seconds": seconds],
+             json: options.flags.contains("json"))
+}
+
+/// Encodes every question of the token file (q1 and q2 of each pair, in order) in batches.
+func encode(_ options: Options) throws {
+    let threads = try options.int("threads", default: 1)
+    BLAS.setThreadCount(threads)
+    let batch = try options.int("batch", default: 256)
+    let (vocabularySize, pairs) = try readTokens(options.string("tokens"))
+    let questions = pairs.flatMap { [$0.first, $0.second] }
+    let encoder = model(vocabularySize: vocabularySize, batch: batch).encoder
+    _ = try encoder.encode(Array(questions.prefix(batch)))  // warm-up
+    let start = Date()
+    var checksum: Float = 0
+    for first in stride(from: 0, to: questions.count, by: batch) {
+        let vectors = try encoder.encode(Array(questions[first..<min(first + batch, questions.count)]))
+        checksum += vectors[0]
+    }
+    let seconds = Date().timeIntervalSince(start)
+    try emit(["impl": "swift", "mode": "encode", "threads": threads,
+              "questions_per_s": Double(questions.count) / seconds, "peak_rss_mib": peakRSSMiB(),
+              "items": questions.count, "seconds": seconds, "checksum": Double(checksum)],
+             json: options.flags.contains("json"))
+}
+
+/// Trains on the duplicates of a pair file and reports the dev set's ROC-AUC of cosine scores after every epoch.
+func quality(_ options: Options) throws {
+    BLAS.setThreadCount(try options.int("threads", default: 2))
+    var config = ModelConfig()
+    config.epochs = try options.int("epochs", default: 5)
+    config.seed = UInt64(try options.int("seed", default: 1))
+    config.minCount = try options.int("min-count", default: 1)
+    let trainingSet = TrainingSet(pairs: try PairReader().read(options.string("train")).pairs, config: config)
+    let dev = try PairReader().read(options.string("dev")).pairs
+    let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary),
+                              pairs: trainingSet.pairs)
+    FileHandle.standardError.write(Data("training on \(trainingSet.pairs.count) pairs, vocabulary \(trainingSet.vocabulary.count)\n".utf8))
+    for _ in 0..<config.epochs {
+        let summary = trainer.trainEpoch()
+        var scores: [Float] = [], labels: [Bool] = []
+        for pair in dev {
+            guard let label = pair.isDuplicate,
+                  let score = try? trainer.model.similarity(pair.question1, pair.question2) else { continue }
+            scores.append(score)
+            labels.append(label)
+        }
+        let auc = Metrics.rocAUC(scores: scores, labels: labels) ?? .nan
+        try emit(["epoch": summary.epoch, "loss": Double(summary.loss), "pairs_per_s": summary.pairsPerSecond,
+                  "dev_pairs": scores.count, "dev_roc_auc": auc], json: options.flags.contains("json"))
+    }
+}
+
+let arguments = CommandLine.arguments
+do {
+    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode …") }
+    let options = try Options(arguments.dropFirst(2))
+    switch arguments[1] {
+    case "export-tokens": try exportTokens(options)
+    case "train": try train(options)
+    case "encode": try encode(options)
+    case "quality": try quality(options)
+    default: throw BenchError(description: "unknown command \(arguments[1])")
+    }
+} catch {
+    FileHandle.standardError.write(Data("siamese-bench: \(error)\n".utf8))
+    exit(1)
+}

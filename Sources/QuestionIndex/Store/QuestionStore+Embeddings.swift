@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import GRDBSQLite
+
+/// Embeddings: the unit vectors of questions under one model, written in batches and read in bulk.
+extension QuestionStore {
+    /// Largest allowed |‖v‖ − 1| for a stored embedding.
+    public static let unitNormTolerance: Float = 1e-3
+
+    /// Stores (or replaces) embeddings for the model `modelID` in one transaction.
+    /// - Parameters:
+    ///   - questionIDs: the questions, one per row of `vectors`.
+    ///   - vectors: [questionIDs.count, d] row-major unit vectors, as `SiameseModel.encode` returns them.
+    /// - Throws: `IndexError.modelIDNotFound`, `.embeddingBlockSize` when `vectors` is not questionIDs.count · d,
+    ///   `.embeddingNotUnit` when a row's norm is off by more than `unitNormTolerance` (or not finite),
+    ///   `.questionNotFound` for an unknown question. Nothing is stored when any of them fails.
+    public func storeEmbeddings(modelID: Int64, questionIDs: [Int64], vectors: [Float]) throws(IndexError) {
+        let path = self.path
+        try write { db in
+            let (modelName, d) = try Self.modelNameAndDimension(db, id: modelID, path: path)
+            guard vectors.count == questionIDs.count * d else {
+                throw IndexError.embeddingBlockSize(model: modelName, questions: questionIDs.count,
+                                                   values: vectors.count, dimension: d)
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO embedding (model_id, question_id, vector) VALUES (?, ?, ?)
+                ON CONFLICT (model_id, question_id) DO UPDATE SET vector = excluded.vector
+                """)
+            try vectors.withUnsafeBufferPointer { all in
+                for (row, questionID) in questionIDs.enumerated() {
+                    let vector = UnsafeBufferPointer(rebasing: all[(row * d)..<((row + 1) * d)])
+                    let norm = Self.norm(vector)
+                    guard abs(norm - 1) <= Self.unitNormTolerance else {
+                        throw IndexError.embeddingNotUnit(model: modelName, questionID: questionID, norm: norm)
+                    }
+                    do {
+                        try insert.execute(arguments: [modelID, questionID, FloatBlob.data(vector)])
+                    } catch let error as DatabaseError where error.extendedResultCode == .SQLITE_CONSTRAINT_FOREIGNKEY {
+                        throw IndexError.questionNotFound(path: path, id: questionID)
+                    }
+                }
+            }
+        }
+    }
+
+    /// Stores (or replaces) embeddings given one vector per question; see `storeEmbeddings(modelID:questionIDs:vectors:)`.
+    public func storeEmbeddings(modelID: Int64, _ embeddings: [(questionID: Int64, vector: [Float])]) throws(IndexError) {
+        let path = self.path
+        let (name, d) = try read { db in try Self.modelNameAndDimension(db, id: modelID, path: path) }
+        // Checked here, where each vector is separate, so that the error names the question.
+        if let bad = embeddings.first(where: { $0.vector.count != d }) {
+            throw IndexError.embeddingSize(model: name, questionID: bad.questionID, found: bad.vector.count, expected: d)
+        }
+        try storeEmbeddings(modelID: modelID, questionIDs: embeddings.map(\.questionID),
+                            vectors: embeddings.flatMap(\.vector))
+    }
+
+    /// Deletes every embedding of the model, before re-embedding the questions.
+    /// - Returns: how many were deleted.
+    @discardableResult
+    public func deleteEmbeddings(modelID: Int64) throws(IndexError) -> Int {
+        let path = self.path
+        return try write { db in
+            try Self.requireModel(db, id: modelID, path: path)
+            try db.execute(sql: "DELETE FROM embedding WHERE model_id = ?", arguments: [modelID])
+            return db.changesCount
+        }
+    }
+
+    /// Reads every embedding of the model into one contiguous matrix, rows ordered by question id.
+    ///
+    /// Uses a raw prepared statement on GRDB's connection (inside GRDB's read transaction, so the count and
+    /// the rows are one snapshot): it copies each BLOB straight into the matrix, about twice as fast as a GRDB
+    /// row cursor.
+    /// - Throws: `IndexError.modelIDNotFound`, `.corruptEmbedding` for a BLOB that is not 4 · d bytes.
+    /// - Complexity: O(N · d) for N embeddings.
+    public func embeddingMatrix(modelID: Int64) throws(IndexError) -> EmbeddingMatrix {
+        let path = self.path
+        return try read { db in
+            let (modelName, d) = try Self.modelNameAndDimension(db, id: modelID, path: path)
+            let count = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM embedding WHERE model_id = ?",
+                                         arguments: [modelID]) ?? 0
+            guard let connection = db.sqliteConnection else {
+                throw IndexError.database(path: path, message: "the connection is closed")
+            }
+            var statement: OpaquePointer?
+            let sql = "SELECT question_id, vector FROM embedding WHERE model_id = ? ORDER BY question_id"
+            guard sqlite3_prepare_v2(connection, sql, -1, &statement, nil) == SQLITE_OK, let statement else {
+                throw IndexError.database(path: path, message: String(cString: sqlite3_errmsg(connection)))
+            }
+            defer { sqlite3_finalize(statement) }
+            sqlite3_bind_int64(statement, 1, modelID)
+            var ids = [Int64](repeating: 0, count: count)
+            var vectors = [Float](repeating: 0, count: count * d)  // [count, d]
+            var rows = 0
+            try ids.withUnsafeMutableBufferPointer { ids in
+                try vectors.withUnsafeMutableBufferPointer { vectors in
+                    while true {
+                        let code = sqlite3_step(statement)
+                        if code == SQLITE_DONE { break }
+                        guard code == SQLITE_ROW else {
+                            throw IndexError.database(path: path, message: String(cString: sqlite3_errmsg(connection)))
+                        }
+                        guard rows < count else { break }
+                        let questionID = sqlite3_column_int64(statement, 0)
+                        // column_blob before column_bytes, as SQLite documents.
+                        let blob = sqlite3_column_blob(statement, 1)
+                        let bytes = Int(sqlite3_column_bytes(statement, 1))
+                        guard bytes == 4 * d, let blob, let target = vectors.baseAddress else {
+                            throw IndexError.corruptEmbedding(path: path, model: modelName, questionID: questionID,
+                                                              bytes: bytes, expected: 4 * d)
+                        }
+                        FloatBlob.decode(blob, count: d, into: target + rows * d)
+                        ids[rows] = questionID
+                        rows += 1
+                    }
+                }
+            }
+            guard rows == count else {
+                throw IndexError.database(path: path, message: "embeddings changed while they were read")
+            }
+            return EmbeddingMatrix(dimension: d, ids: ids, vectors: vectors)
+        }
+    }
+
+    static func modelNameAndDimension(_ db: Database, id: Int64, path: String) throws -> (name: String, dimension: Int) {
+        guard let row = try Row.fetchOne(db, sql: "SELECT name, dimension FROM model WHERE id = ?", arguments: [id]) else {
+            throw IndexError.modelIDNotFound(path: path, id: id)
+        }
+        return (row["name"], row["dimension"])
+    }
+
+    /// The L2 norm, accumulated in Double; NaN or infinite when a value is not finite.
+    private static func norm(_ vector: UnsafeBufferPointer<Float>) -> Float {
+        var sum: Double = 0
+        for value in vector { sum += Double(value) * Double(value) }
+        return Float(sum.squareRoot())
+    }
+}

@@ -1,0 +1,264 @@
+import Foundation
+import GRDB
+import SiameseNet
+
+/// Models: configuration, vocabulary, weights, threshold and learning curve.
+extension QuestionStore {
+    /// Saves `model` under `name` in one transaction, replacing a model of that name (its vocabulary, weights
+    /// and embeddings; the learning curve is kept).
+    ///
+    /// Embeddings are deleted because they were computed with the old weights: vectors of different weights
+    /// must never be compared.
+    /// - Parameter threshold: the calibrated duplicate cut-off, or nil for none.
+    /// - Returns: the model's id.
+    /// - Throws: `IndexError.invalidModelName`, `.invalidThreshold`, or a database error.
+    @discardableResult
+    public func saveModel(name: String, model: SiameseModel, threshold: Float? = nil) throws(IndexError) -> Int64 {
+        try Self.validate(name: name, threshold: threshold)
+        let config = try encodedConfig(model.config, name: name)
+        return try write { db in try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold) }
+    }
+
+    /// Saves the model at the end of a training epoch together with the epoch's record, in one transaction,
+    /// so that a killed run leaves the last whole epoch. Records of epochs at or after `epoch.epoch` (from an
+    /// earlier run under the same name) are replaced.
+    ///
+    /// Like `saveModel`, this deletes the model's embeddings, and sets its threshold (nil: not calibrated yet).
+    /// - Returns: the model's id.
+    @discardableResult
+    public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
+                          threshold: Float? = nil) throws(IndexError) -> Int64 {
+        try Self.validate(name: name, threshold: threshold)
+        let config = try encodedConfig(model.config, name: name)
+        return try write { db in
+            let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold)
+            try db.execute(sql: "DELETE FROM training_epoch WHERE model_id = ? AND epoch >= ?",
+                           arguments: [id, epoch.epoch])
+            try db.execute(
+                sql: """
+                    INSERT INTO training_epoch
+                        (model_id, epoch, loss, pairs_per_second, seconds, validation_auc, created_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [id, epoch.epoch, epoch.loss, epoch.pairsPerSecond, epoch.seconds, epoch.validationAUC,
+                            epoch.createdAt])
+            return id
+        }
+    }
+
+    /// Loads a model with its weights and learning curve.
+    /// - Parameter name: the model's name; nil for the only model, or the most recently trained one.
+    /// - Throws: `IndexError.noModel` when the index has none, `.modelNotFound` for an unknown name,
+    ///   `.corruptWeight`/`.corruptModel` when the stored parts do not make a valid model.
+    public func loadModel(name: String? = nil) throws(IndexError) -> StoredModel {
+        let path = self.path
+        return try read { db in
+            let row = try Self.modelRow(db, name: name, path: path)
+            let id: Int64 = row["id"], modelName: String = row["name"]
+            func corrupt(_ reason: String) -> IndexError {
+                .corruptModel(path: path, model: modelName, reason: reason)
+            }
+            let config: ModelConfig
+            do {
+                config = try JSONDecoder().decode(ModelConfig.self, from: Data((row["config"] as String).utf8))
+            } catch {
+                throw corrupt("its configuration is not valid JSON for this build (\(error))")
+            }
+            let vocabulary = try Self.loadVocabulary(db, modelID: id, corrupt: corrupt)
+            let tensors = try Self.loadTensors(db, modelID: id, modelName: modelName, path: path)
+            let model: SiameseModel
+            do {
+                model = try SiameseModel(config: config, vocabulary: vocabulary, tensors: tensors)
+            } catch {
+                throw corrupt(String(describing: error))
+            }
+            let epochs = try Row.fetchAll(
+                db, sql: """
+                    SELECT epoch, loss, pairs_per_second, seconds, validation_auc, created_at
+                    FROM training_epoch WHERE model_id = ? ORDER BY epoch
+                    """,
+                arguments: [id]
+            ).map { row in
+                TrainingEpochRecord(epoch: row["epoch"], loss: row["loss"], pairsPerSecond: row["pairs_per_second"],
+                                    seconds: row["seconds"], validationAUC: row["validation_auc"],
+                                    createdAt: row["created_at"])
+            }
+            return StoredModel(id: id, name: modelName, model: model,
+                               threshold: (row["threshold"] as Double?).map { Float($0) },
+                               createdAt: row["created_at"], epochs: epochs)
+        }
+    }
+
+    /// Sets (or, with nil, clears) the calibrated duplicate threshold of a model.
+    /// - Throws: `IndexError.modelNotFound`, `.invalidThreshold`.
+    public func setThreshold(modelName: String, threshold: Float?) throws(IndexError) {
+        try Self.validate(name: modelName, threshold: threshold)
+        let path = self.path
+        try write { db in
+            try db.execute(sql: "UPDATE model SET threshold = ? WHERE name = ?",
+                           arguments: [threshold.map { Double($0) }, modelName])
+            if db.changesCount == 0 { throw try Self.notFound(db, name: modelName, path: path) }
+        }
+    }
+
+    /// Deletes a model with its vocabulary, weights, learning curve and embeddings.
+    /// - Throws: `IndexError.modelNotFound`.
+    public func deleteModel(name: String) throws(IndexError) {
+        let path = self.path
+        try write { db in
+            try db.execute(sql: "DELETE FROM model WHERE name = ?", arguments: [name])
+            if db.changesCount == 0 { throw try Self.notFound(db, name: name, path: path) }
+        }
+    }
+
+    /// One summary per stored model, by name, without loading weights.
+    public func modelSummaries() throws(IndexError) -> [ModelSummary] {
+        try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.id, m.name, m.created_at, m.dimension, m.threshold,
+                    (SELECT COUNT(*) FROM vocabulary v WHERE v.model_id = m.id) AS vocabulary_size,
+                    (SELECT COUNT(*) FROM training_epoch e WHERE e.model_id = m.id) AS epoch_count,
+                    (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
+                    (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS trained_at,
+                    (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
+                FROM model m ORDER BY m.name
+                """
+            ).map { row in
+                ModelSummary(id: row["id"], name: row["name"], createdAt: row["created_at"],
+                             dimension: row["dimension"], vocabularySize: row["vocabulary_size"],
+                             threshold: (row["threshold"] as Double?).map { Float($0) },
+                             epochCount: row["epoch_count"], lastLoss: row["last_loss"],
+                             trainedAt: row["trained_at"], embeddingCount: row["embedding_count"])
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    private static func validate(name: String, threshold: Float?) throws(IndexError) {
+        guard !name.isEmpty else { throw IndexError.invalidModelName(name) }
+        if let threshold, !(threshold >= -1 && threshold <= 1) { throw IndexError.invalidThreshold(threshold) }
+    }
+
+    private func encodedConfig(_ config: ModelConfig, name: String) throws(IndexError) -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            return String(decoding: try encoder.encode(config), as: UTF8.self)
+        } catch {
+            // Only non-finite floats fail to encode; ModelConfig.validate rules them out for a trained model.
+            throw IndexError.corruptModel(path: path, model: name, reason: "its configuration cannot be encoded (\(error))")
+        }
+    }
+
+    /// Inserts or replaces the model row, vocabulary and weights; returns the model id.
+    private static func writeModel(_ db: Database, name: String, model: SiameseModel, config: String,
+                                   threshold: Float?) throws -> Int64 {
+        let id: Int64
+        if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) {
+            id = existing
+            for table in ["embedding", "vocabulary", "weight"] {
+                try db.execute(sql: "DELETE FROM \(table) WHERE model_id = ?", arguments: [id])
+            }
+            try db.execute(sql: "UPDATE model SET config = ?, dimension = ?, threshold = ? WHERE id = ?",
+                           arguments: [config, model.dimension, threshold.map { Double($0) }, id])
+        } else {
+            try db.execute(
+                sql: "INSERT INTO model (name, created_at, config, dimension, threshold) VALUES (?, ?, ?, ?, ?)",
+                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }])
+            id = db.lastInsertedRowID
+        }
+        let vocabulary = model.vocabulary
+        let insertToken = try db.cachedStatement(
+            sql: "INSERT INTO vocabulary (model_id, token_id, token, count) VALUES (?, ?, ?, ?)")
+        for (tokenID, token) in vocabulary.tokens.enumerated() {
+            try insertToken.execute(arguments: [id, tokenID, token, vocabulary.counts[tokenID]])
+        }
+        let insertWeight = try db.cachedStatement(
+            sql: "INSERT INTO weight (model_id, name, shape, data) VALUES (?, ?, ?, ?)")
+        for tensor in model.encoder.weights.tensors {
+            let shape = "[" + tensor.shape.map(String.init).joined(separator: ",") + "]"
+            try insertWeight.execute(arguments: [id, tensor.name, shape, FloatBlob.data(tensor.values)])
+        }
+        return id
+    }
+
+    // MARK: - Reading
+
+    /// The model row named `name`, or for nil the only / most recently trained model.
+    private static func modelRow(_ db: Database, name: String?, path: String) throws -> Row {
+        let columns = "m.id, m.name, m.created_at, m.config, m.threshold"
+        if let name {
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ?",
+                                             arguments: [name])
+            else { throw try notFound(db, name: name, path: path) }
+            return row
+        }
+        // Most recently trained: last epoch record, else creation; the larger id breaks ties.
+        guard let row = try Row.fetchOne(db, sql: """
+            SELECT \(columns) FROM model m
+            ORDER BY COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
+                m.id DESC
+            LIMIT 1
+            """)
+        else { throw IndexError.noModel(path: path) }
+        return row
+    }
+
+    private static func notFound(_ db: Database, name: String, path: String) throws -> IndexError {
+        let names = try String.fetchAll(db, sql: "SELECT name FROM model ORDER BY name")
+        return names.isEmpty ? .noModel(path: path) : .modelNotFound(path: path, name: name, available: names)
+    }
+
+    private static func loadVocabulary(_ db: Database, modelID: Int64,
+                                       corrupt: (String) -> IndexError) throws -> Vocabulary {
+        var tokens: [String] = [], counts: [Int] = []
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT token_id, token, count FROM vocabulary WHERE model_id = ? ORDER BY token_id",
+            arguments: [modelID])
+        while let row = try rows.next() {
+            guard row["token_id"] as Int == tokens.count else {
+                throw corrupt("its vocabulary ids are not contiguous from 0 (id \(tokens.count) is missing)")
+            }
+            tokens.append(row["token"])
+            counts.append(row["count"])
+        }
+        do {
+            return try Vocabulary(tokens: tokens, counts: counts)
+        } catch {
+            throw corrupt(String(describing: error))
+        }
+    }
+
+    /// The stored tensors, each checked: shape a JSON array of non-negative integers, BLOB of 4 · product bytes.
+    private static func loadTensors(_ db: Database, modelID: Int64, modelName: String,
+                                    path: String) throws -> [NamedTensor] {
+        let rows = try Row.fetchCursor(db, sql: "SELECT name, shape, data FROM weight WHERE model_id = ? ORDER BY name",
+                                       arguments: [modelID])
+        var tensors: [NamedTensor] = []
+        while let row = try rows.next() {
+            let name: String = row["name"]
+            func corrupt(_ reason: String) -> IndexError {
+                .corruptWeight(path: path, model: modelName, weight: name, reason: reason)
+            }
+            let shapeText: String = row["shape"]
+            guard let shape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)),
+                  shape.allSatisfy({ $0 >= 0 })
+            else { throw corrupt("its shape \(shapeText) is not a list of sizes") }
+            // 4 · product(shape), or nil when that overflows.
+            let expectedBytes = shape.reduce(Optional(4)) { bytes, size in
+                bytes.flatMap { bytes in
+                    let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
+                    return overflow ? nil : product
+                }
+            }
+            let data: Data = row["data"] ?? Data()
+            guard let expectedBytes, data.count == expectedBytes, let values = FloatBlob.floats(data) else {
+                let needed = expectedBytes.map(IndexError.bytes) ?? "more than can exist"
+                throw corrupt("it has \(IndexError.bytes(data.count)) of data; shape \(shape) needs \(needed)")
+            }
+            tensors.append(NamedTensor(name: name, shape: shape, values: values))
+        }
+        return tensors
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import GRDB
+
+/// The SQLite store of an index: models (configuration, vocabulary, weights, learning curve), questions, and
+/// the embeddings of questions under each model. One file, one `DatabaseQueue`.
+///
+/// The schema comes from the migrations embedded in the binary; opening applies the missing ones (writers
+/// only) and refuses databases written by a newer build. Foreign keys are on and the journal is WAL, so a
+/// `query` can read while an `index` writes. Every method is synchronous and runs in one transaction;
+/// every error it throws is an `IndexError`.
+public final class QuestionStore: Sendable {
+    /// Whether a store may change its database.
+    public enum OpenMode: Sendable, Equatable {
+        /// Never writes; a missing file or a database without the index schema is an error.
+        case readOnly
+        /// Creates the file if needed and applies missing migrations.
+        case readWrite
+    }
+
+    /// The database path as given to `init`, used in every error message.
+    public let path: String
+    public let mode: OpenMode
+    /// The schema version of the database ("0001"), i.e. the newest migration this build applied.
+    public let schemaVersion: String
+    let dbQueue: DatabaseQueue
+
+    /// The newest schema version this build knows.
+    public static var supportedSchemaVersion: String { Schema.embedded.latestVersion }
+
+    /// Opens (or, with `.readWrite`, creates) the index at `path`.
+    /// - Throws: `IndexError.noIndex` for a read-only open of a missing file, `.notADatabase` for a file that
+    ///   is not SQLite (left untouched), `.newerSchema` for a database written by a newer build,
+    ///   `.cannotOpen` when SQLite cannot open or create the file.
+    public convenience init(path: String, mode: OpenMode) throws(IndexError) {
+        try self.init(path: path, mode: mode, schema: .embedded)
+    }
+
+    /// Opens the index with another schema than this build's (tests: upgrades, newer databases).
+    init(path: String, mode: OpenMode, schema: Schema) throws(IndexError) {
+        self.path = path
+        self.mode = mode
+        try Self.checkFile(at: path, mode: mode)
+        var configuration = Configuration()
+        configuration.readonly = mode == .readOnly
+        configuration.journalMode = .wal
+        configuration.foreignKeysEnabled = true
+        // Wait for a concurrent writer (another siamese process) instead of failing at once.
+        configuration.busyMode = .timeout(10)
+        configuration.label = "QuestionStore"
+        do {
+            let queue = try DatabaseQueue(path: path, configuration: configuration)
+            schemaVersion = try schema.prepare(queue, path: path, mode: mode)
+            dbQueue = queue
+        } catch {
+            throw IndexError(translating: error, path: path)
+        }
+    }
+
+    /// Refuses, before SQLite touches it, a path that is a directory, a missing file opened read-only, or a file
+    /// that does not start with the SQLite header (SQLite would otherwise fail only at the first query).
+    private static func checkFile(at path: String, mode: OpenMode) throws(IndexError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
+            if mode == .readOnly { throw IndexError.noIndex(path: path) }
+            return
+        }
+        if isDirectory.boolValue { throw IndexError.cannotOpen(path: path, reason: "it is a directory") }
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw IndexError.cannotOpen(path: path, reason: "the file cannot be read")
+        }
+        defer { try? handle.close() }
+        let header: Data
+        do { header = try handle.read(upToCount: 16) ?? Data() } catch {
+            throw IndexError.cannotOpen(path: path, reason: "the file cannot be read")
+        }
+        // SQLite treats an empty file as an empty database.
+        if header.isEmpty { return }
+        guard header == Data("SQLite format 3\0".utf8) else { throw IndexError.notADatabase(path: path) }
+    }
+
+    /// Runs `body` in a read transaction, translating errors.
+    func read<T>(_ body: (Database) throws -> T) throws(IndexError) -> T {
+        do { return try dbQueue.read(body) } catch { throw IndexError(translating: error, path: path) }
+    }
+
+    /// Runs `body` in a write transaction (all or nothing), translating errors.
+    func write<T>(_ body: (Database) throws -> T) throws(IndexError) -> T {
+        do { return try dbQueue.write(body) } catch { throw IndexError(translating: error, path: path) }
+    }
+
+    /// The number of questions in the index.
+    public func questionCount() throws(IndexError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0 }
+    }
+
+    /// The number of embeddings stored for the model `modelID`.
+    public func embeddingCount(modelID: Int64) throws(IndexError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM embedding WHERE model_id = ?", arguments: [modelID]) ?? 0
+        }
+    }
+}

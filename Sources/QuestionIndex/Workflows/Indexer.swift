@@ -1,0 +1,42 @@
+import Foundation
+import SiameseNet
+
+/// Embeds stored questions with a model and stores their unit vectors: the work of `siamese index`.
+///
+/// Vectors are computed in batches and each batch is committed on its own, so a killed run keeps what it
+/// finished and the next run embeds only what is missing.
+public struct Indexer: Sendable {
+    public let store: QuestionStore
+    public let model: StoredModel
+    /// Questions encoded per batch.
+    public var batchSize: Int
+
+    public init(store: QuestionStore, model: StoredModel, batchSize: Int = 512) {
+        precondition(batchSize >= 1)
+        self.store = store
+        self.model = model
+        self.batchSize = batchSize
+    }
+
+    /// How many stored questions have no vector under the model yet.
+    public func missingCount() throws -> Int {
+        try store.questionCount() - store.embeddingCount(modelID: model.id)
+    }
+
+    /// Embeds every stored question that has no vector under the model yet.
+    /// - Parameter progress: called after each batch with (done, total).
+    /// - Returns: the number of questions embedded.
+    public func embedMissing(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
+        let total = try missingCount()
+        var done = 0
+        while true {
+            let batch = try store.questionsWithoutEmbedding(modelID: model.id, limit: batchSize)
+            if batch.isEmpty { break }
+            let vectors = try model.model.encode(batch.map(\.text))
+            try store.storeEmbeddings(modelID: model.id, questionIDs: batch.map(\.id), vectors: vectors)
+            done += batch.count
+            progress(done, max(total, done))
+        }
+        return done
+    }
+}

@@ -1,0 +1,74 @@
+import SiameseNet
+
+/// Labelled pairs turned into what the trainer needs: a vocabulary built from the training questions
+/// and the duplicate pairs as token ids.
+///
+/// Each pair is keyed by its duplicate cluster: the connected component of its questions in the graph
+/// of duplicate pairs (questions identified by qid, else by normalized text). The batcher keeps one pair
+/// per cluster in a batch, since the loss treats the other pairs of a batch as non-duplicates: two pairs
+/// of one cluster (A~B and B~C, or even A~B and C~D with B~C elsewhere) would push real duplicates apart.
+public struct TrainingSet: Sendable {
+    public let vocabulary: Vocabulary
+    public let pairs: [TrainingPair]
+    /// Rows labelled as non-duplicates (`is_duplicate = 0`), not trained on.
+    public let nonDuplicates: Int
+    /// Duplicate pairs left out because a question has no words (only punctuation or symbols).
+    public let emptyQuestions: Int
+
+    /// - Parameters:
+    ///   - pairs: rows of a pair file; rows without a label are taken as duplicates.
+    ///   - config: supplies `maxTokens`, `minCount` and `maxVocabularySize`.
+    /// The vocabulary is built from every question of `pairs` (non-duplicates are real questions too).
+    public init(pairs: [QuestionPair], config: ModelConfig) {
+        let tokenizer = Tokenizer(maxTokens: config.maxTokens)
+        let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
+        vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
+                                maxSize: config.maxVocabularySize)
+        var kept: [(first: [Int32], second: [Int32], firstKey: String, secondKey: String)] = []
+        var nonDuplicates = 0, emptyQuestions = 0
+        for (pair, tokens) in zip(pairs, tokenized) {
+            guard pair.isDuplicate ?? true else { nonDuplicates += 1; continue }
+            guard !tokens.0.isEmpty, !tokens.1.isEmpty else { emptyQuestions += 1; continue }
+            kept.append((vocabulary.ids(of: tokens.0), vocabulary.ids(of: tokens.1),
+                         pair.qid1.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question1),
+                         pair.qid2.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question2)))
+        }
+        var clusters = DuplicateClusters()
+        for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
+        let training = kept.map { pair in
+            let cluster = "cluster:\(clusters.root(of: pair.firstKey))"
+            return TrainingPair(first: pair.first, second: pair.second, firstKey: cluster, secondKey: cluster)
+        }
+        self.pairs = training
+        self.nonDuplicates = nonDuplicates
+        self.emptyQuestions = emptyQuestions
+    }
+}
+
+/// Union–find over question keys: which questions are duplicates of each other, directly or transitively.
+struct DuplicateClusters {
+    private var index: [String: Int] = [:]
+    private var parent: [Int] = []
+
+    mutating func join(_ a: String, _ b: String) {
+        let rootA = root(of: a), rootB = root(of: b)
+        if rootA != rootB { parent[max(rootA, rootB)] = min(rootA, rootB) }
+    }
+
+    /// The cluster id of `key` (the smallest id of its cluster), adding `key` as a cluster of its own if new.
+    mutating func root(of key: String) -> Int {
+        var node: Int
+        if let known = index[key] {
+            node = known
+        } else {
+            node = parent.count
+            index[key] = node
+            parent.append(node)
+        }
+        while parent[node] != node {
+            parent[node] = parent[parent[node]]
+            node = parent[node]
+        }
+        return node
+    }
+}

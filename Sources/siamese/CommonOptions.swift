@@ -1,0 +1,89 @@
+import ArgumentParser
+import Foundation
+import QuestionIndex
+import SiameseNet
+
+/// `--db`: the index file shared by every command.
+struct DatabaseOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The index database.", discussion: "Default: $SIAMESE_DB, else siamese.sqlite.",
+                                            valueName: "path"))
+    var db: String?
+
+    var path: String { db ?? ProcessInfo.processInfo.environment["SIAMESE_DB"] ?? "siamese.sqlite" }
+
+    /// Opens the existing index read-only.
+    func openForReading() throws -> QuestionStore {
+        try QuestionStore(path: path, mode: .readOnly)
+    }
+
+    /// Opens an existing index for writing; unlike SQLite, never creates a missing file.
+    func openExistingForWriting() throws -> QuestionStore {
+        guard FileManager.default.fileExists(atPath: path) else { throw IndexError.noIndex(path: path) }
+        return try QuestionStore(path: path, mode: .readWrite)
+    }
+}
+
+/// `--model`: which model of the index to use.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: ArgumentHelp("The model to use (default: the only one, or the most recently trained).",
+                                            valueName: "name"))
+    var model: String?
+}
+
+/// `--threads`: BLAS threads.
+struct ThreadOptions: ParsableArguments {
+    @Option(name: .long, help: "Threads for matrix products (default: all cores).")
+    var threads: Int?
+
+    func apply() throws {
+        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        BLAS.setThreadCount(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// A command whose failures are reported as one line on stderr with a non-zero exit, never a stack trace.
+protocol ReportingCommand: ParsableCommand {
+    func execute() throws
+}
+
+extension ReportingCommand {
+    func run() throws {
+        do {
+            try execute()
+        } catch let error as ExitCode {
+            throw error
+        } catch let error as CleanExit {
+            throw error
+        } catch let error as ValidationError {
+            throw error
+        } catch {
+            Terminal.error("\(error)")
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// Writing to the terminal: results to stdout, messages and progress to stderr.
+enum Terminal {
+    static func error(_ message: String) {
+        FileHandle.standardError.write(Data("siamese: error: \(message)\n".utf8))
+    }
+
+    static func note(_ message: String) {
+        FileHandle.standardError.write(Data("\(message)\n".utf8))
+    }
+
+    static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
+
+    /// Prints `value` as one line of JSON (sorted keys) on stdout.
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+extension Float {
+    /// Four decimals, the precision every score is shown with.
+    var score: String { String(format: "%.4f", Double(self)) }
+}

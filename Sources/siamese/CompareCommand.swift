@@ -1,0 +1,46 @@
+import ArgumentParser
+import Foundation
+import QuestionIndex
+import SiameseNet
+
+struct Compare: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print the cosine similarity of two questions: the one-shot test.",
+        discussion: "Needs a trained model, not an index of questions.")
+
+    @Argument(help: "The first question.")
+    var first: String
+
+    @Argument(help: "The second question.")
+    var second: String
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func execute() throws {
+        let stored = try database.openForReading().loadModel(name: modelOptions.model)
+        for (text, place) in [(first, "first"), (second, "second")] where stored.model.tokenIDs(text).isEmpty {
+            throw CommandError("the \(place) question \"\(text)\" has no words to compare")
+        }
+        let similarity = try stored.model.similarity(first, second)
+        let duplicate = stored.threshold.map { similarity >= $0 }
+        if json {
+            try Terminal.printJSON(CompareResult(similarity: similarity, threshold: stored.threshold,
+                                                 duplicate: duplicate, model: stored.name))
+        } else if let threshold = stored.threshold, let duplicate {
+            print("\(similarity.score)  \(duplicate ? "duplicate" : "not a duplicate") (threshold \(threshold.score))")
+        } else {
+            print("\(similarity.score)  (model \"\(stored.name)\" has no duplicate threshold)")
+        }
+    }
+}
+
+struct CompareResult: Encodable {
+    var similarity: Float
+    var threshold: Float?
+    var duplicate: Bool?
+    var model: String
+}

@@ -1,0 +1,90 @@
+import ArgumentParser
+import Foundation
+import QuestionIndex
+
+struct Info: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the index: schema, questions, models and their training logs.")
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func execute() throws {
+        let store = try database.openForReading()
+        let summaries = try store.modelSummaries()
+        let models = try summaries.map { summary in (summary, try store.loadModel(name: summary.name).epochs) }
+        let bytes = (try? FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int) ?? 0
+        let info = IndexInfo(
+            database: database.path, schema: store.schemaVersion, bytes: bytes, questions: try store.questionCount(),
+            models: models.map { summary, epochs in
+                ModelInfo(name: summary.name, createdAt: summary.createdAt, dimension: summary.dimension,
+                          vocabulary: summary.vocabularySize, threshold: summary.threshold,
+                          vectors: summary.embeddingCount,
+                          epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
+                                                         pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
+            })
+        if json {
+            try Terminal.printJSON(info)
+        } else {
+            printText(info)
+        }
+    }
+
+    private func printText(_ info: IndexInfo) {
+        print("index      \(info.database)")
+        print("schema     \(info.schema)")
+        print("size       \(String(format: "%.1f", Double(info.bytes) / 1_048_576)) MiB")
+        print("questions  \(info.questions)")
+        if info.models.isEmpty { print("models     none: run `siamese train`") }
+        for model in info.models {
+            print("")
+            print("model \"\(model.name)\": d = \(model.dimension), vocabulary \(model.vocabulary), "
+                + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
+            print("  epoch      loss  dev ROC-AUC   pairs/s  seconds")
+            for epoch in model.epochs {
+                let auc = epoch.devROCAUC.map { String(format: "%.4f", $0) } ?? "-"
+                let padded = String(repeating: " ", count: max(0, 11 - auc.count)) + auc
+                print(String(format: "  %5d  %8.4f  ", epoch.epoch, epoch.loss) + padded
+                    + String(format: "  %8.0f  %7.1f", epoch.pairsPerSecond, epoch.seconds))
+            }
+        }
+    }
+}
+
+struct IndexInfo: Encodable {
+    var database: String
+    var schema: String
+    var bytes: Int
+    var questions: Int
+    var models: [ModelInfo]
+}
+
+struct ModelInfo: Encodable {
+    var name: String
+    var createdAt: Date
+    var dimension: Int
+    var vocabulary: Int
+    var threshold: Float?
+    var vectors: Int
+    var epochs: [EpochInfo]
+
+    enum CodingKeys: String, CodingKey {
+        case name, dimension, vocabulary, threshold, vectors, epochs
+        case createdAt = "created_at"
+    }
+}
+
+struct EpochInfo: Encodable {
+    var epoch: Int
+    var loss: Double
+    var devROCAUC: Double?
+    var pairsPerSecond: Double
+    var seconds: Double
+
+    enum CodingKeys: String, CodingKey {
+        case epoch, loss, seconds
+        case devROCAUC = "dev_roc_auc", pairsPerSecond = "pairs_per_second"
+    }
+}

@@ -1,0 +1,97 @@
+import ArgumentParser
+import Foundation
+import QuestionIndex
+
+struct Query: ReportingCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Find the stored questions most similar to a new one.",
+        discussion: """
+            Prints the k best matches, best first (ties by id), with their cosine similarity; matches at or \
+            above the model's duplicate threshold are marked "duplicate". QUESTION "-" reads one question per \
+            line from stdin and answers each in turn, loading the index once.
+            """)
+
+    @Argument(help: ArgumentHelp("The question, or - to read one per line from stdin.", valueName: "question"))
+    var question: String
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(name: .short, help: "Number of matches to show.")
+    var k = 10
+
+    @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
+    var json = false
+
+    func validate() throws {
+        if k < 1 { throw ValidationError("-k must be at least 1") }
+    }
+
+    func execute() throws {
+        let questions: [(text: String, line: Int?)]
+        if question == "-" {
+            var lines: [(String, Int?)] = []
+            var number = 0
+            while let line = readLine() {
+                number += 1
+                let text = line.trimmingCharacters(in: .whitespaces)
+                if !text.isEmpty { lines.append((text, number)) }
+            }
+            questions = lines
+        } else {
+            questions = [(question, nil)]
+        }
+        let search = try QuestionSearch(store: database.openForReading(), modelName: modelOptions.model)
+        let results: [[QuestionSearch.Match]]
+        do {
+            results = try search.search(questions.map(\.text), k: k)
+        } catch let SearchError.noWords(index, text) {
+            let place = questions[index].line.map { "stdin:\($0): " } ?? ""
+            throw CommandError("\(place)the question \"\(text)\" has no words to match")
+        }
+        for (query, matches) in zip(questions, results) {
+            if json {
+                try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
+                                                   threshold: search.model.threshold,
+                                                   matches: matches.enumerated().map { MatchResult(rank: $0.offset + 1, $0.element) }))
+                continue
+            }
+            if question == "-" { print("# \(query.text)") }
+            for (rank, match) in matches.enumerated() {
+                let mark = match.isDuplicate ? "duplicate" : "         "
+                print(String(format: "%3d  ", rank + 1) + match.score.score + "  \(mark)  \(match.text)")
+            }
+            if question == "-" && query.text != questions.last?.text { print("") }
+        }
+    }
+}
+
+struct QueryResult: Encodable {
+    var query: String
+    var model: String
+    var threshold: Float?
+    var matches: [MatchResult]
+}
+
+struct MatchResult: Encodable {
+    var rank: Int
+    var id: Int64
+    var externalID: String?
+    var score: Float
+    var duplicate: Bool
+    var text: String
+
+    init(rank: Int, _ match: QuestionSearch.Match) {
+        self.rank = rank
+        id = match.questionID
+        externalID = match.externalID
+        score = match.score
+        duplicate = match.isDuplicate
+        text = match.text
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rank, id, score, duplicate, text
+        case externalID = "external_id"
+    }
+}
