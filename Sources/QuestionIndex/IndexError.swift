@@ -32,6 +32,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case corruptModel(path: String, model: String, reason: String)
     /// One stored weight tensor has a bad shape or a BLOB of the wrong size.
     case corruptWeight(path: String, model: String, weight: String, reason: String)
+    /// A training epoch record with a value SQLite cannot store faithfully (NaN becomes NULL).
+    case invalidEpochRecord(model: String, epoch: Int, reason: String)
     /// A duplicate threshold must be a cosine: finite, between -1 and 1.
     case invalidThreshold(Float)
     /// A question has no words after normalization; `index` is its 0-based position in the input.
@@ -81,6 +83,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "model \"\(model)\" in \(path) cannot be loaded: \(reason)"
         case .corruptWeight(let path, let model, let weight, let reason):
             return "weight \"\(weight)\" of model \"\(model)\" in \(path) is corrupt: \(reason)"
+        case .invalidEpochRecord(let model, let epoch, let reason):
+            return "epoch \(epoch) of model \"\(model)\" was not saved: \(reason)"
         case .invalidThreshold(let value):
             return "invalid threshold \(value): it must be a cosine between -1 and 1"
         case .emptyQuestion(let source, let index):

@@ -2,6 +2,7 @@
 import Accelerate
 #else
 import CBLAS
+import Glibc
 #endif
 
 /// Thin, typed wrappers over the CBLAS calls the encoder needs: every matrix product in SiameseNet
@@ -10,11 +11,25 @@ import CBLAS
 /// All matrices are row-major Float32.
 public enum BLAS {
     /// Sets the number of threads BLAS may use (OpenBLAS only; a no-op on Accelerate).
+    ///
+    /// OpenBLAS starts one worker per core when it loads, and idle workers spin for a while before they
+    /// sleep: a short command that sets 1 thread would still pay ~0.1 s of CPU per extra core. So going
+    /// to 1 thread also stops the workers (OpenBLAS restarts them if more threads are asked for later).
     public static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate)
-        openblas_set_num_threads(Int32(max(1, count)))
+        let count = max(1, count)
+        openblas_set_num_threads(Int32(count))
+        if count == 1, let shutdown = threadShutdown { _ = shutdown() }
         #endif
     }
+
+    #if !canImport(Accelerate)
+    /// OpenBLAS's `blas_thread_shutdown_`, looked up at run time: only the pthread build exports it.
+    private static let threadShutdown: (@convention(c) () -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "blas_thread_shutdown_") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) () -> Int32).self)
+    }()
+    #endif
 
     /// The number of threads BLAS currently uses (1 on Accelerate, where it is not controllable).
     public static var threadCount: Int {

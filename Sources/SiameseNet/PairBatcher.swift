@@ -1,16 +1,20 @@
-/// One duplicate pair ready for training: token ids of both questions and the keys that identify the
-/// questions (a qid, or the normalized text), used to keep a question from appearing twice in a batch.
+/// One duplicate pair ready for training: token ids of both questions, the keys that identify the
+/// questions (a qid, or the normalized text) so that a question never appears twice in a batch, and
+/// optionally the pair's duplicate cluster, so that pairs of one cluster are not taken as negatives.
 public struct TrainingPair: Sendable, Equatable {
     public var first: [Int32]
     public var second: [Int32]
     public var firstKey: String
     public var secondKey: String
+    /// The connected component of the pair in the graph of duplicates; nil when unknown.
+    public var cluster: Int?
 
-    public init(first: [Int32], second: [Int32], firstKey: String, secondKey: String) {
+    public init(first: [Int32], second: [Int32], firstKey: String, secondKey: String, cluster: Int? = nil) {
         self.first = first
         self.second = second
         self.firstKey = firstKey
         self.secondKey = secondKey
+        self.cluster = cluster
     }
 }
 

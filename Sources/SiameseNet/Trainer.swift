@@ -92,7 +92,9 @@ public final class Trainer {
         }
         let activations = model.encoder.forward(packed)
         let units = activations.unitVectorsInInputOrder()
-        let evaluation = loss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d)
+        // Pairs without a cluster get one of their own (negative ids never collide with real clusters).
+        let groups = batch.contains { pairs[$0].cluster != nil } ? batch.map { pairs[$0].cluster ?? -1 - $0 } : nil
+        let evaluation = loss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d, groups: groups)
         gradients.zeroAll()
         model.encoder.backward(activations, unitGradients: evaluation.gradientA + evaluation.gradientB, into: &gradients)
         optimizer.update(&model.encoder.weights, gradients: gradients)

@@ -30,14 +30,18 @@ struct ModelOptions: ParsableArguments {
     var model: String?
 }
 
-/// `--threads`: BLAS threads.
+/// `--threads`: BLAS threads (default: all cores; lookups that run one small product default to 1).
 struct ThreadOptions: ParsableArguments {
-    @Option(name: .long, help: "Threads for matrix products (default: all cores).")
+    @Option(name: .long, help: "Threads for matrix products (default: all cores for train, index and demo; 1 for query and compare).")
     var threads: Int?
 
-    func apply() throws {
+    func validate() throws {
         if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
-        BLAS.setThreadCount(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    /// Sets the BLAS thread count: `--threads`, else `defaultCount`, else every core.
+    func apply(default defaultCount: Int? = nil) {
+        BLAS.setThreadCount(threads ?? defaultCount ?? ProcessInfo.processInfo.activeProcessorCount)
     }
 }
 

@@ -16,11 +16,14 @@ struct Compare: ReportingCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var threads: ThreadOptions
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func execute() throws {
+        // One small product per query: more threads only add start-up cost.
+        threads.apply(default: 1)
         let stored = try database.openForReading().loadModel(name: modelOptions.model)
         for (text, place) in [(first, "first"), (second, "second")] where stored.model.tokenIDs(text).isEmpty {
             throw CommandError("the \(place) question \"\(text)\" has no words to compare")

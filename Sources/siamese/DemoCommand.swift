@@ -29,7 +29,7 @@ struct Demo: ReportingCommand {
                           "How can I get my money back?"]
 
     func execute() throws {
-        try threads.apply()
+        threads.apply()
         let folder = try sampleDataFolder()
         let pairsFile = folder.appendingPathComponent("faq_pairs.tsv").path
         let questionsFile = folder.appendingPathComponent("faq_questions.txt").path

@@ -38,7 +38,7 @@ struct Index: ReportingCommand {
     }
 
     func execute() throws {
-        try threads.apply()
+        threads.apply()
         // Read and check every file before writing anything.
         var inputs: [(file: String, questions: [SourceQuestion])] = []
         var badRows = 0

@@ -14,7 +14,7 @@ struct Info: ReportingCommand {
     func execute() throws {
         let store = try database.openForReading()
         let summaries = try store.modelSummaries()
-        let models = try summaries.map { summary in (summary, try store.loadModel(name: summary.name).epochs) }
+        let models = try summaries.map { summary in (summary, try store.trainingEpochs(modelID: summary.id)) }
         let bytes = (try? FileManager.default.attributesOfItem(atPath: database.path)[.size] as? Int) ?? 0
         let info = IndexInfo(
             database: database.path, schema: store.schemaVersion, bytes: bytes, questions: try store.questionCount(),

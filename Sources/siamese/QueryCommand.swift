@@ -16,6 +16,7 @@ struct Query: ReportingCommand {
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var threads: ThreadOptions
 
     @Option(name: .short, help: "Number of matches to show.")
     var k = 10
@@ -28,6 +29,8 @@ struct Query: ReportingCommand {
     }
 
     func execute() throws {
+        // One small product per query: more threads only add start-up cost.
+        threads.apply(default: 1)
         let questions: [(text: String, line: Int?)]
         if question == "-" {
             var lines: [(String, Int?)] = []

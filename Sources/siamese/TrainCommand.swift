@@ -88,7 +88,7 @@ struct Train: ReportingCommand {
     }
 
     func execute() throws {
-        try threads.apply()
+        threads.apply()
         // Read every input before touching the database: bad input leaves it as it was.
         let reader = PairReader(skipBad: skipBad)
         let training = try reader.read(pairs)

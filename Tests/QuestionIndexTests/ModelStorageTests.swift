@@ -38,6 +38,7 @@ import Testing
             #expect(stored.epochs.map(\.loss) == [1, 0.5, 1.0 / 3])
             #expect(stored.epochs.map(\.validationAUC) == [nil, nil, 0.9])
             #expect(abs(stored.epochs[2].createdAt.timeIntervalSince(start + 3)) < 0.001)
+            #expect(try store.trainingEpochs(modelID: stored.id) == stored.epochs)
 
             // A new run under the same name replaces the curve from its first epoch on.
             try store.saveEpoch(name: "faq", model: model,
@@ -51,6 +52,19 @@ import Testing
             #expect(summary.lastLoss == 2)
             #expect(summary.threshold == nil)
             #expect(summary.embeddingCount == 0)
+        }
+    }
+
+    @Test func divergedEpochIsRefusedWithoutWriting() throws {
+        try withStore { store, path in
+            let record = TrainingEpochRecord(epoch: 2, loss: .nan, pairsPerSecond: 10, seconds: 1)
+            #expect {
+                try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record)
+            } throws: { error in
+                guard case IndexError.invalidEpochRecord("faq", 2, let reason) = error else { return false }
+                return reason == "its loss is nan"
+            }
+            #expect(throws: IndexError.noModel(path: path)) { try store.loadModel() }
         }
     }
 

@@ -10,7 +10,7 @@ import Testing
             let store = try QuestionStore(path: path, mode: .readWrite)
             #expect(store.schemaVersion == QuestionStore.supportedSchemaVersion)
             #expect(store.schemaVersion == "0001")
-            let identifiers = EmbeddedMigrations.all.map(\.identifier)
+            let identifiers = Schema.embedded.migrations.map(\.identifier)
             #expect(identifiers.first == "0001_initial")
             _ = try store.addQuestions([(text: "How do I reset my password?", externalID: nil)], source: "test")
 
@@ -26,6 +26,18 @@ import Testing
             #expect(try snapshot(path) == before)
             let readOnly = try QuestionStore(path: path, mode: .readOnly)
             #expect(try readOnly.questionCount() == 1)
+        }
+    }
+
+    @Test func embeddedMigrationsAreTheFilesOfMigrationsFolder() throws {
+        let folder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+            .appending(path: "../../Migrations", directoryHint: .isDirectory).standardized
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path(percentEncoded: false))
+            .filter { $0.hasSuffix(".sql") }.sorted()
+        #expect(Schema.embedded.migrations.map { $0.identifier + ".sql" } == files)
+        for migration in Schema.embedded.migrations {
+            let text = try String(contentsOf: folder.appending(path: migration.identifier + ".sql"), encoding: .utf8)
+            #expect(migration.sql == text)
         }
     }
 

@@ -45,20 +45,23 @@ import Testing
         try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
     }
 
-    @Test func tripletLossWithRespectToItsInputs() {
+    @Test(arguments: [nil, [1, 1, 2, 3, 2]])
+    func tripletLossWithRespectToItsInputs(groups: [Int]?) {
         let n = 5, d = 4
         let a = VectorMath.l2Normalized(randomVector(count: n * d, seed: 1), dimension: d)
         let b = VectorMath.l2Normalized(randomVector(count: n * d, seed: 2), dimension: d)
         let loss = TripletLoss(margin: 0.25)
-        let evaluation = loss.evaluate(a, b, dimension: d)
+        let evaluation = loss.evaluate(a, b, dimension: d, groups: groups)
         #expect(evaluation.loss > 0)
         for (input, gradient, isA) in [(a, evaluation.gradientA, true), (b, evaluation.gradientB, false)] {
             for index in input.indices {
                 var plus = input, minus = input
                 plus[index] += 1e-3
                 minus[index] -= 1e-3
-                let lossPlus = isA ? loss.evaluate(plus, b, dimension: d).loss : loss.evaluate(a, plus, dimension: d).loss
-                let lossMinus = isA ? loss.evaluate(minus, b, dimension: d).loss : loss.evaluate(a, minus, dimension: d).loss
+                let lossPlus = isA ? loss.evaluate(plus, b, dimension: d, groups: groups).loss
+                    : loss.evaluate(a, plus, dimension: d, groups: groups).loss
+                let lossMinus = isA ? loss.evaluate(minus, b, dimension: d, groups: groups).loss
+                    : loss.evaluate(a, minus, dimension: d, groups: groups).loss
                 let numeric = (lossPlus - lossMinus) / 2e-3
                 #expect(abs(numeric - gradient[index]) < 2e-3, "index \(index): \(numeric) vs \(gradient[index])")
             }

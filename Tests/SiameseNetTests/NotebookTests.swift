@@ -53,4 +53,21 @@ import Testing
         }
         #expect(abs(evaluation.loss - 0.33096828) < 1e-6)
     }
+
+    /// Pairs 0 and 1 in one duplicate cluster: row 0 loses its closest negative (S[0,1]) and row 1 its
+    /// closest (S[1,0]); the loss then only counts columns 2 and 3 for those rows.
+    @Test func groupsMaskSameClusterNegatives() {
+        let a = VectorMath.l2Normalized(v1, dimension: 3), b = VectorMath.l2Normalized(v2, dimension: 3)
+        let evaluation = TripletLoss().evaluate(a, b, dimension: 3, groups: [7, 7, 1, 2])
+        #expect(abs(evaluation.meanNegatives[0] - (-0.88792603 + -0.2620184) / 2) < 1e-6)
+        #expect(abs(evaluation.closestNegatives[0] - -0.2620184) < 1e-6)
+        #expect(abs(evaluation.closestNegatives[1] - -0.31058779) < 1e-6)
+        #expect(abs(evaluation.closestNegatives[2] - 0.68461153) < 1e-6)
+        // Every hinge is now inactive: rows 0 and 1 lost the negatives that made the loss.
+        #expect(evaluation.loss == 0)
+        let alone = TripletLoss().evaluate(a, b, dimension: 3, groups: [0, 0, 0, 0])
+        #expect(alone.loss == 0 && alone.meanNegatives.allSatisfy(\.isNaN))
+        let distinct = TripletLoss().evaluate(a, b, dimension: 3, groups: [0, 1, 2, 3])
+        #expect(abs(distinct.loss - 0.33096828) < 1e-6)
+    }
 }

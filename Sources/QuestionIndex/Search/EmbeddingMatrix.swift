@@ -1,4 +1,3 @@
-import HeapModule
 import SiameseNet
 
 /// The embeddings of one model in memory: question ids and one contiguous [count, d] Float32 matrix of unit
@@ -86,46 +85,5 @@ public struct EmbeddingMatrix: Sendable {
             }
         }
         return tops.map(\.hits)
-    }
-}
-
-/// The best `k` of a stream of scored rows, kept in a bounded min-heap whose minimum is the worst kept hit.
-private struct TopK {
-    /// Ordered from worse to better: lower score, then (on equal scores) larger id.
-    struct Candidate: Comparable {
-        let score: Float
-        let id: Int64
-        static func < (a: Candidate, b: Candidate) -> Bool {
-            a.score != b.score ? a.score < b.score : a.id > b.id
-        }
-    }
-
-    let k: Int
-    private var heap = Heap<Candidate>()
-
-    init(k: Int) {
-        self.k = k
-        heap.reserveCapacity(k)
-    }
-
-    /// Offers `scores[i]` for row `firstRow + i`.
-    /// - Complexity: O(n · log k).
-    mutating func consider(_ scores: UnsafeBufferPointer<Float>, firstRow: Int, ids: [Int64]) {
-        ids.withUnsafeBufferPointer { ids in
-            for (i, score) in scores.enumerated() {
-                // NaN would break the ordering; it ranks below every real score.
-                let candidate = Candidate(score: score.isNaN ? -.infinity : score, id: ids[firstRow + i])
-                if heap.count < k {
-                    heap.insert(candidate)
-                } else if let worst = heap.min, worst < candidate {
-                    heap.replaceMin(with: candidate)
-                }
-            }
-        }
-    }
-
-    /// The kept hits, best first.
-    var hits: [SearchHit] {
-        heap.unordered.sorted(by: >).map { SearchHit(questionID: $0.id, score: $0.score) }
     }
 }

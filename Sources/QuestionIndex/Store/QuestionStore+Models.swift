@@ -25,10 +25,13 @@ extension QuestionStore {
     ///
     /// Like `saveModel`, this deletes the model's embeddings, and sets its threshold (nil: not calibrated yet).
     /// - Returns: the model's id.
+    /// - Throws: `IndexError.invalidEpochRecord` for an epoch number below 1 or a value that is not finite
+    ///   (a diverged run), besides the errors of `saveModel`.
     @discardableResult
     public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
                           threshold: Float? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
+        try Self.validate(epoch, model: name)
         let config = try encodedConfig(model.config, name: name)
         return try write { db in
             let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold)
@@ -72,20 +75,20 @@ extension QuestionStore {
             } catch {
                 throw corrupt(String(describing: error))
             }
-            let epochs = try Row.fetchAll(
-                db, sql: """
-                    SELECT epoch, loss, pairs_per_second, seconds, validation_auc, created_at
-                    FROM training_epoch WHERE model_id = ? ORDER BY epoch
-                    """,
-                arguments: [id]
-            ).map { row in
-                TrainingEpochRecord(epoch: row["epoch"], loss: row["loss"], pairsPerSecond: row["pairs_per_second"],
-                                    seconds: row["seconds"], validationAUC: row["validation_auc"],
-                                    createdAt: row["created_at"])
-            }
+            let epochs = try Self.fetchEpochs(db, modelID: id)
             return StoredModel(id: id, name: modelName, model: model,
                                threshold: (row["threshold"] as Double?).map { Float($0) },
                                createdAt: row["created_at"], epochs: epochs)
+        }
+    }
+
+    /// The learning curve of a model, by epoch, without loading its weights.
+    /// - Throws: `IndexError.modelIDNotFound`.
+    public func trainingEpochs(modelID: Int64) throws(IndexError) -> [TrainingEpochRecord] {
+        let path = self.path
+        return try read { db in
+            try Self.requireModel(db, id: modelID, path: path)
+            return try Self.fetchEpochs(db, modelID: modelID)
         }
     }
 
@@ -138,6 +141,18 @@ extension QuestionStore {
     private static func validate(name: String, threshold: Float?) throws(IndexError) {
         guard !name.isEmpty else { throw IndexError.invalidModelName(name) }
         if let threshold, !(threshold >= -1 && threshold <= 1) { throw IndexError.invalidThreshold(threshold) }
+    }
+
+    private static func validate(_ epoch: TrainingEpochRecord, model: String) throws(IndexError) {
+        func invalid(_ reason: String) -> IndexError {
+            .invalidEpochRecord(model: model, epoch: epoch.epoch, reason: reason)
+        }
+        guard epoch.epoch >= 1 else { throw invalid("epochs are numbered from 1") }
+        let values = [("loss", epoch.loss), ("pairs per second", epoch.pairsPerSecond), ("seconds", epoch.seconds),
+                      ("validation AUC", epoch.validationAUC ?? 0)]
+        if let (name, value) = values.first(where: { !$0.1.isFinite }) {
+            throw invalid("its \(name) is \(value)")
+        }
     }
 
     private func encodedConfig(_ config: ModelConfig, name: String) throws(IndexError) -> String {
@@ -203,6 +218,18 @@ extension QuestionStore {
             """)
         else { throw IndexError.noModel(path: path) }
         return row
+    }
+
+    private static func fetchEpochs(_ db: Database, modelID: Int64) throws -> [TrainingEpochRecord] {
+        try Row.fetchAll(db, sql: """
+            SELECT epoch, loss, pairs_per_second, seconds, validation_auc, created_at
+            FROM training_epoch WHERE model_id = ? ORDER BY epoch
+            """, arguments: [modelID]
+        ).map { row in
+            TrainingEpochRecord(epoch: row["epoch"], loss: row["loss"], pairsPerSecond: row["pairs_per_second"],
+                                seconds: row["seconds"], validationAUC: row["validation_auc"],
+                                createdAt: row["created_at"])
+        }
     }
 
     private static func notFound(_ db: Database, name: String, path: String) throws -> IndexError {

@@ -28,10 +28,11 @@ public struct Indexer: Sendable {
     /// - Returns: the number of questions embedded.
     public func embedMissing(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
         let total = try missingCount()
-        var done = 0
+        var done = 0, lastID: Int64 = 0
         while true {
-            let batch = try store.questionsWithoutEmbedding(modelID: model.id, limit: batchSize)
-            if batch.isEmpty { break }
+            let batch = try store.questionsWithoutEmbedding(modelID: model.id, afterID: lastID, limit: batchSize)
+            guard let last = batch.last else { break }
+            lastID = last.id
             let vectors = try model.model.encode(batch.map(\.text))
             try store.storeEmbeddings(modelID: model.id, questionIDs: batch.map(\.id), vectors: vectors)
             done += batch.count

@@ -3,10 +3,10 @@ import SiameseNet
 /// Labelled pairs turned into what the trainer needs: a vocabulary built from the training questions
 /// and the duplicate pairs as token ids.
 ///
-/// Each pair is keyed by its duplicate cluster: the connected component of its questions in the graph
-/// of duplicate pairs (questions identified by qid, else by normalized text). The batcher keeps one pair
-/// per cluster in a batch, since the loss treats the other pairs of a batch as non-duplicates: two pairs
-/// of one cluster (A~B and B~C, or even A~B and C~D with B~C elsewhere) would push real duplicates apart.
+/// Questions are identified by qid, else by normalized text: the batcher never puts two pairs that share a
+/// question in one batch. Each pair also carries its duplicate cluster, the connected component of its
+/// questions in the graph of duplicate pairs: the loss does not take pairs of one cluster as each other's
+/// negatives (A~B and C~D with B~C elsewhere), which would push real duplicates apart.
 public struct TrainingSet: Sendable {
     public let vocabulary: Vocabulary
     public let pairs: [TrainingPair]
@@ -36,8 +36,8 @@ public struct TrainingSet: Sendable {
         var clusters = DuplicateClusters()
         for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
         let training = kept.map { pair in
-            let cluster = "cluster:\(clusters.root(of: pair.firstKey))"
-            return TrainingPair(first: pair.first, second: pair.second, firstKey: cluster, secondKey: cluster)
+            TrainingPair(first: pair.first, second: pair.second, firstKey: pair.firstKey, secondKey: pair.secondKey,
+                         cluster: clusters.root(of: pair.firstKey))
         }
         self.pairs = training
         self.nonDuplicates = nonDuplicates
