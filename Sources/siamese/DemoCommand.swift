@@ -28,6 +28,10 @@ struct Demo: ReportingCommand {
     static let queries = ["How old are you?", "How much is the fish?", "Do you like this course?",
                           "How can I get my money back?"]
 
+    func validate() throws {
+        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+    }
+
     func execute() throws {
         threads.apply()
         let folder = try sampleDataFolder()

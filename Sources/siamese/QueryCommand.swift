@@ -52,7 +52,7 @@ struct Query: ReportingCommand {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
         }
-        for (query, matches) in zip(questions, results) {
+        for (position, (query, matches)) in zip(questions, results).enumerated() {
             if json {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
                                                    threshold: search.model.threshold,
@@ -64,7 +64,8 @@ struct Query: ReportingCommand {
                 let mark = match.isDuplicate ? "duplicate" : "         "
                 print(String(format: "%3d  ", rank + 1) + match.score.score + "  \(mark)  \(match.text)")
             }
-            if question == "-" && query.text != questions.last?.text { print("") }
+            // A blank line between answers; compared by position, as the same question may come twice.
+            if question == "-" && position < questions.count - 1 { print("") }
         }
     }
 }

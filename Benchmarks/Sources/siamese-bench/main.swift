@@ -51,23 +51,16 @@ func peakRSSMiB() -> Double {
     return Double(usage.ru_maxrss) / 1024  // KiB on Linux
 }
 
-/// Duplicate pairs → vocabulary (min count 1) → token ids, ordered as the trainer batches them.
+/// The training set `siamese train` would build (vocabulary from every question, min count 1), written as
+/// token ids in the order the trainer batches them (no two pairs of a batch share a question).
 func exportTokens(_ options: Options) throws {
-    let pairs = try PairReader().read(options.string("pairs")).pairs.filter { $0.isDuplicate ?? true }
-    let tokenizer = Tokenizer()
-    let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2), $0) }
-        .filter { !$0.0.isEmpty && !$0.1.isEmpty }
-    let vocabulary = Vocabulary(building: tokenized.flatMap { [$0.0, $0.1] })
-    let training = tokenized.map { first, second, pair in
-        TrainingPair(first: vocabulary.ids(of: first), second: vocabulary.ids(of: second),
-                     firstKey: pair.qid1 ?? first.joined(separator: " "),
-                     secondKey: pair.qid2 ?? second.joined(separator: " "))
-    }
+    let trainingSet = TrainingSet(pairs: try PairReader().read(options.string("pairs")).pairs, config: ModelConfig())
+    let training = trainingSet.pairs
     var random = SeededGenerator(seed: UInt64(try options.int("seed", default: 1)))
     var order = Array(training.indices)
     random.shuffle(&order)
     let batches = PairBatcher.batches(training, shuffledOrder: order, batchSize: try options.int("batch", default: 256))
-    var text = "\(vocabulary.count) \(batches.reduce(0) { $0 + $1.count })\n"
+    var text = "\(trainingSet.vocabulary.count) \(batches.reduce(0) { $0 + $1.count })\n"
     for index in batches.joined() {
         let pair = training[index]
         text += pair.first.map(String.init).joined(separator: " ") + "\t"
@@ -75,8 +68,9 @@ func exportTokens(_ options: Options) throws {
     }
     try text.write(toFile: options.string("out"), atomically: true, encoding: .utf8)
     let tokens = training.reduce(0) { $0 + $1.first.count + $1.second.count }
+    let meanLength = String(format: "%.1f", Double(tokens) / Double(2 * training.count))
     FileHandle.standardError.write(Data(
-        "exported \(training.count) pairs, vocabulary \(vocabulary.count), mean length \(String(format: "%.1f", Double(tokens) / Double(2 * training.count)))\n".utf8))
+        "exported \(training.count) pairs, vocabulary \(trainingSet.vocabulary.count), mean length \(meanLength)\n".utf8))
 }
 
 /// Reads the token file: vocabulary size and pairs.
