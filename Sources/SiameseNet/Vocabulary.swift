@@ -24,16 +24,11 @@ public struct Vocabulary: Sendable, Equatable {
         guard tokens.count >= 2, tokens[0] == Self.padToken, tokens[1] == Self.unknownToken else {
             throw VocabularyError.invalid("ids 0 and 1 must be \(Self.padToken) and \(Self.unknownToken)")
         }
-        var ids: [String: Int32] = [:]
-        ids.reserveCapacity(tokens.count)
-        for (id, token) in tokens.enumerated() {
-            guard ids.updateValue(Int32(id), forKey: token) == nil else {
-                throw VocabularyError.invalid("token \"\(token)\" appears twice")
-            }
+        guard Set(tokens).count == tokens.count else {
+            let seen = Dictionary(grouping: tokens, by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
+            throw VocabularyError.invalid("token \"\(seen)\" appears twice")
         }
-        self.tokens = tokens
-        self.counts = counts
-        self.ids = ids
+        self.init(checkedTokens: tokens, counts: counts)
     }
 
     /// Builds the vocabulary of a corpus of token lists.
@@ -50,9 +45,18 @@ public struct Vocabulary: Sendable, Equatable {
         var kept = frequency.filter { $0.value >= max(1, minCount) }
             .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
         if let maxSize { kept = Array(kept.prefix(max(0, maxSize - 2))) }
-        // Cannot fail: reserved tokens first, and dictionary keys are unique.
-        try! self.init(tokens: [Self.padToken, Self.unknownToken] + kept.map(\.key),
-                       counts: [0, 0] + kept.map(\.value))
+        // Reserved tokens first, and dictionary keys are unique: nothing to check.
+        self.init(checkedTokens: [Self.padToken, Self.unknownToken] + kept.map(\.key),
+                  counts: [0, 0] + kept.map(\.value))
+    }
+
+    private init(checkedTokens tokens: [String], counts: [Int]) {
+        self.tokens = tokens
+        self.counts = counts
+        var ids: [String: Int32] = [:]
+        ids.reserveCapacity(tokens.count)
+        for (id, token) in tokens.enumerated() { ids[token] = Int32(id) }
+        self.ids = ids
     }
 
     /// The id of `token`, or `unknownID`.
