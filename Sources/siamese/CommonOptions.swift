@@ -16,6 +16,16 @@ struct DatabaseOptions: ParsableArguments {
         try QuestionStore(path: path, mode: .readOnly)
     }
 
+    /// Opens the existing index read-only, so that a command that fails its checks leaves the file untouched;
+    /// an index whose schema a newer build must first upgrade is opened for writing (which upgrades it).
+    func openForChecking() throws -> QuestionStore {
+        do {
+            return try openForReading()
+        } catch IndexError.olderSchema {
+            return try openExistingForWriting()
+        }
+    }
+
     /// Opens an existing index for writing; unlike SQLite, never creates a missing file.
     func openExistingForWriting() throws -> QuestionStore {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.noIndex(path: path) }

@@ -60,8 +60,9 @@ struct Index: ReportingCommand {
             inputs.append((file, questions))
         }
 
+        // Load the model read-only first: without one, the file is left untouched.
+        let model = try database.openForChecking().loadModel(name: modelOptions.model)
         let store = try database.openExistingForWriting()
-        let model = try store.loadModel(name: modelOptions.model)
         var added = 0, alreadyStored = 0
         for input in inputs {
             let result = try store.addQuestions(input.questions.map { ($0.text, $0.externalID) },

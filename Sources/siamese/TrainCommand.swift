@@ -100,10 +100,12 @@ struct Train: ReportingCommand {
             throw CommandError("\(pairs): training needs at least 2 duplicate pairs with words, found \(trainingSet.pairs.count)")
         }
 
-        let store = try QuestionStore(path: database.path, mode: .readWrite)
-        if !force, try store.modelSummaries().contains(where: { $0.name == model }) {
+        // Look for the name read-only first: a refused run must not touch the file at all.
+        if !force, FileManager.default.fileExists(atPath: database.path),
+           try database.openForChecking().modelSummaries().contains(where: { $0.name == model }) {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
+        let store = try QuestionStore(path: database.path, mode: .readWrite)
         Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count), d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validation?.pairs ?? [],
                                 calibrationPairs: training.pairs)

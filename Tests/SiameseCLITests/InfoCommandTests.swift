@@ -1,0 +1,63 @@
+import Foundation
+import Testing
+
+@Suite("siamese info")
+struct InfoCommandTests {
+    @Test("lists the index, the question count, each model and its learning curve")
+    func text() throws {
+        try withWorkspace { workspace in
+            let training = try workspace.trainQuickModel()
+            try workspace.succeed("index", "SampleData/faq_questions.txt")
+            let threshold = try #require(training.stdoutLines.dropFirst().first?
+                .firstMatch(of: #/threshold (-?\d\.\d{4})/#)?.output.1)
+
+            let result = try workspace.succeed("info")
+            #expect(result.stderr == "")
+            let lines = result.stdoutLines
+            try #require(lines.count == 10, "\(result)")
+            #expect(lines[0] == "index      siamese.sqlite")
+            #expect(lines[1].wholeMatch(of: #/schema     \d{4}/#) != nil)
+            #expect(lines[2].wholeMatch(of: #/size       \d+\.\d MiB/#) != nil)
+            #expect(lines[3] == "questions  120")
+            #expect(lines[4] == "")
+            #expect(lines[5] == "model \"default\": d = 32, vocabulary 558, threshold \(threshold), 120 vectors")
+            #expect(lines[6] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
+            let trainedLosses = training.stderrLines.compactMap { $0.firstMatch(of: #/^epoch \d+: loss (\d+\.\d{4})/#) }
+                .map { String($0.output.1) }
+            for (epoch, line) in lines[7...].enumerated() {
+                let row = try #require(line.wholeMatch(of: #/ +(\d+) +(\d+\.\d{4}) +- +(\d+) +(\d+\.\d)/#), "\(line)")
+                #expect(Int(row.output.1) == epoch + 1)
+                #expect(String(row.output.2) == trainedLosses[epoch])
+            }
+        }
+    }
+
+    @Test("--json holds the documented keys and the same facts")
+    func json() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let result = try workspace.succeed("info", "--json")
+            try #require(result.stdoutLines.count == 1, "\(result)")
+            let info = try jsonObject(result.stdout)
+            #expect(keys(info) == ["database", "schema", "bytes", "questions", "models"])
+            #expect(info["database"] as? String == "siamese.sqlite")
+            #expect(int(info["questions"]) == 120)
+            #expect((int(info["bytes"]) ?? 0) > 0)
+            let models = try #require(info["models"] as? [[String: Any]])
+            try #require(models.count == 1)
+            let model = models[0]
+            #expect(keys(model) == ["name", "created_at", "dimension", "vocabulary", "threshold", "vectors", "epochs"])
+            #expect(model["name"] as? String == "default")
+            #expect(int(model["dimension"]) == 32)
+            #expect(int(model["vocabulary"]) == 558)
+            #expect(int(model["vectors"]) == 120)
+            let epochs = try #require(model["epochs"] as? [[String: Any]])
+            #expect(epochs.map { int($0["epoch"]) } == [1, 2, 3])
+            for epoch in epochs {
+                // No --dev: no ROC-AUC, and the key is left out.
+                #expect(keys(epoch) == ["epoch", "loss", "pairs_per_second", "seconds"])
+                #expect((double(epoch["loss"]) ?? -1) > 0)
+            }
+        }
+    }
+}

@@ -1,0 +1,185 @@
+import Foundation
+import Testing
+
+@Suite("siamese train")
+struct TrainCommandTests {
+    @Test("prints the summary on stdout and one line per saved epoch on stderr")
+    func summary() throws {
+        try withWorkspace { workspace in
+            let result = try workspace.trainQuickModel()
+            let lines = result.stdoutLines
+            try #require(lines.count == 3, "\(result)")
+            let loss = try #require(number(in: lines[0],
+                                           #/trained model "default": 3 epochs on 400 pairs, loss (\d+\.\d{4})/#))
+            #expect(loss > 0 && loss < 1)
+            let calibration = try #require(lines[1].wholeMatch(
+                of: #/duplicate threshold (-?\d\.\d{4}) \(accuracy (\d\.\d{3}) on the training pairs\)/#))
+            let threshold = try #require(Double(calibration.output.1))
+            let accuracy = try #require(Double(calibration.output.2))
+            #expect((-1...1).contains(threshold))
+            #expect(accuracy > 0.5 && accuracy <= 1)
+            #expect(lines[2] == "saved to siamese.sqlite")
+
+            // stderr: the plan, then progress lines, and one "epoch N: …  (saved)" line per epoch.
+            let notes = result.stderrLines
+            #expect(notes.first == "training \"default\" on 400 duplicate pairs, vocabulary 558, d = 32, 3 epochs")
+            let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
+            try #require(epochLines.count == 3, "\(result)")
+            var losses: [Double] = []
+            for (index, line) in epochLines.enumerated() {
+                let match = try #require(line.wholeMatch(
+                    of: #/epoch (\d+): loss (\d+\.\d{4}), (\d+) pairs/s, (\d+\.\d) s  \(saved\)/#), "\(line)")
+                #expect(Int(match.output.1) == index + 1)
+                losses.append(try #require(Double(match.output.2)))
+            }
+            #expect(losses.last == loss)
+            #expect(losses[2] < losses[0], "the loss falls: \(losses)")
+            #expect(FileManager.default.fileExists(atPath: workspace.url("siamese.sqlite").path))
+        }
+    }
+
+    @Test("the same seed, data and threads give the same model")
+    func reproducible() throws {
+        try withWorkspace { workspace in
+            let first = try workspace.trainQuickModel("--db", "one.sqlite")
+            let second = try workspace.trainQuickModel("--db", "two.sqlite")
+            #expect(first.stdoutLines.dropLast() == second.stdoutLines.dropLast())
+            #expect(second.stdoutLines.last == "saved to two.sqlite")
+        }
+    }
+
+    @Test("--json prints the documented summary")
+    func json() throws {
+        try withWorkspace { workspace in
+            let result = try workspace.trainQuickModel("--json")
+            try #require(result.stdoutLines.count == 1, "\(result)")
+            let summary = try jsonObject(result.stdout)
+            #expect(keys(summary) == ["model", "database", "pairs", "vocabulary", "epochs", "loss", "threshold",
+                                      "calibrated_on", "questions_to_embed"])
+            #expect(summary["model"] as? String == "default")
+            #expect(summary["database"] as? String == "siamese.sqlite")
+            #expect(int(summary["pairs"]) == 400)
+            #expect(int(summary["vocabulary"]) == 558)
+            #expect(int(summary["epochs"]) == 3)
+            #expect(summary["calibrated_on"] as? String == "training")
+            #expect(int(summary["questions_to_embed"]) == 0)
+            let loss = try #require(double(summary["loss"]))
+            #expect(loss > 0 && loss < 1)
+            let threshold = try #require(double(summary["threshold"]))
+            #expect((-1...1).contains(threshold))
+        }
+    }
+
+    @Test("--dev logs the ROC-AUC of every epoch and calibrates the threshold on the dev pairs")
+    func devPairs() throws {
+        try withWorkspace { workspace in
+            let result = try workspace.trainQuickModel("--dev", "SampleData/faq_pairs.tsv")
+            let epochLines = result.stderrLines.filter { $0.hasSuffix("(saved)") }
+            #expect(epochLines.count == 3)
+            for line in epochLines {
+                let auc = try #require(line.firstMatch(of: #/  dev ROC-AUC (\d\.\d{4})  \(saved\)$/#), "\(line)")
+                let value = try #require(Double(auc.output.1))
+                #expect(value > 0.5 && value <= 1)
+            }
+            let lines = result.stdoutLines
+            try #require(lines.count == 3, "\(result)")
+            #expect(lines[0].wholeMatch(
+                of: #/trained model "default": 3 epochs on 400 pairs, loss \d\.\d{4}, dev ROC-AUC \d\.\d{4}/#) != nil)
+            #expect(lines[1].wholeMatch(
+                of: #/duplicate threshold -?\d\.\d{4} \(accuracy \d\.\d{3} on the validation pairs\)/#) != nil)
+        }
+    }
+
+    @Test("pairs without non-duplicates train a model with no threshold; nothing is marked duplicate")
+    func noThreshold() throws {
+        try withWorkspace { workspace in
+            // Only the duplicate rows, in the two-column layout (no label: every row is a duplicate).
+            let rows = try Workspace.sampleLines("faq_pairs.tsv").dropFirst()
+                .map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+                .filter { $0[5] == "1" }
+                .map { "\($0[3])\t\($0[4])" }
+            try workspace.write("duplicates.tsv", "question1\tquestion2\n" + rows.joined(separator: "\n") + "\n")
+            let result = try workspace.succeed(["train", "--pairs", "duplicates.tsv"] + Workspace.quickTraining)
+            #expect(result.stdoutLines.dropFirst() == [
+                "no duplicate threshold: give labelled pairs (is_duplicate 0 and 1) to calibrate one",
+                "saved to siamese.sqlite",
+            ])
+
+            let compare = try workspace.succeed("compare", "How old are you?", "What is your age?")
+            #expect(compare.stdout.wholeMatch(of: #/-?\d\.\d{4}  \(model "default" has no duplicate threshold\)\n/#)
+                != nil, "\(compare)")
+
+            try workspace.copySampleData()
+            try workspace.succeed("index", "SampleData/faq_questions.txt")
+            let query = try workspace.succeed("query", "How old are you?", "-k", "3")
+            let matches = matchLines(query.stdoutLines)
+            #expect(matches.count == 3)
+            #expect(matches.allSatisfy { !$0.isDuplicate })
+        }
+    }
+
+    @Test("SIAMESE_DB names the default database; --db overrides it")
+    func databaseFromEnvironment() throws {
+        try withWorkspace { workspace in
+            try workspace.copySampleData()
+            let arguments = ["train", "--pairs", "SampleData/faq_pairs.tsv"] + Workspace.quickTraining
+            let fromEnvironment = try workspace.run(arguments, environment: ["SIAMESE_DB": "env.sqlite"])
+            #expect(fromEnvironment.exitCode == 0)
+            #expect(fromEnvironment.stdoutLines.last == "saved to env.sqlite")
+            #expect(try workspace.snapshot("env.sqlite") != .absent)
+            #expect(try workspace.snapshot() == .absent)
+
+            let overridden = try workspace.run(arguments + ["--db", "flag.sqlite"],
+                                               environment: ["SIAMESE_DB": "env.sqlite"])
+            #expect(overridden.stdoutLines.last == "saved to flag.sqlite")
+
+            let info = try workspace.run(["info"], environment: ["SIAMESE_DB": "env.sqlite"])
+            #expect(info.stdoutLines.first == "index      env.sqlite")
+        }
+    }
+
+    @Test("training twice under one name is refused and leaves the model as it was; --force replaces it")
+    func trainTwice() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let infoBefore = try contents(workspace)
+            let dumpBefore = SQLiteShell.isAvailable ? try SQLiteShell.run(".dump", in: workspace) : ""
+
+            let again = try workspace.run(["train", "--pairs", "SampleData/faq_pairs.tsv", "--epochs", "2"]
+                + Workspace.quickTraining.dropFirst(2))
+            expectError(again, """
+                model "default" already exists in siamese.sqlite; use --force to replace it, \
+                or --model to pick another name
+                """)
+            // Opening the file for writing may rewrite its pages (GRDB makes sure a WAL exists), so compare
+            // what it holds, not its bytes.
+            #expect(try contents(workspace) == infoBefore)
+            if SQLiteShell.isAvailable { #expect(try SQLiteShell.run(".dump", in: workspace) == dumpBefore) }
+
+            let forced = try workspace.succeed(["train", "--pairs", "SampleData/faq_pairs.tsv", "--force",
+                                                "--epochs", "2"] + Workspace.quickTraining.dropFirst(2))
+            #expect(forced.stdoutLines.first?.hasPrefix("trained model \"default\": 2 epochs on 400 pairs") == true)
+            #expect(forced.stdoutLines.last
+                == "120 stored questions need vectors from this model: run `siamese index`")
+            let info = try jsonObject(try workspace.succeed("info", "--json").stdout)
+            let models = try #require(info["models"] as? [[String: Any]])
+            #expect(models.count == 1)
+            #expect((models.first?["epochs"] as? [Any])?.count == 2)
+            #expect(int(models.first?["vectors"]) == 0)
+
+            // Another name trains beside it.
+            let other = try workspace.succeed(["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "other"]
+                + Workspace.quickTraining)
+            #expect(other.stdoutLines.first?.hasPrefix("trained model \"other\": 3 epochs") == true)
+            let names = try jsonObject(try workspace.succeed("info", "--json").stdout)["models"] as? [[String: Any]]
+            #expect(Set(names?.compactMap { $0["name"] as? String } ?? []) == ["default", "other"])
+        }
+    }
+
+    /// What `info --json` says of the index, but its size in bytes.
+    private func contents(_ workspace: Workspace) throws -> String {
+        var info = try jsonObject(try workspace.succeed("info", "--json").stdout)
+        info["bytes"] = nil
+        return String(decoding: try JSONSerialization.data(withJSONObject: info, options: [.sortedKeys]), as: UTF8.self)
+    }
+}
