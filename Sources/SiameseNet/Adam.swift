@@ -60,21 +60,48 @@ public struct Adam: Sendable {
         return norm
 
         func update(_ w: inout [Float], _ m: inout [Float], _ v: inout [Float], _ g: [Float]) {
+            let count = w.count
             w.withUnsafeMutableBufferPointer { w in
                 m.withUnsafeMutableBufferPointer { m in
                     v.withUnsafeMutableBufferPointer { v in
                         g.withUnsafeBufferPointer { g in
-                            for i in 0..<w.count {
-                                let gi = g[i] * scale
-                                let mi = b1 * m[i] + (1 - b1) * gi
-                                let vi = b2 * v[i] + (1 - b2) * gi * gi
-                                m[i] = mi; v[i] = vi
-                                w[i] -= stepSize * mi / (vi.squareRoot() * inverseSqrtCorrection2 + eps)
-                            }
+                            guard let w = w.baseAddress, let m = m.baseAddress, let v = v.baseAddress,
+                                  let g = g.baseAddress else { return }
+                            Self.applyUpdate(count: count, w: w, m: m, v: v, g: g, scale: scale, beta1: b1, beta2: b2,
+                                      stepSize: stepSize, inverseSqrtCorrection2: inverseSqrtCorrection2, epsilon: eps)
                         }
                     }
                 }
             }
+        }
+    }
+
+    /// The elementwise update, eight lanes at a time: the embedding table makes this a pass over millions
+    /// of values per step, so it matters for training speed.
+    @inline(__always)
+    private static func applyUpdate(count: Int, w: UnsafeMutablePointer<Float>, m: UnsafeMutablePointer<Float>,
+                             v: UnsafeMutablePointer<Float>, g: UnsafePointer<Float>, scale: Float,
+                             beta1: Float, beta2: Float, stepSize: Float, inverseSqrtCorrection2: Float,
+                             epsilon: Float) {
+        typealias Vector = SIMD8<Float>
+        var i = 0
+        while i + 8 <= count {
+            let gi = UnsafeRawPointer(g + i).loadUnaligned(as: Vector.self) * scale
+            let mi = beta1 * UnsafeRawPointer(m + i).loadUnaligned(as: Vector.self) + (1 - beta1) * gi
+            let vi = beta2 * UnsafeRawPointer(v + i).loadUnaligned(as: Vector.self) + (1 - beta2) * gi * gi
+            let wi = UnsafeRawPointer(w + i).loadUnaligned(as: Vector.self)
+                - stepSize * mi / (vi.squareRoot() * inverseSqrtCorrection2 + epsilon)
+            UnsafeMutableRawPointer(m + i).storeBytes(of: mi, as: Vector.self)
+            UnsafeMutableRawPointer(v + i).storeBytes(of: vi, as: Vector.self)
+            UnsafeMutableRawPointer(w + i).storeBytes(of: wi, as: Vector.self)
+            i += 8
+        }
+        while i < count {
+            let gi = g[i] * scale
+            m[i] = beta1 * m[i] + (1 - beta1) * gi
+            v[i] = beta2 * v[i] + (1 - beta2) * gi * gi
+            w[i] -= stepSize * m[i] / (v[i].squareRoot() * inverseSqrtCorrection2 + epsilon)
+            i += 1
         }
     }
 }

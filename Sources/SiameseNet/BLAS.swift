@@ -11,15 +11,21 @@ import Glibc
 /// All matrices are row-major Float32.
 public enum BLAS {
     /// Sets the number of threads BLAS may use (OpenBLAS only; a no-op on Accelerate).
-    ///
-    /// OpenBLAS starts one worker per core when it loads, and idle workers spin for a while before they
-    /// sleep: a short command that sets 1 thread would still pay ~0.1 s of CPU per extra core. So going
-    /// to 1 thread also stops the workers (OpenBLAS restarts them if more threads are asked for later).
     public static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate)
-        let count = max(1, count)
-        openblas_set_num_threads(Int32(count))
-        if count == 1, let shutdown = threadShutdown { _ = shutdown() }
+        openblas_set_num_threads(Int32(max(1, count)))
+        #endif
+    }
+
+    /// Stops OpenBLAS's idle worker threads, after `setThreadCount(1)` in a short-lived program.
+    ///
+    /// OpenBLAS starts one worker per core when it loads, and idle workers spin for a while before they
+    /// sleep: a command that needs one small product would still pay ~0.1 s of CPU per extra core.
+    /// OpenBLAS restarts workers if more threads are asked for later. Call it only while no other thread
+    /// runs BLAS work: stopping workers under a running product corrupts its result.
+    public static func stopWorkerThreads() {
+        #if !canImport(Accelerate)
+        if let shutdown = threadShutdown { _ = shutdown() }
         #endif
     }
 

@@ -22,11 +22,11 @@ public struct Encoder: Sendable {
         return forward(batch).unitVectorsInInputOrder()
     }
 
-    /// Runs the encoder and keeps every activation the backward pass needs.
-    func forward(_ batch: PackedBatch) -> EncoderActivations {
+    /// Runs the encoder and keeps every activation the backward pass needs, in `workspace`'s buffers.
+    func forward(_ batch: PackedBatch, workspace: EncoderWorkspace = EncoderWorkspace()) -> EncoderActivations {
         let d = dimension, g4 = 4 * d
         let rows = batch.totalRows
-        let act = EncoderActivations(batch: batch, dimension: d)
+        let act = EncoderActivations(batch: batch, dimension: d, workspace: workspace)
         weights.embedding.withUnsafeBufferPointer { embedding in
             for r in 0..<rows {
                 (act.inputs.pointer + r * d).update(from: embedding.baseAddress! + Int(batch.tokens[r]) * d, count: d)
@@ -65,7 +65,9 @@ public struct Encoder: Sendable {
         let batch = act.batch, n = batch.count, rows = batch.totalRows
         precondition(unitGradients.count == n * d)
         // Through the normalization and the masked mean: gradient of the mean of each sequence, sorted order.
-        let meanGrad = FloatBuffer(count: n * d)
+        let work = act.workspace
+        let meanGrad = work.meanGradient
+        meanGrad.resize(to: n * d, zeroed: false)
         unitGradients.withUnsafeBufferPointer { du in
             for p in 0..<n {
                 let src = du.baseAddress! + batch.order[p] * d
@@ -77,8 +79,10 @@ public struct Encoder: Sendable {
             }
         }
         // Backpropagation through time over the packed steps.
-        let dz = FloatBuffer(count: rows * g4)
-        let dhRec = FloatBuffer(count: n * d), dcRec = FloatBuffer(count: n * d)
+        let dz = work.gateGradient, dhRec = work.hiddenGradient, dcRec = work.cellGradient
+        dz.resize(to: rows * g4, zeroed: false)  // every row is written below
+        dhRec.resize(to: n * d, zeroed: true)
+        dcRec.resize(to: n * d, zeroed: true)
         let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer
         weights.recurrentWeights.withUnsafeBufferPointer { wh in
             for t in stride(from: batch.steps - 1, through: 0, by: -1) {
@@ -114,7 +118,8 @@ public struct Encoder: Sendable {
                 for k in 0..<g4 { db[k] += dzr[k] }
             }
         }
-        let dx = FloatBuffer(count: rows * d)
+        let dx = work.inputGradient
+        dx.resize(to: rows * d, zeroed: false)
         weights.inputWeights.withUnsafeBufferPointer { wx in
             BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx.baseAddress!, dx.pointer)
         }
@@ -131,25 +136,28 @@ public struct Encoder: Sendable {
 final class EncoderActivations: @unchecked Sendable {
     let batch: PackedBatch
     let dimension: Int
-    let inputs: FloatBuffer    // [rows, d] embedded tokens
-    let gates: FloatBuffer     // [rows, 4d] activated gates i, f, g, o
-    let cells: FloatBuffer     // [rows, d]
-    let cellTanh: FloatBuffer  // [rows, d]
-    let hidden: FloatBuffer    // [rows, d]
-    let norms: FloatBuffer     // [count] L2 norm of each mean
-    let units: FloatBuffer     // [count, d] normalized means
+    let workspace: EncoderWorkspace
+    var inputs: FloatBuffer { workspace.inputs }      // [rows, d] embedded tokens
+    var gates: FloatBuffer { workspace.gates }        // [rows, 4d] activated gates i, f, g, o
+    var cells: FloatBuffer { workspace.cells }        // [rows, d]
+    var cellTanh: FloatBuffer { workspace.cellTanh }  // [rows, d]
+    var hidden: FloatBuffer { workspace.hidden }      // [rows, d]
+    var norms: FloatBuffer { workspace.norms }        // [count] L2 norm of each mean
+    var units: FloatBuffer { workspace.units }        // [count, d] normalized means
 
-    init(batch: PackedBatch, dimension d: Int) {
+    /// Sizes the workspace's buffers for `batch`; every one is fully written by the forward pass except
+    /// `units`, which accumulates and starts at zero.
+    init(batch: PackedBatch, dimension d: Int, workspace: EncoderWorkspace) {
         self.batch = batch
         dimension = d
+        self.workspace = workspace
         let rows = batch.totalRows
-        inputs = FloatBuffer(count: rows * d)
-        gates = FloatBuffer(count: rows * 4 * d)
-        cells = FloatBuffer(count: rows * d)
-        cellTanh = FloatBuffer(count: rows * d)
-        hidden = FloatBuffer(count: rows * d)
-        norms = FloatBuffer(count: batch.count)
-        units = FloatBuffer(count: batch.count * d)
+        for buffer in [workspace.inputs, workspace.cells, workspace.cellTanh, workspace.hidden] {
+            buffer.resize(to: rows * d, zeroed: false)
+        }
+        workspace.gates.resize(to: rows * 4 * d, zeroed: false)
+        workspace.norms.resize(to: batch.count, zeroed: false)
+        workspace.units.resize(to: batch.count * d, zeroed: true)
     }
 
     /// Mean of each sequence's hidden states over its real tokens, then L2 normalization.

@@ -88,7 +88,9 @@ enum LSTMKernels {
 
     /// eˣ, Cephes expf: x = n·ln2 + r, |r| ≤ ln2/2, a degree-6 polynomial for eʳ, and 2ⁿ built in the exponent bits.
     @inline(__always) static func exp(_ x: Vector) -> Vector {
-        let x = x.clamped(lowerBound: Vector(repeating: -87.3), upperBound: Vector(repeating: 88.3))
+        // Clamp with blends: `clamped(lowerBound:upperBound:)` was not inlined and cost ~4% of training.
+        let low = Vector(repeating: -87.3), high = Vector(repeating: 88.3)
+        let x = x.replacing(with: low, where: x .< low).replacing(with: high, where: x .> high)
         // Adding 1.5·2²³ rounds x·log₂e to the nearest integer n and leaves n in the low mantissa bits.
         let magic = Vector(repeating: 12_582_912)
         let shifted = x * 1.442_695_04 + magic

@@ -10,6 +10,7 @@ public final class Trainer {
     private var generator: SeededGenerator
     private let loss: TripletLoss
     private var gradients: EncoderWeights
+    private let workspace = EncoderWorkspace()
     /// Epochs completed.
     public private(set) var epochsCompleted = 0
 
@@ -90,7 +91,7 @@ public final class Trainer {
         guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count) else {
             preconditionFailure("training pairs were validated in init")
         }
-        let activations = model.encoder.forward(packed)
+        let activations = model.encoder.forward(packed, workspace: workspace)
         let units = activations.unitVectorsInInputOrder()
         // Pairs without a cluster get one of their own (negative ids never collide with real clusters).
         let groups = batch.contains { pairs[$0].cluster != nil } ? batch.map { pairs[$0].cluster ?? -1 - $0 } : nil

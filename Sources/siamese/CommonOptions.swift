@@ -51,7 +51,10 @@ struct ThreadOptions: ParsableArguments {
 
     /// Sets the BLAS thread count: `--threads`, else `defaultCount`, else every core.
     func apply(default defaultCount: Int? = nil) {
-        BLAS.setThreadCount(threads ?? defaultCount ?? ProcessInfo.processInfo.activeProcessorCount)
+        let count = threads ?? defaultCount ?? ProcessInfo.processInfo.activeProcessorCount
+        BLAS.setThreadCount(count)
+        // The command has not started any BLAS work yet: idle workers can be stopped safely.
+        if count == 1 { BLAS.stopWorkerThreads() }
     }
 }
 
