@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# Installs the system packages SiameseIndex builds against (OpenBLAS, SQLite) when they are missing.
+# Installs the system packages SiameseIndex builds against (OpenBLAS, SQLite, and pkg-config, through which
+# SwiftPM finds OpenBLAS's headers) when they are missing.
 set -euo pipefail
 missing=()
-for pkg in libopenblas-dev libsqlite3-dev; do
+for pkg in libopenblas-dev libsqlite3-dev pkgconf; do
     dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg")
 done
 if [ "${#missing[@]}" -gt 0 ]; then
