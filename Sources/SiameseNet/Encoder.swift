@@ -27,25 +27,25 @@ public struct Encoder: Sendable {
         let d = dimension, g4 = 4 * d
         let rows = batch.totalRows
         let act = EncoderActivations(batch: batch, dimension: d, workspace: workspace)
-        weights.embedding.withUnsafeBufferPointer { embedding in
+        weights.embedding.withPointer { embedding in
             for r in 0..<rows {
-                (act.inputs.pointer + r * d).update(from: embedding.baseAddress! + Int(batch.tokens[r]) * d, count: d)
+                (act.inputs.pointer + r * d).update(from: embedding + Int(batch.tokens[r]) * d, count: d)
             }
         }
         let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer, h = act.hidden.pointer
-        weights.inputWeights.withUnsafeBufferPointer { wx in
-            weights.bias.withUnsafeBufferPointer { bias in
-                for r in 0..<rows { (z + r * g4).update(from: bias.baseAddress!, count: g4) }
+        weights.inputWeights.withPointer { wx in
+            weights.bias.withPointer { bias in
+                for r in 0..<rows { (z + r * g4).update(from: bias, count: g4) }
                 // Input projection of every time step at once.
-                BLAS.gemm(m: rows, n: g4, k: d, act.inputs.pointer, wx.baseAddress!, beta: 1, z)
+                BLAS.gemm(m: rows, n: g4, k: d, act.inputs.pointer, wx, beta: 1, z)
             }
         }
-        weights.recurrentWeights.withUnsafeBufferPointer { wh in
+        weights.recurrentWeights.withPointer { wh in
             for t in 0..<batch.steps {
                 let size = batch.stepSizes[t], off = batch.rowOffsets[t]
                 let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
                 if t > 0 {
-                    BLAS.gemm(m: size, n: g4, k: d, h + prev * d, wh.baseAddress!, beta: 1, z + off * g4)
+                    BLAS.gemm(m: size, n: g4, k: d, h + prev * d, wh, beta: 1, z + off * g4)
                 }
                 for j in 0..<size {
                     let row = off + j
@@ -68,9 +68,9 @@ public struct Encoder: Sendable {
         let work = act.workspace
         let meanGrad = work.meanGradient
         meanGrad.resize(to: n * d, zeroed: false)
-        unitGradients.withUnsafeBufferPointer { du in
+        unitGradients.withPointer { du in
             for p in 0..<n {
-                let src = du.baseAddress! + batch.order[p] * d
+                let src = du + batch.order[p] * d
                 let u = act.units.pointer + p * d, dm = meanGrad.pointer + p * d
                 var dot: Float = 0
                 for k in 0..<d { dot += u[k] * src[k] }
@@ -84,7 +84,7 @@ public struct Encoder: Sendable {
         dhRec.resize(to: n * d, zeroed: true)
         dcRec.resize(to: n * d, zeroed: true)
         let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer
-        weights.recurrentWeights.withUnsafeBufferPointer { wh in
+        weights.recurrentWeights.withPointer { wh in
             for t in stride(from: batch.steps - 1, through: 0, by: -1) {
                 let size = batch.stepSizes[t], off = batch.rowOffsets[t]
                 let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
@@ -96,23 +96,23 @@ public struct Encoder: Sendable {
                                             dc: dcRec.pointer + j * d, dz: dz.pointer + row * g4, d: d)
                 }
                 if t > 0 {
-                    BLAS.gemm(transposeB: true, m: size, n: d, k: g4, dz.pointer + off * g4, wh.baseAddress!, dhRec.pointer)
+                    BLAS.gemm(transposeB: true, m: size, n: d, k: g4, dz.pointer + off * g4, wh, dhRec.pointer)
                 }
             }
         }
         // Parameter gradients: one GEMM each for the input side, one per step for the recurrent side.
-        gradients.inputWeights.withUnsafeMutableBufferPointer { dwx in
-            BLAS.gemm(transposeA: true, m: d, n: g4, k: rows, act.inputs.pointer, dz.pointer, beta: 1, dwx.baseAddress!)
+        gradients.inputWeights.withMutablePointer { dwx in
+            BLAS.gemm(transposeA: true, m: d, n: g4, k: rows, act.inputs.pointer, dz.pointer, beta: 1, dwx)
         }
-        gradients.recurrentWeights.withUnsafeMutableBufferPointer { dwh in
+        gradients.recurrentWeights.withMutablePointer { dwh in
             for t in 1..<max(batch.steps, 1) {
                 let size = batch.stepSizes[t]
                 BLAS.gemm(transposeA: true, m: d, n: g4, k: size,
                           act.hidden.pointer + batch.rowOffsets[t - 1] * d, lda: d,
-                          dz.pointer + batch.rowOffsets[t] * g4, beta: 1, dwh.baseAddress!)
+                          dz.pointer + batch.rowOffsets[t] * g4, beta: 1, dwh)
             }
         }
-        gradients.bias.withUnsafeMutableBufferPointer { db in
+        gradients.bias.withMutablePointer { db in
             for r in 0..<rows {
                 let dzr = dz.pointer + r * g4
                 for k in 0..<g4 { db[k] += dzr[k] }
@@ -120,12 +120,12 @@ public struct Encoder: Sendable {
         }
         let dx = work.inputGradient
         dx.resize(to: rows * d, zeroed: false)
-        weights.inputWeights.withUnsafeBufferPointer { wx in
-            BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx.baseAddress!, dx.pointer)
+        weights.inputWeights.withPointer { wx in
+            BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx, dx.pointer)
         }
-        gradients.embedding.withUnsafeMutableBufferPointer { de in
+        gradients.embedding.withMutablePointer { de in
             for r in 0..<rows {
-                let target = de.baseAddress! + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
+                let target = de + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
                 for k in 0..<d { target[k] += source[k] }
             }
         }
@@ -188,9 +188,9 @@ final class EncoderActivations: @unchecked Sendable {
     func unitVectorsInInputOrder() -> [Float] {
         let d = dimension
         var result = [Float](repeating: 0, count: batch.count * d)
-        result.withUnsafeMutableBufferPointer { out in
+        result.withMutablePointer { out in
             for p in 0..<batch.count {
-                (out.baseAddress! + batch.order[p] * d).update(from: units.pointer + p * d, count: d)
+                (out + batch.order[p] * d).update(from: units.pointer + p * d, count: d)
             }
         }
         return result

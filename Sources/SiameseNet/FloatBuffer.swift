@@ -43,3 +43,24 @@ final class EncoderWorkspace: @unchecked Sendable {
     let meanGradient = FloatBuffer(), gateGradient = FloatBuffer(), inputGradient = FloatBuffer()
     let hiddenGradient = FloatBuffer(), cellGradient = FloatBuffer()
 }
+
+extension Array where Element == Float {
+    /// Calls `body` with a pointer to the first value; for kernels over arrays that are never empty
+    /// (weights, gradients, similarity matrices).
+    @inline(__always)
+    func withPointer<R>(_ body: (UnsafePointer<Float>) throws -> R) rethrows -> R {
+        try withUnsafeBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { preconditionFailure("kernel called on an empty array") }
+            return try body(base)
+        }
+    }
+
+    /// Calls `body` with a mutable pointer to the first value; the array must not be empty.
+    @inline(__always)
+    mutating func withMutablePointer<R>(_ body: (UnsafeMutablePointer<Float>) throws -> R) rethrows -> R {
+        try withUnsafeMutableBufferPointer { buffer in
+            guard let base = buffer.baseAddress else { preconditionFailure("kernel called on an empty array") }
+            return try body(base)
+        }
+    }
+}

@@ -78,14 +78,14 @@ public struct TripletLoss: Sendable {
         }
         // S = A·Bᵀ ⇒ ∂A = ∂S·B, ∂B = ∂Sᵀ·A.
         var gradientA = [Float](repeating: 0, count: n * d), gradientB = gradientA
-        ds.withUnsafeBufferPointer { pds in
-            a.withUnsafeBufferPointer { pa in
-                b.withUnsafeBufferPointer { pb in
-                    gradientA.withUnsafeMutableBufferPointer { ga in
-                        BLAS.gemm(m: n, n: d, k: n, pds.baseAddress!, pb.baseAddress!, ga.baseAddress!)
+        ds.withPointer { pds in
+            a.withPointer { pa in
+                b.withPointer { pb in
+                    gradientA.withMutablePointer { ga in
+                        BLAS.gemm(m: n, n: d, k: n, pds, pb, ga)
                     }
-                    gradientB.withUnsafeMutableBufferPointer { gb in
-                        BLAS.gemm(transposeA: true, m: n, n: d, k: n, pds.baseAddress!, pa.baseAddress!, gb.baseAddress!)
+                    gradientB.withMutablePointer { gb in
+                        BLAS.gemm(transposeA: true, m: n, n: d, k: n, pds, pa, gb)
                     }
                 }
             }

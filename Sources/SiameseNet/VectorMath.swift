@@ -32,11 +32,12 @@ public enum VectorMath {
     public static func similarityMatrix(_ a: [Float], _ b: [Float], dimension: Int) -> [Float] {
         precondition(dimension > 0 && a.count % dimension == 0 && b.count % dimension == 0)
         let m = a.count / dimension, n = b.count / dimension
+        guard m > 0, n > 0 else { return [] }
         var s = [Float](repeating: 0, count: m * n)
-        a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                s.withUnsafeMutableBufferPointer { ps in
-                    BLAS.gemm(transposeB: true, m: m, n: n, k: dimension, pa.baseAddress!, pb.baseAddress!, ps.baseAddress!)
+        a.withPointer { pa in
+            b.withPointer { pb in
+                s.withMutablePointer { ps in
+                    BLAS.gemm(transposeB: true, m: m, n: n, k: dimension, pa, pb, ps)
                 }
             }
         }
