@@ -50,11 +50,14 @@ struct ThreadOptions: ParsableArguments {
     }
 
     /// Sets the BLAS thread count: `--threads`, else `defaultCount`, else every core.
-    func apply(default defaultCount: Int? = nil) {
+    /// - Returns: the count, which is also the number of batches to encode in parallel.
+    @discardableResult
+    func apply(default defaultCount: Int? = nil) -> Int {
         let count = threads ?? defaultCount ?? ProcessInfo.processInfo.activeProcessorCount
         BLAS.setThreadCount(count)
         // The command has not started any BLAS work yet: idle workers can be stopped safely.
         if count == 1 { BLAS.stopWorkerThreads() }
+        return count
     }
 }
 

@@ -33,7 +33,7 @@ struct Demo: ReportingCommand {
     }
 
     func execute() throws {
-        threads.apply()
+        let workers = threads.apply()
         let folder = try sampleDataFolder()
         let pairsFile = folder.appendingPathComponent("faq_pairs.tsv").path
         let questionsFile = folder.appendingPathComponent("faq_questions.txt").path
@@ -51,14 +51,14 @@ struct Demo: ReportingCommand {
         let trainingSet = TrainingSet(pairs: pairs, config: config)
         print("1. train: \(trainingSet.pairs.count) duplicate pairs from \(pairsFile), \(epochs) epochs")
         let start = Date()
-        let outcome = try ModelTraining(modelName: "demo", config: config, calibrationPairs: pairs)
+        let outcome = try ModelTraining(modelName: "demo", config: config, calibrationPairs: pairs, workers: workers)
             .run(store: store, trainingSet: trainingSet)
         print(String(format: "   loss %.4f → %.4f in %.1f s; duplicate threshold ", outcome.epochs[0].loss,
                      outcome.epochs.last?.loss ?? 0, Date().timeIntervalSince(start)) + (outcome.threshold?.score ?? "none"))
 
         let model = try store.loadModel(name: "demo")
         let added = try store.addQuestions(questions.map { ($0.text, $0.externalID) }, source: "faq_questions.txt")
-        let embedded = try Indexer(store: store, model: model).embedMissing()
+        let embedded = try Indexer(store: store, model: model, workers: workers).embedMissing()
         print("2. index: \(added.added.count) FAQ questions from \(questionsFile), \(embedded) embedded")
 
         print("3. query: the 3 best stored questions for each new one")

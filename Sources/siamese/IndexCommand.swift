@@ -38,7 +38,7 @@ struct Index: ReportingCommand {
     }
 
     func execute() throws {
-        threads.apply()
+        let workers = threads.apply()
         // Read and check every file before writing anything.
         var inputs: [(file: String, questions: [SourceQuestion])] = []
         var badRows = 0
@@ -72,7 +72,7 @@ struct Index: ReportingCommand {
         }
         if reembed { _ = try store.deleteEmbeddings(modelID: model.id) }
 
-        let indexer = Indexer(store: store, model: model, batchSize: batchSize)
+        let indexer = Indexer(store: store, model: model, batchSize: batchSize, workers: workers)
         let progress = ProgressLine()
         let start = Date()
         let embedded = try indexer.embedMissing { done, total in

@@ -88,7 +88,7 @@ struct Train: ReportingCommand {
     }
 
     func execute() throws {
-        threads.apply()
+        let workers = threads.apply()
         // Read every input before touching the database: bad input leaves it as it was.
         let reader = PairReader(skipBad: skipBad)
         let training = try reader.read(pairs)
@@ -108,7 +108,7 @@ struct Train: ReportingCommand {
         let store = try QuestionStore(path: database.path, mode: .readWrite)
         Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count), d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validation?.pairs ?? [],
-                                calibrationPairs: training.pairs)
+                                calibrationPairs: training.pairs, workers: workers)
         let progress = ProgressLine()
         let outcome = try run.run(store: store, trainingSet: trainingSet, progress: { p in
             progress.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f", p.epoch, epochs, p.step, p.steps, p.loss),

@@ -57,3 +57,43 @@ import Testing
         }
     }
 }
+
+@Suite struct ParallelEncodingTests {
+    func model() -> SiameseModel {
+        var config = ModelConfig()
+        config.dimension = 8
+        let words = (0..<30).map { "w\($0)" }
+        return SiameseModel(config: config, vocabulary: Vocabulary(building: [words]))
+    }
+
+    func texts(_ count: Int, seed: UInt64) -> [String] {
+        var random = SeededGenerator(seed: seed)
+        return (0..<count).map { _ in
+            (0..<(1 + Int(random.next() % 9))).map { _ in "w\(random.next() % 35)" }.joined(separator: " ")
+        }
+    }
+
+    @Test func parallelBatchesEqualOneBatchAtATime() throws {
+        BLAS.setThreadCount(1)
+        let model = model(), texts = texts(23, seed: 4)
+        let sequential = try model.encode(texts, batchSize: 4, workers: 1)
+        for workers in [2, 3, 8] {
+            #expect(try model.encode(texts, batchSize: 4, workers: workers) == sequential)
+        }
+        // A batch's result does not depend on its neighbours: equal to encoding all at once, up to rounding.
+        let whole = try model.encode(texts)
+        for (x, y) in zip(sequential, whole) { #expect(abs(x - y) < 1e-6) }
+        #expect(BLAS.threadCount == 1)
+    }
+
+    @Test func emptyQuestionIsReportedAtItsIndexInTheInput() {
+        var texts = texts(20, seed: 9)
+        texts[13] = "?!"
+        texts[17] = ""
+        for workers in [1, 3] {
+            #expect(throws: EncoderError.emptyQuestion(index: 13)) {
+                try model().encode(texts, batchSize: 4, workers: workers)
+            }
+        }
+    }
+}

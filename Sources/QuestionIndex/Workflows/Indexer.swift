@@ -10,12 +10,15 @@ public struct Indexer: Sendable {
     public let model: StoredModel
     /// Questions encoded per batch.
     public var batchSize: Int
+    /// Batches encoded at once, one per thread (see `SiameseModel.encode(_:batchSize:workers:)`).
+    public var workers: Int
 
-    public init(store: QuestionStore, model: StoredModel, batchSize: Int = 512) {
-        precondition(batchSize >= 1)
+    public init(store: QuestionStore, model: StoredModel, batchSize: Int = 512, workers: Int = 1) {
+        precondition(batchSize >= 1 && workers >= 1)
         self.store = store
         self.model = model
         self.batchSize = batchSize
+        self.workers = workers
     }
 
     /// How many stored questions have no vector under the model yet.
@@ -24,16 +27,17 @@ public struct Indexer: Sendable {
     }
 
     /// Embeds every stored question that has no vector under the model yet.
-    /// - Parameter progress: called after each batch with (done, total).
+    /// - Parameter progress: called after each round of `workers` batches with (done, total).
     /// - Returns: the number of questions embedded.
     public func embedMissing(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
         let total = try missingCount()
         var done = 0, lastID: Int64 = 0
         while true {
-            let batch = try store.questionsWithoutEmbedding(modelID: model.id, afterID: lastID, limit: batchSize)
+            let batch = try store.questionsWithoutEmbedding(modelID: model.id, afterID: lastID,
+                                                            limit: batchSize * workers)
             guard let last = batch.last else { break }
             lastID = last.id
-            let vectors = try model.model.encode(batch.map(\.text))
+            let vectors = try model.model.encode(batch.map(\.text), batchSize: batchSize, workers: workers)
             try store.storeEmbeddings(modelID: model.id, questionIDs: batch.map(\.id), vectors: vectors)
             done += batch.count
             progress(done, max(total, done))

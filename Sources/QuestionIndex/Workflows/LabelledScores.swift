@@ -5,19 +5,21 @@ public struct LabelledScores: Sendable {
     public var scores: [Float] = []
     public var labels: [Bool] = []
 
-    /// Scores every pair that has a label and words on both sides, encoding in batches.
-    public init(model: SiameseModel, pairs: [QuestionPair], batchSize: Int = 512) throws {
+    /// Scores every pair that has a label and words on both sides, encoding in batches on `workers` threads
+    /// (see `SiameseModel.encode(_:batchSize:workers:)`).
+    public init(model: SiameseModel, pairs: [QuestionPair], batchSize: Int = 512, workers: Int = 1) throws {
         let usable = pairs.filter { pair in
             pair.isDuplicate != nil && !model.tokenIDs(pair.question1).isEmpty && !model.tokenIDs(pair.question2).isEmpty
         }
         let d = model.dimension
-        for start in stride(from: 0, to: usable.count, by: batchSize) {
-            let batch = usable[start..<min(start + batchSize, usable.count)]
-            let vectors = try model.encode(batch.map(\.question1) + batch.map(\.question2))
-            for (offset, pair) in batch.enumerated() {
+        // Both questions of every pair in one list: first questions, then second ones.
+        let vectors = try model.encode(usable.map(\.question1) + usable.map(\.question2), batchSize: batchSize,
+                                       workers: workers)
+        let n = usable.count
+        vectors.withUnsafeBufferPointer { v in
+            for (i, pair) in usable.enumerated() {
                 var dot: Float = 0
-                let a = offset * d, b = (batch.count + offset) * d
-                for k in 0..<d { dot += vectors[a + k] * vectors[b + k] }
+                for k in 0..<d { dot += v[i * d + k] * v[(n + i) * d + k] }
                 scores.append(dot)
                 labels.append(pair.isDuplicate ?? false)
             }

@@ -14,13 +14,16 @@ public struct ModelTraining {
     public var validationPairs: [QuestionPair]
     /// Labelled pairs to calibrate on when there are no validation pairs.
     public var calibrationPairs: [QuestionPair]
+    /// Threads for scoring labelled pairs (batches encoded in parallel).
+    public var workers: Int
 
     public init(modelName: String, config: ModelConfig, validationPairs: [QuestionPair] = [],
-                calibrationPairs: [QuestionPair] = []) {
+                calibrationPairs: [QuestionPair] = [], workers: Int = 1) {
         self.modelName = modelName
         self.config = config
         self.validationPairs = validationPairs
         self.calibrationPairs = calibrationPairs
+        self.workers = max(1, workers)
     }
 
     /// What a run produced.
@@ -51,12 +54,12 @@ public struct ModelTraining {
             let summary = trainer.trainEpoch(progress: progress)
             var validationAUC: Double?
             if !validationPairs.isEmpty {
-                let scored = try LabelledScores(model: trainer.model, pairs: validationPairs)
+                let scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
                 validationAUC = scored.rocAUC
                 if epoch == config.epochs, let best = scored.bestThreshold { calibration = best; calibratedOn = "validation" }
             }
             if epoch == config.epochs && calibration == nil && !calibrationPairs.isEmpty {
-                if let best = try LabelledScores(model: trainer.model, pairs: calibrationPairs).bestThreshold {
+                if let best = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers).bestThreshold {
                     calibration = best
                     calibratedOn = "training"
                 }
