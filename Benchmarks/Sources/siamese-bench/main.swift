@@ -4,6 +4,7 @@
 //   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--json]
 //   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--json]
 //   siamese-bench quality --train quora/train.tsv --dev quora/dev.tsv [--epochs 5] [--threads 2] [--seed 1]
+//   siamese-bench scan-data / scan: the query hot path against numpy, faiss and sqlite-vec (ScanBenchmark.swift)
 //
 // Both implementations read the same token file, so they see the same tokens and the same batches.
 import Foundation
@@ -40,6 +41,12 @@ struct Options {
             throw BenchError(description: "--\(name) is required")
         }
         guard let value = Int(text) else { throw BenchError(description: "--\(name) must be an integer") }
+        return value
+    }
+
+    func double(_ name: String, default defaultValue: Double) throws -> Double {
+        guard let text = values[name] else { return defaultValue }
+        guard let value = Double(text) else { throw BenchError(description: "--\(name) must be a number") }
         return value
     }
 }
@@ -178,13 +185,15 @@ func quality(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 do {
-    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode …") }
+    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode|quality|scan-data|scan …") }
     let options = try Options(arguments.dropFirst(2))
     switch arguments[1] {
     case "export-tokens": try exportTokens(options)
     case "train": try train(options)
     case "encode": try encode(options)
     case "quality": try quality(options)
+    case "scan-data": try scanData(options)
+    case "scan": try scan(options)
     default: throw BenchError(description: "unknown command \(arguments[1])")
     }
 } catch {
