@@ -24,6 +24,24 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 
     public init() {}
 
+    /// Decodes a stored configuration. A key written by an older build that lacked it takes the value that
+    /// build behaved with, so an old database loads and scores exactly as before. Every field added after
+    /// the first release must be decoded with `decodeIfPresent` and a default that means "as before".
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        dimension = try c.decode(Int.self, forKey: .dimension)
+        tokenizerVersion = try c.decode(Int.self, forKey: .tokenizerVersion)
+        maxTokens = try c.decode(Int.self, forKey: .maxTokens)
+        minCount = try c.decode(Int.self, forKey: .minCount)
+        maxVocabularySize = try c.decodeIfPresent(Int.self, forKey: .maxVocabularySize)
+        epochs = try c.decode(Int.self, forKey: .epochs)
+        batchSize = try c.decode(Int.self, forKey: .batchSize)
+        learningRate = try c.decode(Float.self, forKey: .learningRate)
+        margin = try c.decode(Float.self, forKey: .margin)
+        clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
+        seed = try c.decode(UInt64.self, forKey: .seed)
+    }
+
     /// Checks the values a user can set, with a message naming the bad one.
     public func validate() throws {
         func require(_ ok: Bool, _ message: String) throws {

@@ -1,0 +1,30 @@
+import Foundation
+import Testing
+@testable import SiameseNet
+
+@Suite struct ModelConfigTests {
+    /// The configuration JSON exactly as the first release stored it (before any field was added).
+    static let firstReleaseJSON = """
+        {"batchSize":256,"dimension":128,"epochs":5,"learningRate":0.0099999997764825821,"margin":0.25,\
+        "maxTokens":64,"minCount":1,"seed":1,"tokenizerVersion":1}
+        """
+
+    @Test func configOfTheFirstReleaseStillDecodes() throws {
+        let config = try JSONDecoder().decode(ModelConfig.self, from: Data(Self.firstReleaseJSON.utf8))
+        #expect(config == ModelConfig())
+    }
+
+    @Test func encodingRoundTrips() throws {
+        var config = ModelConfig()
+        config.clipNorm = 5
+        config.maxVocabularySize = 1000
+        config.seed = 42
+        let data = try JSONEncoder().encode(config)
+        #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
+    }
+
+    @Test func missingRequiredKeyIsAnError() {
+        let json = Self.firstReleaseJSON.replacingOccurrences(of: "\"dimension\":128,", with: "")
+        #expect(throws: DecodingError.self) { try JSONDecoder().decode(ModelConfig.self, from: Data(json.utf8)) }
+    }
+}
