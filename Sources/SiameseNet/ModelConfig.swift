@@ -21,6 +21,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var clipNorm: Float? = nil
     /// Seeds initialization and shuffling.
     public var seed: UInt64 = 1
+    /// Weight of the `NonDuplicateLoss` term on labelled non-duplicate pairs; 0 trains on duplicates only
+    /// (the course's loss).
+    public var nonDuplicateWeight: Float = 0
 
     public init() {}
 
@@ -40,6 +43,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         margin = try c.decode(Float.self, forKey: .margin)
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
+        nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
     }
 
     /// Checks the values a user can set, with a message naming the bad one.
@@ -55,6 +59,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(batchSize >= 2, "batch size must be at least 2 (the loss needs negatives), got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate must be positive, got \(learningRate)")
         try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
+        try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
+                    "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")
         try require(tokenizerVersion == Tokenizer.version,
                     "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")

@@ -6,6 +6,11 @@ public final class Trainer {
     /// The model as trained so far.
     public private(set) var model: SiameseModel
     public let pairs: [TrainingPair]
+    /// Labelled non-duplicate pairs for the `NonDuplicateLoss` term (used when the config's weight is > 0).
+    public let nonDuplicates: [TrainingPair]
+    private var nonDuplicateOrder: [Int] = []
+    private var nonDuplicateCursor = 0
+    private let nonDuplicateLoss: NonDuplicateLoss
     private var optimizer: Adam
     private var generator: SeededGenerator
     private let loss: TripletLoss
@@ -42,14 +47,18 @@ public final class Trainer {
     /// - Parameters:
     ///   - model: the model to train (fresh or restored); its config supplies batch size, learning rate, margin, clip norm and seed.
     ///   - pairs: duplicate pairs, every question with at least one token.
-    public init(model: SiameseModel, pairs: [TrainingPair]) throws {
+    ///   - nonDuplicates: labelled non-duplicate pairs, every question with at least one token; each step
+    ///     takes as many of them as it has duplicate pairs, cycling through them in a shuffled order.
+    public init(model: SiameseModel, pairs: [TrainingPair], nonDuplicates: [TrainingPair] = []) throws {
         try model.config.validate()
         guard pairs.count >= 2 else { throw TrainerError.tooFewPairs(pairs.count) }
-        for (index, pair) in pairs.enumerated() where pair.first.isEmpty || pair.second.isEmpty {
+        for (index, pair) in (pairs + nonDuplicates).enumerated() where pair.first.isEmpty || pair.second.isEmpty {
             throw EncoderError.emptyQuestion(index: index)
         }
         self.model = model
         self.pairs = pairs
+        self.nonDuplicates = model.config.nonDuplicateWeight > 0 ? nonDuplicates : []
+        nonDuplicateLoss = NonDuplicateLoss(margin: model.config.margin, weight: model.config.nonDuplicateWeight)
         let config = model.config
         optimizer = Adam(for: model.encoder.weights, learningRate: config.learningRate, clipNorm: config.clipNorm)
         // A stream separate from initialization's, so shuffles don't depend on the model's size.
@@ -82,11 +91,31 @@ public final class Trainer {
                             seconds: seconds, pairsPerSecond: Double(pairsDone) / max(seconds, 1e-9))
     }
 
-    /// One optimizer step on the pairs at `batch`; returns the batch's summed loss.
+    /// The next `count` non-duplicate pairs of the shuffled cycle (none when there are none).
+    private func nextNonDuplicates(_ count: Int) -> [Int] {
+        guard !nonDuplicates.isEmpty else { return [] }
+        var taken: [Int] = []
+        while taken.count < min(count, nonDuplicates.count) {
+            if nonDuplicateCursor == nonDuplicateOrder.count {
+                nonDuplicateOrder = Array(nonDuplicates.indices)
+                generator.shuffle(&nonDuplicateOrder)
+                nonDuplicateCursor = 0
+            }
+            taken.append(nonDuplicateOrder[nonDuplicateCursor])
+            nonDuplicateCursor += 1
+        }
+        return taken
+    }
+
+    /// One optimizer step on the pairs at `batch` (and as many non-duplicates, when they are trained on);
+    /// returns the batch's summed loss.
     @discardableResult
     public func trainStep(_ batch: [Int]) -> Float {
         let n = batch.count, d = model.dimension
+        let negatives = nextNonDuplicates(n), m = negatives.count
+        // One packed pass over [A, B, non-duplicate firsts, non-duplicate seconds].
         let sequences = batch.map { pairs[$0].first } + batch.map { pairs[$0].second }
+            + negatives.map { nonDuplicates[$0].first } + negatives.map { nonDuplicates[$0].second }
         // Tokens were checked in init; packing cannot fail.
         guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count) else {
             preconditionFailure("training pairs were validated in init")
@@ -95,11 +124,25 @@ public final class Trainer {
         let units = activations.unitVectorsInInputOrder()
         // Pairs without a cluster get one of their own (negative ids never collide with real clusters).
         let groups = batch.contains { pairs[$0].cluster != nil } ? batch.map { pairs[$0].cluster ?? -1 - $0 } : nil
-        let evaluation = loss.evaluate(Array(units[0..<(n * d)]), Array(units[(n * d)...]), dimension: d, groups: groups)
+        let a = Array(units[0..<(n * d)]), b = Array(units[(n * d)..<(2 * n * d)])
+        let evaluation = loss.evaluate(a, b, dimension: d, groups: groups)
+        var unitGradients = evaluation.gradientA + evaluation.gradientB
+        var total = evaluation.loss
+        if m > 0 {
+            let negativeA = Array(units[(2 * n * d)..<((2 * n + m) * d)]), negativeB = Array(units[((2 * n + m) * d)...])
+            let extra = nonDuplicateLoss.evaluate(positiveA: a, positiveB: b, negativeA: negativeA, negativeB: negativeB,
+                                                  dimension: d)
+            for k in 0..<(n * d) {
+                unitGradients[k] += extra.gradientPositiveA[k]
+                unitGradients[n * d + k] += extra.gradientPositiveB[k]
+            }
+            unitGradients += extra.gradientNegativeA + extra.gradientNegativeB
+            total += extra.loss
+        }
         gradients.zeroAll()
-        model.encoder.backward(activations, unitGradients: evaluation.gradientA + evaluation.gradientB, into: &gradients)
+        model.encoder.backward(activations, unitGradients: unitGradients, into: &gradients)
         optimizer.update(&model.encoder.weights, gradients: gradients)
-        return evaluation.loss
+        return total
     }
 }
 

@@ -21,7 +21,7 @@ struct Info: ReportingCommand {
             models: models.map { summary, epochs in
                 ModelInfo(name: summary.name, createdAt: summary.createdAt, dimension: summary.dimension,
                           vocabulary: summary.vocabularySize, threshold: summary.threshold,
-                          vectors: summary.embeddingCount,
+                          vectors: summary.embeddingCount, calibration: summary.calibration,
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
                                                          pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
             })
@@ -42,12 +42,24 @@ struct Info: ReportingCommand {
             print("")
             print("model \"\(model.name)\": d = \(model.dimension), vocabulary \(model.vocabulary), "
                 + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
+            if let calibration = model.calibration {
+                let accuracy = calibration.accuracy.map { String(format: " %.3f", $0) } ?? ""
+                let pairs = calibration.pairs == "training" ? "the training pairs"
+                    : "\(calibration.pairCount) \(calibration.pairs) pairs (\(calibration.source))"
+                print("  threshold rule: \(calibration.rule)\(accuracy) on \(pairs)")
+                if let metric = calibration.selectedBy, let value = calibration.selectionValue {
+                    print("  kept epoch \(calibration.keptEpoch): best validation \(metric) " + String(format: "%.4f", value))
+                } else {
+                    print("  kept epoch \(calibration.keptEpoch): the last (no validation pairs)")
+                }
+            }
             print("  epoch      loss  dev ROC-AUC   pairs/s  seconds")
             for epoch in model.epochs {
                 let auc = epoch.devROCAUC.map { String(format: "%.4f", $0) } ?? "-"
                 let padded = String(repeating: " ", count: max(0, 11 - auc.count)) + auc
+                let kept = model.calibration?.selectedBy != nil && model.calibration?.keptEpoch == epoch.epoch ? "  kept" : ""
                 print(String(format: "  %5d  %8.4f  ", epoch.epoch, epoch.loss) + padded
-                    + String(format: "  %8.0f  %7.1f", epoch.pairsPerSecond, epoch.seconds))
+                    + String(format: "  %8.0f  %7.1f", epoch.pairsPerSecond, epoch.seconds) + kept)
             }
         }
     }
@@ -68,11 +80,24 @@ struct ModelInfo: Encodable {
     var vocabulary: Int
     var threshold: Float?
     var vectors: Int
+    var calibration: ModelCalibration?
     var epochs: [EpochInfo]
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, vocabulary, threshold, vectors, epochs
+        case name, dimension, vocabulary, threshold, vectors, calibration, epochs
         case createdAt = "created_at"
+    }
+
+    func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(name, forKey: .name)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(dimension, forKey: .dimension)
+        try c.encode(vocabulary, forKey: .vocabulary)
+        try c.encode(threshold, forKey: .threshold)  // null when not calibrated: keys are stable
+        try c.encode(vectors, forKey: .vectors)
+        try c.encode(calibration, forKey: .calibration)
+        try c.encode(epochs, forKey: .epochs)
     }
 }
 

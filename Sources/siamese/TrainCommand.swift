@@ -8,18 +8,28 @@ struct Train: ReportingCommand {
         abstract: "Train a model on duplicate question pairs and save it in the index.",
         discussion: """
             PAIRS is a TSV or CSV file with a header and question1, question2 columns (optional: is_duplicate, \
-            qid1, qid2). Rows with is_duplicate = 0 are not trained on, but calibrate the duplicate threshold \
-            when no --dev file is given. The model is saved after every epoch, so an interrupted run keeps its \
-            last whole epoch. A model name that exists is refused unless --force replaces it (its vectors are \
-            dropped: run `siamese index` afterwards).
+            qid1, qid2). Duplicate rows are trained on; non-duplicate rows too when --non-duplicate-weight is \
+            above 0. Validation pairs (--dev, else a question-disjoint --validation-fraction of PAIRS held out) \
+            are scored after every epoch: the epoch with the best validation ROC-AUC is the one kept, and the \
+            duplicate threshold is the best-accuracy cut on them. The best epoch so far is always saved, so an \
+            interrupted run keeps it. A model name that exists is refused unless --force replaces it (its \
+            vectors are dropped: run `siamese index` afterwards).
             """)
 
     @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"))
     var pairs: String
 
-    @Option(name: .long, help: ArgumentHelp("Labelled pairs for the ROC-AUC of each epoch and the threshold.",
+    @Option(name: .long, help: ArgumentHelp("Labelled pairs that pick the best epoch and calibrate the threshold.",
                                             valueName: "file"))
     var dev: String?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Without --dev: the share of PAIRS held out (whole question clusters, seeded) for validation; 0 for none.",
+        valueName: "fraction"))
+    var validationFraction = 0.1
+
+    @Option(name: .long, help: "Weight of the margin loss on labelled non-duplicate pairs (0: duplicates only).")
+    var nonDuplicateWeight = ModelConfig().nonDuplicateWeight
 
     @OptionGroup var database: DatabaseOptions
 
@@ -79,12 +89,16 @@ struct Train: ReportingCommand {
         config.margin = margin
         config.clipNorm = clipNorm
         config.seed = seed
+        config.nonDuplicateWeight = nonDuplicateWeight
         return config
     }
 
     func validate() throws {
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         if model.isEmpty { throw ValidationError("--model must not be empty") }
+        guard validationFraction >= 0 && validationFraction < 1 else {
+            throw ValidationError("--validation-fraction must be at least 0 and below 1, got \(validationFraction)")
+        }
     }
 
     func execute() throws {
@@ -95,7 +109,22 @@ struct Train: ReportingCommand {
         report(skipped: training, file: pairs)
         let validation = try dev.map { try reader.read($0) }
         if let validation, let dev { report(skipped: validation, file: dev) }
-        let trainingSet = TrainingSet(pairs: training.pairs, config: config)
+        var trainingPairs = training.pairs, validationPairs = validation?.pairs ?? []
+        var validationSource = (kind: "dev", description: dev ?? "")
+        var validationNote: String?
+        if dev == nil && validationFraction > 0 {
+            let percent = String(format: "%g%%", validationFraction * 100)
+            if let split = ValidationSplit(pairs: training.pairs, fraction: validationFraction, seed: seed,
+                                           maxTokens: maxTokens) {
+                trainingPairs = split.training
+                validationPairs = split.validation
+                validationSource = ("held-out", "\(percent) of \(pairs), seed \(seed)")
+                validationNote = "validation: \(split.validation.count) pairs of \(pairs) held out (\(percent), whole question clusters, seed \(seed))"
+            } else {
+                validationNote = "validation: none (\(pairs) has no question-disjoint \(percent) with \(ValidationSplit.minimumRowsPerLabel)+ pairs of each label); the last epoch is kept"
+            }
+        }
+        let trainingSet = TrainingSet(pairs: trainingPairs, config: config)
         guard trainingSet.pairs.count >= 2 else {
             throw CommandError("\(pairs): training needs at least 2 duplicate pairs with words, found \(trainingSet.pairs.count)")
         }
@@ -106,19 +135,20 @@ struct Train: ReportingCommand {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
+        if let validationNote { Terminal.note(validationNote) }
         Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count), d = \(dimension), \(epochs) epochs")
-        let run = ModelTraining(modelName: model, config: config, validationPairs: validation?.pairs ?? [],
-                                calibrationPairs: training.pairs, workers: workers)
+        let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
+                                validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
         let progress = ProgressLine()
         let outcome = try run.run(store: store, trainingSet: trainingSet, progress: { p in
             progress.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f", p.epoch, epochs, p.step, p.steps, p.loss),
                             done: (p.epoch - 1) * p.pairsInEpoch + p.pairsDone, total: epochs * p.pairsInEpoch,
                             unit: "pairs")
-        }, epochFinished: { record in
+        }, epochFinished: { record, kept in
             progress.finish()
-            let auc = record.validationAUC.map { String(format: "  dev ROC-AUC %.4f", $0) } ?? ""
+            let auc = record.validationAUC.map { String(format: "  \(validationSource.kind) ROC-AUC %.4f", $0) } ?? ""
             Terminal.note(String(format: "epoch %d: loss %.4f, %.0f pairs/s, %.1f s", record.epoch, record.loss,
-                                 record.pairsPerSecond, record.seconds) + auc + "  (saved)")
+                                 record.pairsPerSecond, record.seconds) + auc + (kept ? "  (saved)" : "  (not better)"))
         })
         let pending = try store.questionCount()
         try printSummary(outcome, trainingSet: trainingSet, questionsToEmbed: pending)
@@ -133,19 +163,26 @@ struct Train: ReportingCommand {
     private func printSummary(_ outcome: ModelTraining.Outcome, trainingSet: TrainingSet, questionsToEmbed: Int) throws {
         let last = outcome.epochs.last
         if json {
+            let keptRecord = outcome.epochs.first { $0.epoch == outcome.keptEpoch }
             try Terminal.printJSON(TrainSummary(
                 model: model, database: database.path, pairs: trainingSet.pairs.count,
-                vocabulary: trainingSet.vocabulary.count, epochs: outcome.epochs.count, loss: last?.loss,
-                devROCAUC: last?.validationAUC, threshold: outcome.threshold, calibratedOn: outcome.calibratedOn,
+                nonDuplicatePairs: config.nonDuplicateWeight > 0 ? trainingSet.nonDuplicatePairs.count : 0,
+                vocabulary: trainingSet.vocabulary.count, epochs: outcome.epochs.count, keptEpoch: outcome.keptEpoch,
+                loss: keptRecord?.loss, validationROCAUC: keptRecord?.validationAUC, threshold: outcome.threshold,
+                calibratedOn: outcome.calibration?.pairs, calibration: outcome.calibration,
                 questionsToEmbed: questionsToEmbed))
             return
         }
         var line = "trained model \"\(model)\": \(outcome.epochs.count) epochs on \(trainingSet.pairs.count) pairs"
+        if config.nonDuplicateWeight > 0 { line += " and \(trainingSet.nonDuplicatePairs.count) non-duplicates" }
         if let last { line += String(format: ", loss %.4f", last.loss) }
-        if let auc = last?.validationAUC { line += String(format: ", dev ROC-AUC %.4f", auc) }
         print(line)
-        if let threshold = outcome.threshold, let accuracy = outcome.thresholdAccuracy, let on = outcome.calibratedOn {
-            print("duplicate threshold \(threshold.score) (accuracy \(String(format: "%.3f", accuracy)) on the \(on) pairs)")
+        if let kept = outcome.epochs.first(where: { $0.epoch == outcome.keptEpoch }), let auc = kept.validationAUC {
+            print(String(format: "kept epoch %d of %d: best validation ROC-AUC %.4f", kept.epoch, outcome.epochs.count, auc))
+        }
+        if let threshold = outcome.threshold, let accuracy = outcome.thresholdAccuracy, let on = outcome.calibration {
+            let pairs = on.pairs == "training" ? "the training pairs" : "\(on.pairCount) \(on.pairs) pairs (\(on.source))"
+            print("duplicate threshold \(threshold.score) (best accuracy \(String(format: "%.3f", accuracy)) on \(pairs))")
         } else {
             print("no duplicate threshold: give labelled pairs (is_duplicate 0 and 1) to calibrate one")
         }
@@ -160,17 +197,41 @@ struct TrainSummary: Encodable {
     var model: String
     var database: String
     var pairs: Int
+    var nonDuplicatePairs: Int
     var vocabulary: Int
     var epochs: Int
+    var keptEpoch: Int
+    /// Loss and validation ROC-AUC of the kept epoch.
     var loss: Double?
-    var devROCAUC: Double?
+    var validationROCAUC: Double?
     var threshold: Float?
     var calibratedOn: String?
+    var calibration: ModelCalibration?
     var questionsToEmbed: Int
 
     enum CodingKeys: String, CodingKey {
-        case model, database, pairs, vocabulary, epochs, loss, threshold
-        case devROCAUC = "dev_roc_auc", calibratedOn = "calibrated_on", questionsToEmbed = "questions_to_embed"
+        case model, database, pairs, vocabulary, epochs, loss, threshold, calibration
+        case nonDuplicatePairs = "non_duplicate_pairs", keptEpoch = "kept_epoch"
+        case validationROCAUC = "validation_roc_auc", calibratedOn = "calibrated_on"
+        case questionsToEmbed = "questions_to_embed"
+    }
+
+    /// Every key always present (null when there is no value), so scripts can rely on the shape.
+    func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(database, forKey: .database)
+        try c.encode(pairs, forKey: .pairs)
+        try c.encode(nonDuplicatePairs, forKey: .nonDuplicatePairs)
+        try c.encode(vocabulary, forKey: .vocabulary)
+        try c.encode(epochs, forKey: .epochs)
+        try c.encode(keptEpoch, forKey: .keptEpoch)
+        try c.encode(loss, forKey: .loss)
+        try c.encode(validationROCAUC, forKey: .validationROCAUC)
+        try c.encode(threshold, forKey: .threshold)
+        try c.encode(calibratedOn, forKey: .calibratedOn)
+        try c.encode(calibration, forKey: .calibration)
+        try c.encode(questionsToEmbed, forKey: .questionsToEmbed)
     }
 }
 

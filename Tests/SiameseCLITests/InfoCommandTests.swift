@@ -14,17 +14,20 @@ struct InfoCommandTests {
             let result = try workspace.succeed("info")
             #expect(result.stderr == "")
             let lines = result.stdoutLines
-            try #require(lines.count == 10, "\(result)")
+            try #require(lines.count == 12, "\(result)")
             #expect(lines[0] == "index      siamese.sqlite")
             #expect(lines[1].wholeMatch(of: #/schema     \d{4}/#) != nil)
             #expect(lines[2].wholeMatch(of: #/size       \d+\.\d MiB/#) != nil)
             #expect(lines[3] == "questions  120")
             #expect(lines[4] == "")
             #expect(lines[5] == "model \"default\": d = 32, vocabulary 558, threshold \(threshold), 120 vectors")
-            #expect(lines[6] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
+            #expect(lines[6].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,
+                    "\(lines[6])")
+            #expect(lines[7] == "  kept epoch 3: the last (no validation pairs)")
+            #expect(lines[8] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
             let trainedLosses = training.stderrLines.compactMap { $0.firstMatch(of: #/^epoch \d+: loss (\d+\.\d{4})/#) }
                 .map { String($0.output.1) }
-            for (epoch, line) in lines[7...].enumerated() {
+            for (epoch, line) in lines[9...].enumerated() {
                 let row = try #require(line.wholeMatch(of: #/ +(\d+) +(\d+\.\d{4}) +- +(\d+) +(\d+\.\d)/#), "\(line)")
                 #expect(Int(row.output.1) == epoch + 1)
                 #expect(String(row.output.2) == trainedLosses[epoch])
@@ -46,7 +49,11 @@ struct InfoCommandTests {
             let models = try #require(info["models"] as? [[String: Any]])
             try #require(models.count == 1)
             let model = models[0]
-            #expect(keys(model) == ["name", "created_at", "dimension", "vocabulary", "threshold", "vectors", "epochs"])
+            #expect(keys(model) == ["name", "created_at", "dimension", "vocabulary", "threshold", "vectors", "calibration",
+                                    "epochs"])
+            let calibration = try #require(model["calibration"] as? [String: Any])
+            #expect(int(calibration["kept_epoch"]) == 3)
+            #expect(calibration["pairs"] as? String == "training")
             #expect(model["name"] as? String == "default")
             #expect(int(model["dimension"]) == 32)
             #expect(int(model["vocabulary"]) == 558)

@@ -13,7 +13,7 @@ struct TrainCommandTests {
                                            #/trained model "default": 3 epochs on 400 pairs, loss (\d+\.\d{4})/#))
             #expect(loss > 0 && loss < 1)
             let calibration = try #require(lines[1].wholeMatch(
-                of: #/duplicate threshold (-?\d\.\d{4}) \(accuracy (\d\.\d{3}) on the training pairs\)/#))
+                of: #/duplicate threshold (-?\d\.\d{4}) \(best accuracy (\d\.\d{3}) on the training pairs\)/#))
             let threshold = try #require(Double(calibration.output.1))
             let accuracy = try #require(Double(calibration.output.2))
             #expect((-1...1).contains(threshold))
@@ -22,7 +22,9 @@ struct TrainCommandTests {
 
             // stderr: the plan, then progress lines, and one "epoch N: …  (saved)" line per epoch.
             let notes = result.stderrLines
-            #expect(notes.first == "training \"default\" on 400 duplicate pairs, vocabulary 558, d = 32, 3 epochs")
+            // SampleData's questions all link up: no question-disjoint validation slice, said so.
+            #expect(notes.first?.hasPrefix("validation: none (SampleData/faq_pairs.tsv has no question-disjoint 10%") == true)
+            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs, vocabulary 558, d = 32, 3 epochs")
             let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
             try #require(epochLines.count == 3, "\(result)")
             var losses: [Double] = []
@@ -55,7 +57,13 @@ struct TrainCommandTests {
             try #require(result.stdoutLines.count == 1, "\(result)")
             let summary = try jsonObject(result.stdout)
             #expect(keys(summary) == ["model", "database", "pairs", "vocabulary", "epochs", "loss", "threshold",
-                                      "calibrated_on", "questions_to_embed"])
+                                      "calibrated_on", "questions_to_embed", "non_duplicate_pairs", "kept_epoch",
+                                      "validation_roc_auc", "calibration"])
+            #expect(int(summary["kept_epoch"]) == 3)
+            #expect(int(summary["non_duplicate_pairs"]) == 0)
+            let calibration = try #require(summary["calibration"] as? [String: Any])
+            #expect(calibration["rule"] as? String == "best accuracy")
+            #expect(calibration["pairs"] as? String == "training")
             #expect(summary["model"] as? String == "default")
             #expect(summary["database"] as? String == "siamese.sqlite")
             #expect(int(summary["pairs"]) == 400)
@@ -70,23 +78,64 @@ struct TrainCommandTests {
         }
     }
 
-    @Test("--dev logs the ROC-AUC of every epoch and calibrates the threshold on the dev pairs")
+    @Test("--dev logs the ROC-AUC of every epoch, keeps the best epoch and calibrates the threshold on the dev pairs")
     func devPairs() throws {
         try withWorkspace { workspace in
             let result = try workspace.trainQuickModel("--dev", "SampleData/faq_pairs.tsv")
-            let epochLines = result.stderrLines.filter { $0.hasSuffix("(saved)") }
-            #expect(epochLines.count == 3)
+            let epochLines = result.stderrLines.filter { $0.hasPrefix("epoch ") && !$0.contains("batch") }
+            try #require(epochLines.count == 3, "\(result)")
+            var aucs: [Double] = [], saved: [Bool] = []
             for line in epochLines {
-                let auc = try #require(line.firstMatch(of: #/  dev ROC-AUC (\d\.\d{4})  \(saved\)$/#), "\(line)")
-                let value = try #require(Double(auc.output.1))
-                #expect(value > 0.5 && value <= 1)
+                let match = try #require(line.firstMatch(of: #/  dev ROC-AUC (\d\.\d{4})  \((saved|not better)\)$/#), "\(line)")
+                aucs.append(try #require(Double(match.output.1)))
+                saved.append(match.output.2 == "saved")
             }
+            // An epoch is saved exactly when it beats every earlier one.
+            #expect(saved[0])
+            for i in 1..<3 { #expect(saved[i] == (aucs[i] > aucs[..<i].max()!), "\(aucs) \(saved)") }
+            let best = aucs.max()!, kept = aucs.firstIndex(of: best)! + 1
             let lines = result.stdoutLines
-            try #require(lines.count == 3, "\(result)")
-            #expect(lines[0].wholeMatch(
-                of: #/trained model "default": 3 epochs on 400 pairs, loss \d\.\d{4}, dev ROC-AUC \d\.\d{4}/#) != nil)
-            #expect(lines[1].wholeMatch(
-                of: #/duplicate threshold -?\d\.\d{4} \(accuracy \d\.\d{3} on the validation pairs\)/#) != nil)
+            try #require(lines.count == 4, "\(result)")
+            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs, loss \d\.\d{4}/#) != nil)
+            #expect(lines[1] == "kept epoch \(kept) of 3: best validation ROC-AUC " + String(format: "%.4f", best))
+            #expect(lines[2].wholeMatch(of:
+                #/duplicate threshold -?\d\.\d{4} \(best accuracy \d\.\d{3} on 550 dev pairs \(SampleData/faq_pairs.tsv\)\)/#)
+                != nil, "\(lines[2])")
+            let info = try workspace.succeed("info").stdoutLines
+            #expect(info.contains("  kept epoch \(kept): best validation ROC-AUC " + String(format: "%.4f", best)), "\(info)")
+            #expect(info.contains { $0.hasPrefix("  threshold rule: best accuracy ") && $0.hasSuffix(" on 550 dev pairs (SampleData/faq_pairs.tsv)") },
+                    "\(info)")
+        }
+    }
+
+    @Test("without --dev a question-disjoint slice of the pairs is held out for validation, seeded")
+    func heldOutValidation() throws {
+        try withWorkspace { workspace in
+            // 300 small clusters of three questions: a duplicate pair and a non-duplicate.
+            var rows = ["question1\tquestion2\tis_duplicate"]
+            let words = ["price", "refund", "shipping", "password", "account", "invoice", "delivery", "order", "card", "email"]
+            for k in 0..<300 {
+                let a = words[k % 10], b = words[(k / 10) % 10]
+                rows.append("How do I change my \(a) \(b) \(k)?\tCan I update the \(a) \(b) \(k)?\t1")
+                rows.append("How do I change my \(a) \(b) \(k)?\tWhere is my \(b) number \(k) \(a)?\t0")
+            }
+            try workspace.write("pairs.tsv", rows.joined(separator: "\n") + "\n")
+            let result = try workspace.succeed("train", "--pairs", "pairs.tsv", "--epochs", "2", "--dimension", "16",
+                                               "--threads", "1", "--json")
+            #expect(result.stderrLines.first
+                    == "validation: 60 pairs of pairs.tsv held out (10%, whole question clusters, seed 1)", "\(result)")
+            let summary = try jsonObject(result.stdout)
+            #expect(int(summary["pairs"]) == 270)
+            let calibration = try #require(summary["calibration"] as? [String: Any])
+            #expect(calibration["pairs"] as? String == "held-out")
+            #expect(calibration["source"] as? String == "10% of pairs.tsv, seed 1")
+            #expect(int(calibration["pair_count"]) == 60)
+            #expect(calibration["selected_by"] as? String == "ROC-AUC")
+            #expect(double(summary["validation_roc_auc"]) == double(calibration["selection_value"]))
+            let other = try workspace.succeed("train", "--pairs", "pairs.tsv", "--epochs", "1", "--dimension", "16",
+                                              "--threads", "1", "--validation-fraction", "0", "--db", "b.sqlite", "--json")
+            #expect(int(try jsonObject(other.stdout)["pairs"]) == 300)
+            #expect(!other.stderr.contains("validation:"))
         }
     }
 

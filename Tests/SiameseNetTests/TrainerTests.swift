@@ -162,3 +162,64 @@ func rocAUC(positives: [Float], negatives: [Float]) -> Double {
         #expect(Metrics.bestThreshold(scores: [], labels: []) == nil)
     }
 }
+
+/// Hard negatives: intents are (topic, ask) with two synonyms each; a labelled non-duplicate shares the
+/// topic and differs in the ask ("How do I reset my password?" / "How do I change my password?"). With
+/// many topics, the pairs of a batch almost never share one, and with four words for each ask the words in
+/// the ask's place differ in most duplicate pairs: the triplet loss alone is best served by ignoring them.
+/// Only the non-duplicates teach that the ask matters.
+struct TopicsAndAsks {
+    static let topics = 40, asks = 2, askSynonyms = 4
+    static let vocabularySize = 2 + 6 + topics * 2 + asks * askSynonyms
+    var random: SeededGenerator
+
+    mutating func question(topic: Int, ask: Int) -> [Int32] {
+        let filler = { (random: inout SeededGenerator) -> [Int32] in
+            (0..<Int(random.next() % 2)).map { _ in Int32(2 + Int(random.next() % 6)) }
+        }
+        let topicWord = Int32(8 + topic * 2 + Int(random.next() % 2))
+        let askWord = Int32(8 + Self.topics * 2 + ask * Self.askSynonyms + Int(random.next() % UInt64(Self.askSynonyms)))
+        return filler(&random) + [askWord] + filler(&random) + [topicWord] + filler(&random)
+    }
+
+    mutating func pairs(_ count: Int) -> (duplicates: [TrainingPair], nonDuplicates: [TrainingPair]) {
+        var duplicates: [TrainingPair] = [], nonDuplicates: [TrainingPair] = []
+        for i in 0..<count {
+            let topic = Int(random.next() % UInt64(Self.topics)), ask = Int(random.next() % UInt64(Self.asks))
+            let a = question(topic: topic, ask: ask), b = question(topic: topic, ask: ask)
+            duplicates.append(TrainingPair(first: a, second: b, firstKey: "d\(i)a", secondKey: "d\(i)b"))
+            let c = question(topic: topic, ask: (ask + 1) % Self.asks)
+            nonDuplicates.append(TrainingPair(first: a, second: c, firstKey: "n\(i)a", secondKey: "n\(i)c"))
+        }
+        return (duplicates, nonDuplicates)
+    }
+}
+
+extension TrainerTests {
+    /// Held-out ROC-AUC of duplicates against same-topic non-duplicates after training with `weight`.
+    func hardNegativeAUC(nonDuplicateWeight weight: Float) throws -> Double {
+        BLAS.setThreadCount(1)
+        var data = TopicsAndAsks(random: SeededGenerator(seed: 5))
+        let (duplicates, nonDuplicates) = data.pairs(600)
+        var config = config()
+        config.nonDuplicateWeight = weight
+        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: vocabulary(size: TopicsAndAsks.vocabularySize)),
+                                  pairs: duplicates, nonDuplicates: nonDuplicates)
+        for _ in 0..<6 { _ = trainer.trainEpoch() }
+        var heldOut = TopicsAndAsks(random: SeededGenerator(seed: 77))
+        let (testDuplicates, testNonDuplicates) = heldOut.pairs(80)
+        func scores(_ pairs: [TrainingPair]) throws -> [Float] {
+            try pairs.map { pair in
+                let u = try trainer.model.encoder.encode([pair.first, pair.second])
+                return VectorMath.dot(Array(u[0..<16]), Array(u[16..<32]))
+            }
+        }
+        return rocAUC(positives: try scores(testDuplicates), negatives: try scores(testNonDuplicates))
+    }
+
+    @Test func labelledNonDuplicatesSeparateSameTopicQuestions() throws {
+        let without = try hardNegativeAUC(nonDuplicateWeight: 0), with = try hardNegativeAUC(nonDuplicateWeight: 1)
+        #expect(with > without + 0.02, "held-out ROC-AUC against same-topic non-duplicates: \(with) with, \(without) without")
+        #expect(with > 0.98, "held-out ROC-AUC \(with)")
+    }
+}

@@ -18,4 +18,6 @@ public struct ModelSummary: Sendable, Equatable {
     public let trainedAt: Date?
     /// Questions embedded with this model.
     public let embeddingCount: Int
+    /// How the threshold was calibrated and which epoch was kept; nil when not recorded.
+    public var calibration: ModelCalibration? = nil
 }

@@ -16,7 +16,9 @@ extension QuestionStore {
     public func saveModel(name: String, model: SiameseModel, threshold: Float? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
         let config = try encodedConfig(model.config, name: name)
-        return try write { db in try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold) }
+        return try write { db in
+            try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold, calibration: nil)
+        }
     }
 
     /// Saves the model at the end of a training epoch together with the epoch's record, in one transaction,
@@ -27,26 +29,47 @@ extension QuestionStore {
     /// - Returns: the model's id.
     /// - Throws: `IndexError.invalidEpochRecord` for an epoch number below 1 or a value that is not finite
     ///   (a diverged run), besides the errors of `saveModel`.
+    /// - Parameter calibration: how the threshold was chosen and which epoch these weights are.
     @discardableResult
     public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
-                          threshold: Float? = nil) throws(IndexError) -> Int64 {
+                          threshold: Float? = nil, calibration: ModelCalibration? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
         try Self.validate(epoch, model: name)
         let config = try encodedConfig(model.config, name: name)
+        let calibrationJSON = try encodedCalibration(calibration, name: name)
         return try write { db in
-            let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold)
+            let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold,
+                                         calibration: calibrationJSON)
             try db.execute(sql: "DELETE FROM training_epoch WHERE model_id = ? AND epoch >= ?",
                            arguments: [id, epoch.epoch])
-            try db.execute(
-                sql: """
-                    INSERT INTO training_epoch
-                        (model_id, epoch, loss, pairs_per_second, seconds, validation_auc, created_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """,
-                arguments: [id, epoch.epoch, epoch.loss, epoch.pairsPerSecond, epoch.seconds, epoch.validationAUC,
-                            epoch.createdAt])
+            try Self.insertEpoch(db, modelID: id, epoch)
             return id
         }
+    }
+
+    /// Records a finished epoch whose weights are not kept (a better epoch is already saved): the learning
+    /// curve gets its row, the stored model stays as it is.
+    /// - Throws: `IndexError.modelIDNotFound`, `.invalidEpochRecord`.
+    public func recordEpoch(modelID: Int64, modelName: String, epoch: TrainingEpochRecord) throws(IndexError) {
+        try Self.validate(epoch, model: modelName)
+        let path = self.path
+        try write { db in
+            try Self.requireModel(db, id: modelID, path: path)
+            try db.execute(sql: "DELETE FROM training_epoch WHERE model_id = ? AND epoch >= ?",
+                           arguments: [modelID, epoch.epoch])
+            try Self.insertEpoch(db, modelID: modelID, epoch)
+        }
+    }
+
+    private static func insertEpoch(_ db: Database, modelID: Int64, _ epoch: TrainingEpochRecord) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO training_epoch
+                    (model_id, epoch, loss, pairs_per_second, seconds, validation_auc, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [modelID, epoch.epoch, epoch.loss, epoch.pairsPerSecond, epoch.seconds, epoch.validationAUC,
+                        epoch.createdAt])
     }
 
     /// Loads a model with its weights and learning curve.
@@ -78,7 +101,8 @@ extension QuestionStore {
             let epochs = try Self.fetchEpochs(db, modelID: id)
             return StoredModel(id: id, name: modelName, model: model,
                                threshold: (row["threshold"] as Double?).map { Float($0) },
-                               createdAt: row["created_at"], epochs: epochs)
+                               createdAt: row["created_at"], epochs: epochs,
+                               calibration: try Self.decodeCalibration(row["calibration"], corrupt: corrupt))
         }
     }
 
@@ -116,9 +140,10 @@ extension QuestionStore {
 
     /// One summary per stored model, by name, without loading weights.
     public func modelSummaries() throws(IndexError) -> [ModelSummary] {
-        try read { db in
+        let path = self.path
+        return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT m.id, m.name, m.created_at, m.dimension, m.threshold,
+                SELECT m.id, m.name, m.created_at, m.dimension, m.threshold, m.calibration,
                     (SELECT COUNT(*) FROM vocabulary v WHERE v.model_id = m.id) AS vocabulary_size,
                     (SELECT COUNT(*) FROM training_epoch e WHERE e.model_id = m.id) AS epoch_count,
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
@@ -126,12 +151,15 @@ extension QuestionStore {
                     (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
                 FROM model m ORDER BY m.name
                 """
-            ).map { row in
+            ).map { row throws in
                 ModelSummary(id: row["id"], name: row["name"], createdAt: row["created_at"],
                              dimension: row["dimension"], vocabularySize: row["vocabulary_size"],
                              threshold: (row["threshold"] as Double?).map { Float($0) },
                              epochCount: row["epoch_count"], lastLoss: row["last_loss"],
-                             trainedAt: row["trained_at"], embeddingCount: row["embedding_count"])
+                             trainedAt: row["trained_at"], embeddingCount: row["embedding_count"],
+                             calibration: try Self.decodeCalibration(row["calibration"]) { reason in
+                                 .corruptModel(path: path, model: row["name"], reason: reason)
+                             })
             }
         }
     }
@@ -166,21 +194,44 @@ extension QuestionStore {
         }
     }
 
+    private func encodedCalibration(_ calibration: ModelCalibration?, name: String) throws(IndexError) -> String? {
+        guard let calibration else { return nil }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        do {
+            return String(decoding: try encoder.encode(calibration), as: UTF8.self)
+        } catch {
+            throw IndexError.corruptModel(path: path, model: name, reason: "its calibration cannot be encoded (\(error))")
+        }
+    }
+
+    private static func decodeCalibration(_ text: String?, corrupt: (String) -> IndexError) throws -> ModelCalibration? {
+        guard let text else { return nil }
+        do {
+            return try JSONDecoder().decode(ModelCalibration.self, from: Data(text.utf8))
+        } catch {
+            throw corrupt("its calibration record is not valid for this build (\(error))")
+        }
+    }
+
     /// Inserts or replaces the model row, vocabulary and weights; returns the model id.
     private static func writeModel(_ db: Database, name: String, model: SiameseModel, config: String,
-                                   threshold: Float?) throws -> Int64 {
+                                   threshold: Float?, calibration: String?) throws -> Int64 {
         let id: Int64
         if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) {
             id = existing
             for table in ["embedding", "vocabulary", "weight"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE model_id = ?", arguments: [id])
             }
-            try db.execute(sql: "UPDATE model SET config = ?, dimension = ?, threshold = ? WHERE id = ?",
-                           arguments: [config, model.dimension, threshold.map { Double($0) }, id])
+            try db.execute(sql: "UPDATE model SET config = ?, dimension = ?, threshold = ?, calibration = ? WHERE id = ?",
+                           arguments: [config, model.dimension, threshold.map { Double($0) }, calibration, id])
         } else {
             try db.execute(
-                sql: "INSERT INTO model (name, created_at, config, dimension, threshold) VALUES (?, ?, ?, ?, ?)",
-                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }])
+                sql: """
+                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration)
+                    VALUES (?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration])
             id = db.lastInsertedRowID
         }
         let vocabulary = model.vocabulary
@@ -202,7 +253,7 @@ extension QuestionStore {
 
     /// The model row named `name`, or for nil the only / most recently trained model.
     private static func modelRow(_ db: Database, name: String?, path: String) throws -> Row {
-        let columns = "m.id, m.name, m.created_at, m.config, m.threshold"
+        let columns = "m.id, m.name, m.created_at, m.config, m.threshold, m.calibration"
         if let name {
             guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ?",
                                              arguments: [name])

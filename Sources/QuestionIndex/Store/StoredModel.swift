@@ -14,4 +14,6 @@ public struct StoredModel: Sendable {
     public let createdAt: Date
     /// The learning curve, by epoch number.
     public let epochs: [TrainingEpochRecord]
+    /// How the threshold was calibrated and which epoch was kept; nil for models saved before this was recorded.
+    public var calibration: ModelCalibration? = nil
 }

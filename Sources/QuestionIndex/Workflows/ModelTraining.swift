@@ -1,27 +1,36 @@
 import Foundation
 import SiameseNet
 
-/// Trains a model on a training set and saves it into an index after every epoch: the work of
-/// `siamese train` and of the demo.
+/// Trains a model on a training set and saves it into an index: the work of `siamese train` and of the demo.
 ///
-/// Each epoch's weights and learning-curve row are committed in one transaction, so a killed run leaves
-/// the last whole epoch. The duplicate threshold is calibrated on labelled validation pairs when given,
-/// else on the labelled rows of the training file, and saved with the last epoch.
+/// With validation pairs, every epoch is scored on them (ROC-AUC) and the stored model is always the best
+/// epoch so far: an epoch that improves the validation ROC-AUC is saved with its learning-curve row and a
+/// threshold calibrated on the validation pairs, in one transaction; one that does not only adds its row.
+/// So a killed run leaves the best whole epoch, and a finished one the best of all. Without validation pairs
+/// every epoch is saved (the last one is kept) and the threshold is calibrated at the end on
+/// `calibrationPairs` (the training file's own labelled rows: optimistic, and said so).
 public struct ModelTraining {
     public var modelName: String
     public var config: ModelConfig
-    /// Labelled pairs scored after every epoch (ROC-AUC) and used to calibrate the threshold.
+    /// Labelled pairs scored after every epoch: they pick the epoch kept and calibrate the threshold.
     public var validationPairs: [QuestionPair]
+    /// Where the validation pairs came from, e.g. "dev" / "dev.tsv" or "held-out" / "10% of train.tsv (seed 1)".
+    public var validationSource: (kind: String, description: String)
     /// Labelled pairs to calibrate on when there are no validation pairs.
     public var calibrationPairs: [QuestionPair]
     /// Threads for scoring labelled pairs (batches encoded in parallel).
     public var workers: Int
 
+    /// The threshold rule, recorded with the model.
+    public static let thresholdRule = "best accuracy"
+
     public init(modelName: String, config: ModelConfig, validationPairs: [QuestionPair] = [],
+                validationSource: (kind: String, description: String) = ("dev", "validation pairs"),
                 calibrationPairs: [QuestionPair] = [], workers: Int = 1) {
         self.modelName = modelName
         self.config = config
         self.validationPairs = validationPairs
+        self.validationSource = validationSource
         self.calibrationPairs = calibrationPairs
         self.workers = max(1, workers)
     }
@@ -29,50 +38,69 @@ public struct ModelTraining {
     /// What a run produced.
     public struct Outcome: Sendable {
         public var modelID: Int64
+        /// The model as stored: the kept epoch's weights.
         public var model: SiameseModel
         public var epochs: [TrainingEpochRecord]
         public var threshold: Float?
         /// Accuracy of the threshold on the pairs it was calibrated on.
         public var thresholdAccuracy: Double?
-        /// "validation" or "training", naming the pairs the threshold was calibrated on; nil when none.
-        public var calibratedOn: String?
+        /// How the threshold was calibrated and which epoch was kept; nil when nothing could be calibrated.
+        public var calibration: ModelCalibration?
+        /// The epoch whose weights are stored.
+        public var keptEpoch: Int
     }
 
     /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing a model of that name.
     /// - Parameters:
     ///   - progress: after every batch.
-    ///   - epochFinished: after every saved epoch.
+    ///   - epochFinished: after every recorded epoch, with whether its weights were kept.
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
-                    epochFinished: (TrainingEpochRecord) -> Void = { _ in }) throws -> Outcome {
+                    epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in }) throws -> Outcome {
         let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary),
-                                  pairs: trainingSet.pairs)
+                                  pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
         var records: [TrainingEpochRecord] = []
         var modelID: Int64 = 0
-        var calibration: (threshold: Float, accuracy: Double)?, calibratedOn: String?
+        var kept: (epoch: Int, model: SiameseModel, auc: Double?, calibration: ModelCalibration?,
+                   threshold: (threshold: Float, accuracy: Double)?)?
         for epoch in 1...config.epochs {
             let summary = trainer.trainEpoch(progress: progress)
-            var validationAUC: Double?
+            var scored: LabelledScores?
             if !validationPairs.isEmpty {
-                let scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
-                validationAUC = scored.rocAUC
-                if epoch == config.epochs, let best = scored.bestThreshold { calibration = best; calibratedOn = "validation" }
+                scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
             }
-            if epoch == config.epochs && calibration == nil && !calibrationPairs.isEmpty {
-                if let best = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers).bestThreshold {
-                    calibration = best
-                    calibratedOn = "training"
-                }
-            }
+            let auc = scored?.rocAUC
             let record = TrainingEpochRecord(epoch: epoch, loss: Double(summary.loss),
                                              pairsPerSecond: summary.pairsPerSecond, seconds: summary.seconds,
-                                             validationAUC: validationAUC)
-            modelID = try store.saveEpoch(name: modelName, model: trainer.model, epoch: record,
-                                          threshold: calibration?.threshold)
+                                             validationAUC: auc)
+            // Keep this epoch when it is the first, when there is no validation metric, or when it beats the kept one.
+            let improves = kept == nil || auc == nil || (auc ?? 0) > (kept?.auc ?? -.infinity)
+            if improves {
+                var threshold = scored?.bestThreshold, calibration: ModelCalibration?
+                var on = (kind: validationSource.kind, description: validationSource.description,
+                          count: scored?.scores.count ?? 0)
+                if threshold == nil && epoch == config.epochs && !calibrationPairs.isEmpty {
+                    let training = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers)
+                    threshold = training.bestThreshold
+                    on = ("training", "the training pairs", training.scores.count)
+                }
+                if let threshold {
+                    calibration = ModelCalibration(rule: Self.thresholdRule, pairs: on.kind, source: on.description,
+                                                   pairCount: on.count, accuracy: threshold.accuracy, keptEpoch: epoch,
+                                                   selectedBy: auc == nil ? nil : "ROC-AUC", selectionValue: auc)
+                }
+                modelID = try store.saveEpoch(name: modelName, model: trainer.model, epoch: record,
+                                              threshold: threshold?.threshold, calibration: calibration)
+                kept = (epoch, trainer.model, auc, calibration, threshold)
+            } else {
+                try store.recordEpoch(modelID: modelID, modelName: modelName, epoch: record)
+            }
             records.append(record)
-            epochFinished(record)
+            epochFinished(record, improves)
         }
-        return Outcome(modelID: modelID, model: trainer.model, epochs: records, threshold: calibration?.threshold,
-                       thresholdAccuracy: calibration?.accuracy, calibratedOn: calibratedOn)
+        guard let kept else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
+        return Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
+                       thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
+                       keptEpoch: kept.epoch)
     }
 }

@@ -10,8 +10,11 @@ import SiameseNet
 public struct TrainingSet: Sendable {
     public let vocabulary: Vocabulary
     public let pairs: [TrainingPair]
-    /// Rows labelled as non-duplicates (`is_duplicate = 0`), not trained on.
+    /// Rows labelled as non-duplicates (`is_duplicate = 0`).
     public let nonDuplicates: Int
+    /// The non-duplicate rows with words on both sides, as token ids: the `NonDuplicateLoss` trains on
+    /// them when the config gives that term a weight.
+    public let nonDuplicatePairs: [TrainingPair]
     /// Duplicate pairs left out because a question has no words (only punctuation or symbols).
     public let emptyQuestions: Int
 
@@ -26,12 +29,21 @@ public struct TrainingSet: Sendable {
                                 maxSize: config.maxVocabularySize)
         var kept: [(first: [Int32], second: [Int32], firstKey: String, secondKey: String)] = []
         var nonDuplicates = 0, emptyQuestions = 0
+        var nonDuplicatePairs: [TrainingPair] = []
         for (pair, tokens) in zip(pairs, tokenized) {
-            guard pair.isDuplicate ?? true else { nonDuplicates += 1; continue }
-            guard !tokens.0.isEmpty, !tokens.1.isEmpty else { emptyQuestions += 1; continue }
-            kept.append((vocabulary.ids(of: tokens.0), vocabulary.ids(of: tokens.1),
-                         pair.qid1.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question1),
-                         pair.qid2.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question2)))
+            let isDuplicate = pair.isDuplicate ?? true
+            if !isDuplicate { nonDuplicates += 1 }
+            guard !tokens.0.isEmpty, !tokens.1.isEmpty else {
+                if isDuplicate { emptyQuestions += 1 }
+                continue
+            }
+            let keys = QuestionKey.of(pair, tokenizer: tokenizer)
+            if isDuplicate {
+                kept.append((vocabulary.ids(of: tokens.0), vocabulary.ids(of: tokens.1), keys.0, keys.1))
+            } else {
+                nonDuplicatePairs.append(TrainingPair(first: vocabulary.ids(of: tokens.0), second: vocabulary.ids(of: tokens.1),
+                                                      firstKey: keys.0, secondKey: keys.1))
+            }
         }
         var clusters = DuplicateClusters()
         for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
@@ -41,7 +53,16 @@ public struct TrainingSet: Sendable {
         }
         self.pairs = training
         self.nonDuplicates = nonDuplicates
+        self.nonDuplicatePairs = nonDuplicatePairs
         self.emptyQuestions = emptyQuestions
+    }
+}
+
+/// The identity of a question of a pair file: its qid when the file has one, else its normalized text.
+enum QuestionKey {
+    static func of(_ pair: QuestionPair, tokenizer: Tokenizer) -> (String, String) {
+        (pair.qid1.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question1),
+         pair.qid2.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question2))
     }
 }
 
