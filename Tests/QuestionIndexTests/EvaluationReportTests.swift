@@ -245,6 +245,19 @@ private func sampleReport(pairs: Int = 2000, seed: UInt64 = 1, threshold: Float?
         }
     }
 
+    @Test func nonFiniteScoresAndThresholdAreLeftOut() throws {
+        let report = EvaluationReport(modelName: "m", databasePath: "d", generatedAt: "t",
+                                      scores: [0.9, .nan, 0.2, .infinity], labels: [true, true, false, false],
+                                      threshold: .nan)
+        let page = report.html()
+        let elements = try #require(PageParser.parse(page))
+        #expect(!page.contains("nan") && !page.contains("inf"))
+        #expect(elements.compactMap { $0.number("data-count") }.reduce(0, +) == 2)
+        #expect(elements.first { $0.attributes["data-auc"] != nil }?.attributes["data-auc"] == "1.000000")
+        #expect(!elements.contains { $0.attributes["data-threshold"] != nil })
+        #expect(elements.contains { $0.name == "dd" && $0.text.contains("2 with a non-finite score left out") })
+    }
+
     @Test func numberFormattingIsFixedAndLocaleFree() {
         #expect(Markup.fixed(0.6416, 3) == "0.642")
         #expect(Markup.fixed(-0.0004, 3) == "0.000")
@@ -254,10 +267,22 @@ private func sampleReport(pairs: Int = 2000, seed: UInt64 = 1, threshold: Float?
         #expect(Markup.grouped(61456) == "61,456" && Markup.grouped(999) == "999")
     }
 
-    /// Writes the sample page to `$SIAMESE_REPORT_SAMPLE` (used by scripts/report-screenshot.sh).
+    /// Writes the sample page to `$SIAMESE_REPORT_SAMPLE` (used by scripts/report-screenshot.sh), and beside it
+    /// two edge cases: `-single-epoch` (100 pairs, 1 epoch without validation, threshold 0.97) and `-one-label`
+    /// (duplicates only, no threshold, no epochs, no metrics).
     @Test(.enabled(if: ProcessInfo.processInfo.environment["SIAMESE_REPORT_SAMPLE"] != nil))
     func writeSamplePage() throws {
         let path = try #require(ProcessInfo.processInfo.environment["SIAMESE_REPORT_SAMPLE"])
         try sampleReport().html().write(toFile: path, atomically: true, encoding: .utf8)
+        let base = path.hasSuffix(".html") ? String(path.dropLast(5)) : path
+        var single = sampleReport(pairs: 100, threshold: 0.97, epochs: 1)
+        single.learningCurve[0].validationAUC = nil
+        try single.html().write(toFile: base + "-single-epoch.html", atomically: true, encoding: .utf8)
+        let (scores, labels) = syntheticPairs(count: 400, seed: 3)
+        let oneLabel = EvaluationReport(modelName: "duplicates-only", databasePath: "faq.sqlite",
+                                        generatedAt: "2025-01-31T12:00:00Z",
+                                        scores: zip(scores, labels).filter(\.1).map(\.0),
+                                        labels: labels.filter { $0 })
+        try oneLabel.html().write(toFile: base + "-one-label.html", atomically: true, encoding: .utf8)
     }
 }

@@ -89,7 +89,7 @@ struct ChartFrame {
         // A rough width per character: the legend only needs to not overlap itself.
         var x = right
         for entry in entries.reversed() {
-            x -= 7.2 * Double(entry.label.count) + 30
+            x -= 7.8 * Double(entry.label.count) + 44
             let y = top - 22
             if entry.line {
                 svg += "<line class=\"swatch \(entry.swatchClass)\" x1=\"\(c(x))\" y1=\"\(c(y))\" x2=\"\(c(x + 18))\" y2=\"\(c(y))\"/>\n"

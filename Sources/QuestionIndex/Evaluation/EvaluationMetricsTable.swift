@@ -55,7 +55,7 @@ extension EvaluationReport {
                 for column in columns {
                     let cell = "data-system=\"\(system)\" data-metric=\"\(Markup.escape(column))\""
                     if let value = row.values[column], value.isFinite {
-                        let isBest = rows.count > 1 && value == best[column]
+                        let isBest = value == best[column]
                         html += "<td class=\"value\(isBest ? " best" : "")\" \(cell) data-value=\"\(value)\">"
                             + "\(Markup.fixed(value, 3))</td>"
                     } else {
@@ -67,13 +67,13 @@ extension EvaluationReport {
             return html + "</tbody>\n</table>\n"
         }
 
-        /// The highest value of each column: every metric the report shows is better when higher.
+        /// The highest value of each column that has at least two values: every metric the report shows is
+        /// better when higher.
         private func bestValues() -> [String: Double] {
             var best: [String: Double] = [:]
-            for row in rows {
-                for (metric, value) in row.values where value.isFinite {
-                    best[metric] = max(best[metric] ?? value, value)
-                }
+            for column in columns {
+                let values = rows.compactMap { $0.values[column] }.filter(\.isFinite)
+                if values.count > 1 { best[column] = values.max() }
             }
             return best
         }

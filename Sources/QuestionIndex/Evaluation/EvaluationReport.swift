@@ -77,6 +77,10 @@ public struct EvaluationReport: Sendable {
     /// - Complexity: O(n log n) for n pairs.
     public func html() -> String {
         precondition(scores.count == labels.count, "one label per score")
+        // A NaN score or threshold (a broken model) cannot be placed on an axis: leave it out, and say so.
+        let finite = zip(scores, labels).filter { $0.0.isFinite }
+        let scores = finite.map(\.0), labels = finite.map(\.1)
+        let threshold = threshold.flatMap { $0.isFinite ? $0 : nil }
         let roc = ROCCurve(scores: scores, labels: labels)
         let aucTitle = roc.auc.map { " · AUC \(Markup.fixed($0, 3))" } ?? ""
         var page = """
@@ -92,7 +96,7 @@ public struct EvaluationReport: Sendable {
             <main>
 
             """
-        page += header(roc: roc)
+        page += header(roc: roc, threshold: threshold, leftOut: self.scores.count - scores.count)
         page += "<section>\n<h2>Metrics</h2>\n" + metrics.html() + "</section>\n"
         page += figure("Scores of duplicate and non-duplicate pairs",
                        ScoreHistogram(scores: scores, labels: labels).svg(threshold: threshold), wide: true)
@@ -103,13 +107,14 @@ public struct EvaluationReport: Sendable {
         return page
     }
 
-    private func header(roc: ROCCurve) -> String {
+    private func header(roc: ROCCurve, threshold: Float?, leftOut: Int) -> String {
         var html = "<header>\n<h1>\(Markup.escape(title))</h1>\n<dl>\n"
         let threshold = threshold.map { Markup.fixed(Double($0), 4) } ?? "none"
         let fields = [
             ("model", modelName), ("database", databasePath), ("generated", generatedAt),
-            ("pairs", "\(Markup.grouped(scores.count)): \(Markup.grouped(roc.positives)) duplicates, "
-                + "\(Markup.grouped(roc.negatives)) non-duplicates"),
+            ("pairs", "\(Markup.grouped(roc.positives + roc.negatives)): \(Markup.grouped(roc.positives)) duplicates, "
+                + "\(Markup.grouped(roc.negatives)) non-duplicates"
+                + (leftOut > 0 ? " (\(Markup.grouped(leftOut)) with a non-finite score left out)" : "")),
             ("threshold", threshold),
         ]
         for (name, value) in fields {
@@ -145,6 +150,7 @@ public struct EvaluationReport: Sendable {
           margin: 18px 0 0; box-sizing: border-box; }
         .row { display: flex; flex-wrap: wrap; gap: 18px; }
         .row figure { flex: 1 1 420px; min-width: 0; }
+        .row figure svg { max-width: 600px; margin: 0 auto; }
         svg { display: block; width: 100%; height: auto; font-size: 13px; }
         table.metrics { border-collapse: collapse; font-size: 15px; font-variant-numeric: tabular-nums; }
         table.metrics th, table.metrics td { padding: 6px 16px; border-bottom: 1px solid #e4e4e4; }
@@ -160,11 +166,14 @@ public struct EvaluationReport: Sendable {
         .tick-label { fill: #444; }
         .axis-title { fill: #222; font-size: 14px; }
         .message { fill: #777; font-size: 15px; font-style: italic; }
+        .message.note { font-size: 13px; }
         .legend text { fill: #222; }
         .half-label { fill: #555; font-size: 13px; }
         .duplicate { fill: #e69f00; }
         .non-duplicate { fill: #0072b2; }
         .threshold { stroke: #222; stroke-width: 2; stroke-dasharray: 6 4; }
+        .threshold-label, .threshold-note, .point-label, .point-note, .value-label, .area-label {
+          paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
         .threshold-label { fill: #222; font-weight: 600; }
         .threshold-note { fill: #555; font-size: 12px; }
         .diagonal { stroke: #999; stroke-width: 1.5; stroke-dasharray: 5 5; }

@@ -19,7 +19,8 @@ struct LearningCurveChart {
         svg += frame.bottomAxis(x, ticks: Ticks.multiples(of: epochStep, from: Double(first.epoch), through: Double(last.epoch)),
                                 decimals: 0, title: "epoch")
 
-        let lossCeiling = rows.map(\.loss).max() ?? 1
+        // A little headroom, so the label of a point at the top stays inside the plot.
+        let lossCeiling = (rows.map(\.loss).max() ?? 1) * 1.1
         let lossStep = Ticks.niceStep(span: lossCeiling > 0 ? lossCeiling : 1, count: 5)
         let lossTop = max((lossCeiling / lossStep).rounded(.up) * lossStep, lossStep)
         let lossY = frame.yScale(min(0, rows.map(\.loss).min() ?? 0)...lossTop)
@@ -37,7 +38,11 @@ struct LearningCurveChart {
         }
         svg += series(rows.map { ($0.epoch, $0.loss) }, className: "loss", attribute: "data-loss", decimals: 4,
                       x: x, y: lossY, square: false)
-        if aucRows.isEmpty { svg += frame.message("no validation ROC-AUC recorded", y: frame.top + 20) }
+        if aucRows.isEmpty {
+            // In the legend row, left of the legend: inside the plot it would cover points.
+            svg += "<text class=\"message note\" x=\"\(c(frame.left))\" y=\"\(c(frame.top - 22))\" dy=\"0.35em\">"
+                + "no validation ROC-AUC</text>\n"
+        }
         svg += frame.legend(legend)
         return svg + "</svg>\n"
     }

@@ -66,7 +66,6 @@ struct ROCCurve {
         var svg = frame.open(class: "chart roc", label: "ROC curve")
         svg += frame.bottomAxis(x, ticks: ticks, decimals: 1, title: "false positive rate")
         svg += frame.sideAxis(ticks: ticks.map { (y($0), Markup.fixed($0, 1)) }, title: "true positive rate")
-        svg += "<line class=\"diagonal\" x1=\"\(c(x(0)))\" y1=\"\(c(y(0)))\" x2=\"\(c(x(1)))\" y2=\"\(c(y(1)))\"/>\n"
         guard let auc else {
             let missing = positives == 0 ? "duplicate" : "non-duplicate"
             svg += frame.message("no \(missing) pairs: no ROC curve", y: y(0.5) - 12)
@@ -74,6 +73,7 @@ struct ROCCurve {
                                  y: y(0.5) + 12)
             return svg + "</svg>\n"
         }
+        svg += "<line class=\"diagonal\" x1=\"\(c(x(0)))\" y1=\"\(c(y(0)))\" x2=\"\(c(x(1)))\" y2=\"\(c(y(1)))\"/>\n"
         let coordinates = points.map { "\(c(x($0.fpr))),\(c(y($0.tpr)))" }.joined(separator: " ")
         svg += "<polygon class=\"roc-area\" points=\"\(coordinates) \(c(x(1))),\(c(y(0)))\"/>\n"
         svg += "<polyline class=\"roc\" data-auc=\"\(Markup.fixed(auc, 6))\" points=\"\(coordinates)\"/>\n"

@@ -29,8 +29,9 @@ struct ScoreHistogram {
         let x = frame.xScale(-1...1)
         let baseline = (frame.top + frame.bottom) / 2
         let largest = max(duplicates.max() ?? 0, nonDuplicates.max() ?? 0, 1)
-        let step = Ticks.niceStep(span: Double(largest), count: 4).rounded(.up)
-        let ceiling = max((Double(largest) / step).rounded(.up) * step, 1)
+        // A quarter of headroom above the tallest bar keeps the threshold label clear of the bars.
+        let step = Ticks.niceStep(span: Double(largest) * 1.25, count: 4).rounded(.up)
+        let ceiling = max((Double(largest) * 1.25 / step).rounded(.up) * step, 1)
         // One count scale for both halves, so bar heights compare across the labels.
         let up = LinearScale(domain: 0...ceiling, range: (baseline, frame.top))
         let down = LinearScale(domain: 0...ceiling, range: (baseline, frame.bottom))
