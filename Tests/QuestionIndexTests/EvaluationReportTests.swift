@@ -140,19 +140,18 @@ private func sampleReport(pairs: Int = 2000, seed: UInt64 = 1, threshold: Float?
         let auc = try #require(roc.number("data-auc"))
         let expected = try #require(Metrics.rocAUC(scores: report.scores, labels: report.labels))
         #expect(abs(auc - expected) < 1e-6)
-        // Pixels back to rates through the axis ticks "0.0" and "1.0".
-        let xTicks = elements.filter { $0.name == "text" && $0.classes.contains("tick-label") }
-        let pts = points(roc.attributes["points"] ?? "")
-        let first = try #require(pts.first), last = try #require(pts.last)
-        let xs = pts.map(\.x), ys = pts.map(\.y)
-        #expect(first.x == xs.min() && first.y == ys.max())  // (0, 0): left, bottom
-        #expect(last.x == xs.max() && last.y == ys.min())  // (1, 1): right, top
-        #expect(zip(pts, pts.dropFirst()).allSatisfy { $1.x >= $0.x && $1.y <= $0.y })
-        #expect(!xTicks.isEmpty)
+        // The chance diagonal runs from the pixel of (0, 0) to that of (1, 1): map the curve back through it.
+        let diagonal = try #require(elements.first { $0.name == "line" && $0.classes == ["diagonal"] })
+        let x0 = try #require(diagonal.number("x1")), y0 = try #require(diagonal.number("y1"))
+        let x1 = try #require(diagonal.number("x2")), y1 = try #require(diagonal.number("y2"))
+        let rates = points(roc.attributes["points"] ?? "").map { (fpr: ($0.x - x0) / (x1 - x0), tpr: ($0.y - y0) / (y1 - y0)) }
+        let first = try #require(rates.first), last = try #require(rates.last)
+        #expect(abs(first.fpr) < 1e-9 && abs(first.tpr) < 1e-9)
+        #expect(abs(last.fpr - 1) < 1e-9 && abs(last.tpr - 1) < 1e-9)
+        #expect(zip(rates, rates.dropFirst()).allSatisfy { $1.fpr >= $0.fpr && $1.tpr >= $0.tpr })
         // The trapezoid area of the drawn curve is the AUC (up to coordinate rounding).
-        let width = last.x - first.x, height = first.y - last.y
-        let area = zip(pts, pts.dropFirst()).reduce(0.0) { sum, segment in
-            sum + (segment.1.x - segment.0.x) / width * ((first.y - segment.0.y) + (first.y - segment.1.y)) / 2 / height
+        let area = zip(rates, rates.dropFirst()).reduce(0.0) { sum, segment in
+            sum + (segment.1.fpr - segment.0.fpr) * (segment.0.tpr + segment.1.tpr) / 2
         }
         #expect(abs(area - expected) < 1e-3)
     }
