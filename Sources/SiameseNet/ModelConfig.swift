@@ -24,6 +24,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Weight of the `NonDuplicateLoss` term on labelled non-duplicate pairs; 0 trains on duplicates only
     /// (the course's loss).
     public var nonDuplicateWeight: Float = 0
+    /// Also apply the triplet loss to Sᵀ (each second question against the batch's first questions), so
+    /// both sides of every pair get hard negatives; false is the course's loss on the rows of S only.
+    public var symmetricLoss: Bool = false
 
     public init() {}
 
@@ -44,6 +47,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
+        symmetricLoss = try c.decodeIfPresent(Bool.self, forKey: .symmetricLoss) ?? false
     }
 
     /// Checks the values a user can set, with a message naming the bad one.

@@ -128,6 +128,15 @@ public final class Trainer {
         let evaluation = loss.evaluate(a, b, dimension: d, groups: groups)
         var unitGradients = evaluation.gradientA + evaluation.gradientB
         var total = evaluation.loss
+        if model.config.symmetricLoss {
+            // The same loss on Sᵀ: B's rows against A's columns.
+            let transposed = loss.evaluate(b, a, dimension: d, groups: groups)
+            for k in 0..<(n * d) {
+                unitGradients[k] += transposed.gradientB[k]
+                unitGradients[n * d + k] += transposed.gradientA[k]
+            }
+            total += transposed.loss
+        }
         if m > 0 {
             let negativeA = Array(units[(2 * n * d)..<((2 * n + m) * d)]), negativeB = Array(units[((2 * n + m) * d)...])
             let extra = nonDuplicateLoss.evaluate(positiveA: a, positiveB: b, negativeA: negativeA, negativeB: negativeB,

@@ -31,6 +31,9 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Weight of the margin loss on labelled non-duplicate pairs (0: duplicates only).")
     var nonDuplicateWeight = ModelConfig().nonDuplicateWeight
 
+    @Flag(name: .long, help: "Apply the triplet loss in both directions of each batch (rows and columns of S).")
+    var symmetricLoss = false
+
     @OptionGroup var database: DatabaseOptions
 
     @Option(name: .long, help: "Name of the model to create.")
@@ -90,6 +93,7 @@ struct Train: ReportingCommand {
         config.clipNorm = clipNorm
         config.seed = seed
         config.nonDuplicateWeight = nonDuplicateWeight
+        config.symmetricLoss = symmetricLoss
         return config
     }
 
