@@ -10,6 +10,8 @@ public final class Trainer {
     private var generator: SeededGenerator
     private let loss: TripletLoss
     private var gradients: EncoderWeights
+    /// Both questions of every pair as the encoder reads them: `questions[2i]`, `questions[2i + 1]`.
+    private let questions: [TokenizedQuestion]
     private let workspace = EncoderWorkspace()
     /// Epochs completed.
     public private(set) var epochsCompleted = 0
@@ -48,6 +50,22 @@ public final class Trainer {
         for (index, pair) in pairs.enumerated() where pair.first.isEmpty || pair.second.isEmpty {
             throw EncoderError.emptyQuestion(index: index)
         }
+        var questions: [TokenizedQuestion] = []
+        questions.reserveCapacity(2 * pairs.count)
+        for pair in pairs {
+            questions.append(pair.firstTokens ?? model.tokenized(ids: pair.first))
+            questions.append(pair.secondTokens ?? model.tokenized(ids: pair.second))
+        }
+        // Checks every word and sub-word id once, so that packing a batch cannot fail.
+        do {
+            _ = try PackedBatch(questions, vocabularySize: model.vocabulary.count,
+                                subwordCount: model.encoder.weights.subwordCount)
+        } catch EncoderError.tokenOutOfRange(let index, let token, let size) {
+            throw EncoderError.tokenOutOfRange(index: index / 2, token: token, vocabularySize: size)
+        } catch EncoderError.subwordOutOfRange(let index, let subword, let size) {
+            throw EncoderError.subwordOutOfRange(index: index / 2, subword: subword, subwordCount: size)
+        }
+        self.questions = questions
         self.model = model
         self.pairs = pairs
         let config = model.config
@@ -55,7 +73,8 @@ public final class Trainer {
         // A stream separate from initialization's, so shuffles don't depend on the model's size.
         generator = SeededGenerator(seed: config.seed ^ 0x5EED_5EED_5EED_5EED)
         loss = TripletLoss(margin: config.margin)
-        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension)
+        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension,
+                                   subwordCount: model.encoder.weights.subwordCount)
     }
 
     /// Runs one epoch over all pairs, shuffled, in batches without shared questions.
@@ -86,9 +105,10 @@ public final class Trainer {
     @discardableResult
     public func trainStep(_ batch: [Int]) -> Float {
         let n = batch.count, d = model.dimension
-        let sequences = batch.map { pairs[$0].first } + batch.map { pairs[$0].second }
+        let sequences = batch.map { questions[2 * $0] } + batch.map { questions[2 * $0 + 1] }
         // Tokens were checked in init; packing cannot fail.
-        guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count) else {
+        guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count,
+                                            subwordCount: model.encoder.weights.subwordCount) else {
             preconditionFailure("training pairs were validated in init")
         }
         let activations = model.encoder.forward(packed, workspace: workspace)
