@@ -53,6 +53,18 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Tokens kept per question; the rest is ignored.")
     var maxTokens = ModelConfig().maxTokens
 
+    @Option(name: .long, help: "Most character n-grams (sub-words) for unseen and misspelt words; 0 turns them off.")
+    var maxSubwords = ModelConfig().maxSubwords
+
+    @Option(name: .long, help: "Shortest sub-word n-gram, in characters of <word>.")
+    var subwordMinN = ModelConfig().subwordMinN
+
+    @Option(name: .long, help: "Longest sub-word n-gram.")
+    var subwordMaxN = ModelConfig().subwordMaxN
+
+    @Option(name: .long, help: "Sub-word n-grams found in fewer distinct vocabulary words are left out.")
+    var subwordMinCount = ModelConfig().subwordMinCount
+
     @Option(name: .long, help: "Seed for initialization and shuffling.")
     var seed: UInt64 = ModelConfig().seed
 
@@ -79,6 +91,10 @@ struct Train: ReportingCommand {
         config.margin = margin
         config.clipNorm = clipNorm
         config.seed = seed
+        config.maxSubwords = maxSubwords
+        config.subwordMinN = subwordMinN
+        config.subwordMaxN = subwordMaxN
+        config.subwordMinCount = subwordMinCount
         return config
     }
 
@@ -106,7 +122,8 @@ struct Train: ReportingCommand {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
-        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count), d = \(dimension), \(epochs) epochs")
+        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count)"
+                      + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validation?.pairs ?? [],
                                 calibrationPairs: training.pairs, workers: workers)
         let progress = ProgressLine()

@@ -45,7 +45,8 @@ public struct ModelTraining {
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
                     epochFinished: (TrainingEpochRecord) -> Void = { _ in }) throws -> Outcome {
-        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary),
+        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
+                                                  subwords: trainingSet.subwords),
                                   pairs: trainingSet.pairs)
         var records: [TrainingEpochRecord] = []
         var modelID: Int64 = 0

@@ -1,7 +1,8 @@
 import SiameseNet
 
 /// Labelled pairs turned into what the trainer needs: a vocabulary built from the training questions
-/// and the duplicate pairs as token ids.
+/// (with `config.maxSubwords > 0`, also a sub-word vocabulary built from the vocabulary's words) and the
+/// duplicate pairs as token ids.
 ///
 /// Questions are identified by qid, else by normalized text: the batcher never puts two pairs that share a
 /// question in one batch. Each pair also carries its duplicate cluster, the connected component of its
@@ -9,6 +10,8 @@ import SiameseNet
 /// negatives (A~B and C~D with B~C elsewhere), which would push real duplicates apart.
 public struct TrainingSet: Sendable {
     public let vocabulary: Vocabulary
+    /// The character n-grams of the vocabulary's words; nil when sub-words are off (or none was kept).
+    public let subwords: SubwordVocabulary?
     public let pairs: [TrainingPair]
     /// Rows labelled as non-duplicates (`is_duplicate = 0`), not trained on.
     public let nonDuplicates: Int
@@ -17,26 +20,42 @@ public struct TrainingSet: Sendable {
 
     /// - Parameters:
     ///   - pairs: rows of a pair file; rows without a label are taken as duplicates.
-    ///   - config: supplies `maxTokens`, `minCount` and `maxVocabularySize`.
+    ///   - config: supplies `maxTokens`, `minCount`, `maxVocabularySize` and the sub-word settings.
     /// The vocabulary is built from every question of `pairs` (non-duplicates are real questions too).
     public init(pairs: [QuestionPair], config: ModelConfig) {
         let tokenizer = Tokenizer(maxTokens: config.maxTokens)
         let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
         vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
                                 maxSize: config.maxVocabularySize)
-        var kept: [(first: [Int32], second: [Int32], firstKey: String, secondKey: String)] = []
+        let subwords = config.usesSubwords
+            ? SubwordVocabulary(buildingFrom: vocabulary.tokens.dropFirst(2), minN: config.subwordMinN,
+                                maxN: config.subwordMaxN, minCount: config.subwordMinCount, maxSize: config.maxSubwords)
+            : nil
+        let lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
+        self.subwords = lexicon.subwords
+        /// A question's own sub-words when it has an out-of-vocabulary word with known n-grams (the trainer
+        /// cannot derive those from the word ids); else nil.
+        func ownTokens(_ tokens: [String], _ ids: [Int32]) -> TokenizedQuestion? {
+            guard lexicon.subwords != nil, ids.contains(Vocabulary.unknownID) else { return nil }
+            let question = lexicon.question(tokens: tokens)
+            return question == lexicon.question(ids: ids) ? nil : question
+        }
+        var kept: [(first: [Int32], second: [Int32], firstTokens: TokenizedQuestion?, secondTokens: TokenizedQuestion?,
+                    firstKey: String, secondKey: String)] = []
         var nonDuplicates = 0, emptyQuestions = 0
         for (pair, tokens) in zip(pairs, tokenized) {
             guard pair.isDuplicate ?? true else { nonDuplicates += 1; continue }
             guard !tokens.0.isEmpty, !tokens.1.isEmpty else { emptyQuestions += 1; continue }
-            kept.append((vocabulary.ids(of: tokens.0), vocabulary.ids(of: tokens.1),
+            let first = vocabulary.ids(of: tokens.0), second = vocabulary.ids(of: tokens.1)
+            kept.append((first, second, ownTokens(tokens.0, first), ownTokens(tokens.1, second),
                          pair.qid1.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question1),
                          pair.qid2.map { "qid:" + $0 } ?? "text:" + tokenizer.normalized(pair.question2)))
         }
         var clusters = DuplicateClusters()
         for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
         let training = kept.map { pair in
-            TrainingPair(first: pair.first, second: pair.second, firstKey: pair.firstKey, secondKey: pair.secondKey,
+            TrainingPair(first: pair.first, second: pair.second, firstTokens: pair.firstTokens,
+                         secondTokens: pair.secondTokens, firstKey: pair.firstKey, secondKey: pair.secondKey,
                          cluster: clusters.root(of: pair.firstKey))
         }
         self.pairs = training
