@@ -16,7 +16,8 @@ public struct SubwordVocabulary: Sendable, Equatable {
     public let ngrams: [String]
     /// Number of distinct vocabulary words containing each n-gram, by id.
     public let counts: [Int]
-    private let ids: [String: Int32]
+    /// N-gram → id, keyed by UTF-8 bytes (looking up a word's n-grams creates no strings).
+    private let table: NgramTable
 
     public var count: Int { ngrams.count }
 
@@ -24,7 +25,8 @@ public struct SubwordVocabulary: Sendable, Equatable {
     /// `["<ab", "ab>", "<ab>"]`; for `a` with n 4...5, `["<a>"]`.
     public static func ngrams(of word: String, minN: Int, maxN: Int) -> [String] {
         precondition(minN >= 1 && maxN >= minN)
-        let characters = Array("<" + word + ">")
+        // "<" and ">" stay characters of their own even next to a combining mark.
+        let characters: [Character] = ["<"] + Array(word) + [">"]
         if characters.count < minN { return [String(characters)] }
         var result: [String] = []
         var seen = Set<String>()
@@ -64,30 +66,117 @@ public struct SubwordVocabulary: Sendable, Equatable {
         if let empty = ngrams.firstIndex(where: \.isEmpty) {
             throw SubwordVocabularyError.invalid("n-gram \(empty) is empty")
         }
-        guard Set(ngrams).count == ngrams.count else {
-            let twice = Dictionary(grouping: ngrams, by: { $0 }).first { $0.value.count > 1 }?.key ?? ""
-            throw SubwordVocabularyError.invalid("n-gram \"\(twice)\" appears twice")
+        let (table, duplicate) = NgramTable.build(ngrams)
+        if let duplicate {
+            throw SubwordVocabularyError.invalid("n-gram \"\(ngrams[duplicate])\" appears twice")
         }
-        self.init(checked: ngrams, counts: counts, minN: minN, maxN: maxN)
+        self.init(checked: ngrams, counts: counts, minN: minN, maxN: maxN, table: table)
     }
 
-    private init(checked ngrams: [String], counts: [Int], minN: Int, maxN: Int) {
+    private init(checked ngrams: [String], counts: [Int], minN: Int, maxN: Int, table: NgramTable? = nil) {
         self.minN = minN
         self.maxN = maxN
         self.ngrams = ngrams
         self.counts = counts
-        var ids: [String: Int32] = [:]
-        ids.reserveCapacity(ngrams.count)
-        for (id, ngram) in ngrams.enumerated() { ids[ngram] = Int32(id) }
-        self.ids = ids
+        self.table = table ?? NgramTable.build(ngrams).table
+    }
+
+    public static func == (a: SubwordVocabulary, b: SubwordVocabulary) -> Bool {
+        a.minN == b.minN && a.maxN == b.maxN && a.ngrams == b.ngrams && a.counts == b.counts
     }
 
     /// The id of an n-gram, or nil when the table does not have it.
-    public func id(of ngram: String) -> Int32? { ids[ngram] }
+    public func id(of ngram: String) -> Int32? {
+        var ngram = ngram
+        return ngram.withUTF8 { table.id(of: $0) }
+    }
 
     /// The ids of the known n-grams of `word` (each once, in the order of `ngrams(of:)`); empty when none is known.
+    /// Equal to looking up every string of `ngrams(of:)`, but works on the word's UTF-8 bytes at character
+    /// boundaries, without making strings: loading a model computes this for every vocabulary word.
     public func ids(ofWord word: String) -> [Int32] {
-        Self.ngrams(of: word, minN: minN, maxN: maxN).compactMap { ids[$0] }
+        // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
+        var bytes: [UInt8] = [UInt8(ascii: "<")]
+        var boundaries: [Int] = [0, 1]
+        bytes.reserveCapacity(word.utf8.count + 2)
+        for character in word {
+            bytes.append(contentsOf: character.utf8)
+            boundaries.append(bytes.count)
+        }
+        bytes.append(UInt8(ascii: ">"))
+        boundaries.append(bytes.count)
+        let characters = boundaries.count - 1
+        var result: [Int32] = []
+        bytes.withUnsafeBufferPointer { all in
+            func add(_ from: Int, _ to: Int) {
+                guard let id = table.id(of: UnsafeBufferPointer(rebasing: all[from..<to])), !result.contains(id)
+                else { return }
+                result.append(id)
+            }
+            if characters < minN {
+                add(0, all.count)
+                return
+            }
+            for n in minN...min(maxN, characters) {
+                for start in 0...(characters - n) { add(boundaries[start], boundaries[start + n]) }
+            }
+        }
+        return result
+    }
+}
+
+/// An open-addressing hash table from n-gram bytes to ids: the n-grams' UTF-8 bytes in one buffer, slots
+/// holding ids (−1 for empty), FNV-1a hashes, linear probing.
+struct NgramTable: Sendable {
+    private let bytes: [UInt8]
+    private let starts: [Int]
+    private let slots: [Int32]
+    private let mask: Int
+
+    /// The table of `ngrams`, and the index of the first n-gram that repeats an earlier one, if any.
+    static func build(_ ngrams: [String]) -> (table: NgramTable, duplicate: Int?) {
+        var bytes: [UInt8] = [], starts: [Int] = [0]
+        starts.reserveCapacity(ngrams.count + 1)
+        for ngram in ngrams {
+            bytes.append(contentsOf: ngram.utf8)
+            starts.append(bytes.count)
+        }
+        var capacity = 16
+        while capacity < 2 * ngrams.count { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        var duplicate: Int?
+        bytes.withUnsafeBufferPointer { all in
+            for id in ngrams.indices {
+                let key = UnsafeBufferPointer(rebasing: all[starts[id]..<starts[id + 1]])
+                var slot = Int(truncatingIfNeeded: hash(key)) & (capacity - 1)
+                while slots[slot] >= 0 {
+                    let other = Int(slots[slot])
+                    if duplicate == nil, all[starts[other]..<starts[other + 1]].elementsEqual(key) { duplicate = id }
+                    slot = (slot + 1) & (capacity - 1)
+                }
+                slots[slot] = Int32(id)
+            }
+        }
+        return (NgramTable(bytes: bytes, starts: starts, slots: slots, mask: capacity - 1), duplicate)
+    }
+
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
+        var slot = Int(truncatingIfNeeded: Self.hash(key)) & mask
+        return bytes.withUnsafeBufferPointer { all in
+            while true {
+                let id = slots[slot]
+                if id < 0 { return nil }
+                if all[starts[Int(id)]..<starts[Int(id) + 1]].elementsEqual(key) { return id }
+                slot = (slot + 1) & mask
+            }
+        }
     }
 }
 

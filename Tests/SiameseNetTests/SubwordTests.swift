@@ -16,6 +16,19 @@ import Testing
         #expect(SubwordVocabulary.ngrams(of: "éü", minN: 2, maxN: 2) == ["<é", "éü", "ü>"])
     }
 
+    /// The byte-level lookup of a word's n-grams agrees with looking up the strings of `ngrams(of:)`.
+    @Test func fastLookupAgreesWithTheStrings() {
+        let words = ["password", "passwort", "e\u{301}te\u{301}", "\u{301}x", "naïve", "日本語", "a", "ab", "aaaa", "x2"]
+        for (minN, maxN) in [(1, 1), (2, 4), (3, 5), (4, 6)] {
+            let table = SubwordVocabulary(buildingFrom: words.prefix(6), minN: minN, maxN: maxN, maxSize: 1000)
+            for word in words + ["pass", "wor", "日本", "zzz"] {
+                let expected = SubwordVocabulary.ngrams(of: word, minN: minN, maxN: maxN).compactMap { table.id(of: $0) }
+                #expect(table.ids(ofWord: word) == expected, "\(word) \(minN)...\(maxN)")
+            }
+            for (id, ngram) in table.ngrams.enumerated() { #expect(table.id(of: ngram) == Int32(id)) }
+        }
+    }
+
     @Test func buildingCountsDistinctWordsAndIsDeterministic() {
         let vocabulary = SubwordVocabulary(buildingFrom: ["ab", "abc"], minN: 3, maxN: 3, maxSize: 10)
         // "<ab" is in both words; ties ("ab>", "abc", "bc>") are lexicographic ('>' < 'c').
