@@ -22,16 +22,57 @@ public struct Encoder: Sendable {
         return forward(batch).unitVectorsInInputOrder()
     }
 
+    /// Unit vectors for a batch of questions with sub-words, in input order (see `TokenizedQuestion` for the
+    /// input vector of each token).
+    /// - Throws: as `encode(_: [[Int32]])`, and `.subwordOutOfRange` for a bad sub-word id.
+    public func encode(_ questions: [TokenizedQuestion]) throws -> [Float] {
+        guard !questions.isEmpty else { return [] }
+        let batch = try PackedBatch(questions, vocabularySize: vocabularySize, subwordCount: weights.subwordCount)
+        return forward(batch).unitVectorsInInputOrder()
+    }
+
+    /// Writes the input vector of every packed row into `inputs` ([rows, d]).
+    private func embed(_ batch: PackedBatch, into inputs: UnsafeMutablePointer<Float>) {
+        let d = dimension, rows = batch.totalRows
+        weights.embedding.withPointer { embedding in
+            guard batch.hasSubwords else {
+                for r in 0..<rows {
+                    (inputs + r * d).update(from: embedding + Int(batch.tokens[r]) * d, count: d)
+                }
+                return
+            }
+            weights.subwordEmbedding.withPointer { subwordEmbedding in
+                for r in 0..<rows {
+                    let x = inputs + r * d, word = batch.tokens[r]
+                    let first = Int(batch.subwordOffsets[r]), end = Int(batch.subwordOffsets[r + 1])
+                    guard first < end else {
+                        x.update(from: embedding + Int(word) * d, count: d)
+                        continue
+                    }
+                    // An out-of-vocabulary word with known sub-words is their mean alone (no <UNK> row).
+                    let withWord = word != Vocabulary.unknownID
+                    if withWord {
+                        x.update(from: embedding + Int(word) * d, count: d)
+                    } else {
+                        x.update(from: subwordEmbedding + Int(batch.subwords[first]) * d, count: d)
+                    }
+                    for j in (withWord ? first : first + 1)..<end {
+                        let row = subwordEmbedding + Int(batch.subwords[j]) * d
+                        for k in 0..<d { x[k] += row[k] }
+                    }
+                    let scale = 1 / Float(end - first + (withWord ? 1 : 0))
+                    for k in 0..<d { x[k] *= scale }
+                }
+            }
+        }
+    }
+
     /// Runs the encoder and keeps every activation the backward pass needs, in `workspace`'s buffers.
     func forward(_ batch: PackedBatch, workspace: EncoderWorkspace = EncoderWorkspace()) -> EncoderActivations {
         let d = dimension, g4 = 4 * d
         let rows = batch.totalRows
         let act = EncoderActivations(batch: batch, dimension: d, workspace: workspace)
-        weights.embedding.withPointer { embedding in
-            for r in 0..<rows {
-                (act.inputs.pointer + r * d).update(from: embedding + Int(batch.tokens[r]) * d, count: d)
-            }
-        }
+        embed(batch, into: act.inputs.pointer)
         let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer, h = act.hidden.pointer
         weights.inputWeights.withPointer { wx in
             weights.bias.withPointer { bias in
@@ -123,10 +164,37 @@ public struct Encoder: Sendable {
         weights.inputWeights.withPointer { wx in
             BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx, dx.pointer)
         }
+        guard batch.hasSubwords else {
+            gradients.embedding.withMutablePointer { de in
+                for r in 0..<rows {
+                    let target = de + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
+                    for k in 0..<d { target[k] += source[k] }
+                }
+            }
+            return
+        }
+        // Scatter each row's input gradient to the rows its input vector averaged.
         gradients.embedding.withMutablePointer { de in
-            for r in 0..<rows {
-                let target = de + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
-                for k in 0..<d { target[k] += source[k] }
+            gradients.subwordEmbedding.withMutablePointer { ds in
+                for r in 0..<rows {
+                    let source = dx.pointer + r * d, word = batch.tokens[r]
+                    let first = Int(batch.subwordOffsets[r]), end = Int(batch.subwordOffsets[r + 1])
+                    guard first < end else {
+                        let target = de + Int(word) * d
+                        for k in 0..<d { target[k] += source[k] }
+                        continue
+                    }
+                    let withWord = word != Vocabulary.unknownID
+                    let scale = 1 / Float(end - first + (withWord ? 1 : 0))
+                    if withWord {
+                        let target = de + Int(word) * d
+                        for k in 0..<d { target[k] += scale * source[k] }
+                    }
+                    for j in first..<end {
+                        let target = ds + Int(batch.subwords[j]) * d
+                        for k in 0..<d { target[k] += scale * source[k] }
+                    }
+                }
             }
         }
     }

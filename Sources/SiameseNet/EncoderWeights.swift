@@ -1,10 +1,12 @@
-/// The parameters of the question encoder: Embedding(V, d) → LSTM(d).
+/// The parameters of the question encoder: Embedding(V, d) (plus, with sub-words, Embedding(S, d)) → LSTM(d).
 ///
 /// LSTM gates are laid out i, f, g, o along the 4·d axis: for an input row x and previous state h,
 /// z = x·inputWeights + h·recurrentWeights + bias.
 public struct EncoderWeights: Sendable, Equatable {
     public let vocabularySize: Int
     public let dimension: Int
+    /// Rows of `subwordEmbedding`; 0 when the model has no sub-words.
+    public let subwordCount: Int
     /// [V, d]
     public var embedding: [Float]
     /// [d, 4d]
@@ -13,16 +15,22 @@ public struct EncoderWeights: Sendable, Equatable {
     public var recurrentWeights: [Float]
     /// [4d]
     public var bias: [Float]
+    /// [S, d] sub-word embedding; empty when `subwordCount` is 0.
+    public var subwordEmbedding: [Float]
 
-    /// Names of the stored tensors, in the order of `tensors`.
+    /// Names of the stored tensors of a model without sub-words, in the order of `tensors`.
     public static let tensorNames = ["embedding", "lstm.input_weight", "lstm.recurrent_weight", "lstm.bias"]
+    /// Name of the stored sub-word embedding, after `tensorNames` in `tensors` (absent without sub-words).
+    public static let subwordTensorName = "subword_embedding"
 
     /// Zero-filled weights (used for gradients and optimizer moments).
-    public init(zerosForVocabularySize vocabularySize: Int, dimension: Int) {
-        precondition(vocabularySize >= 2 && dimension >= 1)
+    public init(zerosForVocabularySize vocabularySize: Int, dimension: Int, subwordCount: Int = 0) {
+        precondition(vocabularySize >= 2 && dimension >= 1 && subwordCount >= 0)
         self.vocabularySize = vocabularySize
         self.dimension = dimension
+        self.subwordCount = subwordCount
         embedding = Array(repeating: 0, count: vocabularySize * dimension)
+        subwordEmbedding = Array(repeating: 0, count: subwordCount * dimension)
         inputWeights = Array(repeating: 0, count: dimension * 4 * dimension)
         recurrentWeights = Array(repeating: 0, count: dimension * 4 * dimension)
         bias = Array(repeating: 0, count: 4 * dimension)
@@ -30,9 +38,10 @@ public struct EncoderWeights: Sendable, Equatable {
 
     /// Fresh weights: embedding ~ N(0, 1) (as `nn.Embedding` and Trax do), LSTM weights uniform in
     /// ±1/√d (as `nn.LSTM`), biases 0 except the forget gate's, which starts at 1 so that early training
-    /// keeps the cell state instead of forgetting it.
-    public init(vocabularySize: Int, dimension: Int, seed: UInt64) {
-        self.init(zerosForVocabularySize: vocabularySize, dimension: dimension)
+    /// keeps the cell state instead of forgetting it. The sub-word embedding, ~ N(0, 1) as well, is drawn
+    /// last from the same stream: the other tensors are those of the same seed without sub-words.
+    public init(vocabularySize: Int, dimension: Int, seed: UInt64, subwordCount: Int = 0) {
+        self.init(zerosForVocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
         var random = SeededGenerator(seed: seed)
         for i in embedding.indices { embedding[i] = random.nextGaussian() }
         // Padding never reaches the model (sequences are packed), but keep its row at zero like padding_idx.
@@ -41,16 +50,21 @@ public struct EncoderWeights: Sendable, Equatable {
         for i in inputWeights.indices { inputWeights[i] = random.nextFloat(in: -limit..<limit) }
         for i in recurrentWeights.indices { recurrentWeights[i] = random.nextFloat(in: -limit..<limit) }
         for k in dimension..<(2 * dimension) { bias[k] = 1 }
+        for i in subwordEmbedding.indices { subwordEmbedding[i] = random.nextGaussian() }
     }
 
-    /// Restores weights from stored tensors, checking that every expected name is present with the right shape.
-    public init(vocabularySize: Int, dimension: Int, tensors: [NamedTensor]) throws {
-        self.init(zerosForVocabularySize: vocabularySize, dimension: dimension)
+    /// Restores weights from stored tensors, checking that every expected name is present with the right shape,
+    /// and that a model without sub-words has no sub-word tensor.
+    public init(vocabularySize: Int, dimension: Int, subwordCount: Int = 0, tensors: [NamedTensor]) throws {
+        self.init(zerosForVocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
         var byName: [String: NamedTensor] = [:]
         for tensor in tensors { byName[tensor.name] = tensor }
-        let expected = Self.shapes(vocabularySize: vocabularySize, dimension: dimension)
+        let expected = Self.shapes(vocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
+        if subwordCount == 0, let extra = byName[Self.subwordTensorName] {
+            throw EncoderError.unexpectedWeight(name: extra.name, shape: extra.shape)
+        }
         var restored: [[Float]] = []
-        for (name, shape) in zip(Self.tensorNames, expected) {
+        for (name, shape) in zip(Self.names(subwordCount: subwordCount), expected) {
             guard let tensor = byName[name] else { throw EncoderError.missingWeight(name) }
             guard tensor.shape == shape, tensor.values.count == shape.reduce(1, *) else {
                 throw EncoderError.weightShapeMismatch(name: name, expected: shape, found: tensor.shape)
@@ -61,21 +75,30 @@ public struct EncoderWeights: Sendable, Equatable {
         inputWeights = restored[1]
         recurrentWeights = restored[2]
         bias = restored[3]
+        if subwordCount > 0 { subwordEmbedding = restored[4] }
     }
 
-    static func shapes(vocabularySize: Int, dimension: Int) -> [[Int]] {
+    static func names(subwordCount: Int) -> [String] {
+        subwordCount > 0 ? tensorNames + [subwordTensorName] : tensorNames
+    }
+
+    static func shapes(vocabularySize: Int, dimension: Int, subwordCount: Int = 0) -> [[Int]] {
         [[vocabularySize, dimension], [dimension, 4 * dimension], [dimension, 4 * dimension], [4 * dimension]]
+            + (subwordCount > 0 ? [[subwordCount, dimension]] : [])
     }
 
-    /// The weights as named tensors, for storage.
+    /// The weights as named tensors, for storage; `subword_embedding` only when the model has sub-words.
     public var tensors: [NamedTensor] {
-        let shapes = Self.shapes(vocabularySize: vocabularySize, dimension: dimension)
-        return zip(Self.tensorNames, zip(shapes, [embedding, inputWeights, recurrentWeights, bias]))
+        let shapes = Self.shapes(vocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
+        let values = [embedding, inputWeights, recurrentWeights, bias] + (subwordCount > 0 ? [subwordEmbedding] : [])
+        return zip(Self.names(subwordCount: subwordCount), zip(shapes, values))
             .map { NamedTensor(name: $0.0, shape: $0.1.0, values: $0.1.1) }
     }
 
     /// The number of scalar parameters.
-    public var parameterCount: Int { embedding.count + inputWeights.count + recurrentWeights.count + bias.count }
+    public var parameterCount: Int {
+        embedding.count + inputWeights.count + recurrentWeights.count + bias.count + subwordEmbedding.count
+    }
 }
 
 /// Errors the encoder reports to its caller instead of producing NaNs or crashing.
@@ -84,7 +107,11 @@ public enum EncoderError: Error, Equatable, CustomStringConvertible {
     case emptyQuestion(index: Int)
     /// A token id outside the vocabulary.
     case tokenOutOfRange(index: Int, token: Int32, vocabularySize: Int)
+    /// A sub-word id outside the sub-word vocabulary.
+    case subwordOutOfRange(index: Int, subword: Int32, subwordCount: Int)
     case missingWeight(String)
+    /// A stored tensor the model does not have (a sub-word embedding for a model without sub-words).
+    case unexpectedWeight(name: String, shape: [Int])
     case weightShapeMismatch(name: String, expected: [Int], found: [Int])
 
     public var description: String {
@@ -93,6 +120,10 @@ public enum EncoderError: Error, Equatable, CustomStringConvertible {
             return "question \(index + 1) has no words to encode"
         case .tokenOutOfRange(let index, let token, let size):
             return "question \(index + 1) has token id \(token), outside the vocabulary of \(size)"
+        case .subwordOutOfRange(let index, let subword, let size):
+            return "question \(index + 1) has sub-word id \(subword), outside the sub-word vocabulary of \(size)"
+        case .unexpectedWeight(let name, let shape):
+            return "weight \"\(name)\" (shape \(shape)) is stored but the model has no sub-word vocabulary"
         case .missingWeight(let name):
             return "weight \"\(name)\" is missing"
         case .weightShapeMismatch(let name, let expected, let found):
@@ -108,5 +139,6 @@ extension EncoderWeights {
         inputWeights.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         recurrentWeights.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
         bias.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+        subwordEmbedding.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
     }
 }

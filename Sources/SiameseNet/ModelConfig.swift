@@ -27,6 +27,15 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Also apply the triplet loss to Sᵀ (each second question against the batch's first questions), so
     /// both sides of every pair get hard negatives; false is the course's loss on the rows of S only.
     public var symmetricLoss: Bool = false
+    /// Most entries of the character n-gram (sub-word) vocabulary; 0 turns sub-words off (the encoder is
+    /// then exactly the word-only one).
+    public var maxSubwords: Int = 0
+    /// Shortest n-gram, in characters of the wrapped word `<w>`.
+    public var subwordMinN: Int = 3
+    /// Longest n-gram.
+    public var subwordMaxN: Int = 5
+    /// N-grams found in fewer distinct vocabulary words are left out of the sub-word vocabulary.
+    public var subwordMinCount: Int = 1
 
     public init() {}
 
@@ -48,7 +57,14 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
         symmetricLoss = try c.decodeIfPresent(Bool.self, forKey: .symmetricLoss) ?? false
+        maxSubwords = try c.decodeIfPresent(Int.self, forKey: .maxSubwords) ?? 0
+        subwordMinN = try c.decodeIfPresent(Int.self, forKey: .subwordMinN) ?? 3
+        subwordMaxN = try c.decodeIfPresent(Int.self, forKey: .subwordMaxN) ?? 5
+        subwordMinCount = try c.decodeIfPresent(Int.self, forKey: .subwordMinCount) ?? 1
     }
+
+    /// Whether the model has a sub-word vocabulary.
+    public var usesSubwords: Bool { maxSubwords > 0 }
 
     /// Checks the values a user can set, with a message naming the bad one.
     public func validate() throws {
@@ -66,6 +82,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
                     "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")
+        try require(maxSubwords >= 0, "max sub-words must be 0 (off) or more, got \(maxSubwords)")
+        try require(subwordMinN >= 1 && subwordMinN <= 32, "sub-word min n must be between 1 and 32, got \(subwordMinN)")
+        try require(subwordMaxN >= subwordMinN && subwordMaxN <= 32,
+                    "sub-word max n must be between the min n (\(subwordMinN)) and 32, got \(subwordMaxN)")
+        try require(subwordMinCount >= 1, "sub-word min count must be at least 1, got \(subwordMinCount)")
         try require(tokenizerVersion == Tokenizer.version,
                     "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
     }

@@ -17,23 +17,39 @@ public struct PackedBatch: Sendable {
     public let rowOffsets: [Int]
     /// Token ids, packed: rows of step 0, then of step 1, …  [totalRows]
     public let tokens: [Int32]
+    /// Sub-words of each packed row in CSR form: row r's are `subwords[subwordOffsets[r] ..< subwordOffsets[r + 1]]`.
+    /// Empty when no row of the batch has sub-words (the encoder then reads word rows only, as without the feature).
+    public let subwordOffsets: [Int32]
+    public let subwords: [Int32]
 
     public var totalRows: Int { tokens.count }
     public var steps: Int { stepSizes.count }
+    public var hasSubwords: Bool { !subwordOffsets.isEmpty }
 
-    /// Packs `sequences`, checking that each is non-empty and within the vocabulary.
+    /// Packs `sequences` of word ids (no sub-words), checking that each is non-empty and within the vocabulary.
     public init(_ sequences: [[Int32]], vocabularySize: Int) throws {
-        for (index, sequence) in sequences.enumerated() {
-            guard !sequence.isEmpty else { throw EncoderError.emptyQuestion(index: index) }
-            for token in sequence where token < 0 || Int(token) >= vocabularySize {
+        try self.init(sequences.map { TokenizedQuestion(words: $0) }, vocabularySize: vocabularySize, subwordCount: 0)
+    }
+
+    /// Packs `questions`, checking that each is non-empty, its word ids within the vocabulary and its
+    /// sub-word ids within the sub-word vocabulary.
+    public init(_ questions: [TokenizedQuestion], vocabularySize: Int, subwordCount: Int) throws {
+        var anySubwords = false
+        for (index, question) in questions.enumerated() {
+            guard !question.isEmpty else { throw EncoderError.emptyQuestion(index: index) }
+            for token in question.words where token < 0 || Int(token) >= vocabularySize {
                 throw EncoderError.tokenOutOfRange(index: index, token: token, vocabularySize: vocabularySize)
             }
+            for subword in question.subwords where subword < 0 || Int(subword) >= subwordCount {
+                throw EncoderError.subwordOutOfRange(index: index, subword: subword, subwordCount: subwordCount)
+            }
+            if !question.subwords.isEmpty { anySubwords = true }
         }
-        count = sequences.count
-        order = sequences.indices.sorted {
-            sequences[$0].count != sequences[$1].count ? sequences[$0].count > sequences[$1].count : $0 < $1
+        count = questions.count
+        order = questions.indices.sorted {
+            questions[$0].count != questions[$1].count ? questions[$0].count > questions[$1].count : $0 < $1
         }
-        lengths = order.map { sequences[$0].count }
+        lengths = order.map { questions[$0].count }
         let steps = lengths.first ?? 0
         var stepSizes = [Int](repeating: 0, count: steps)
         var running = count
@@ -42,14 +58,30 @@ public struct PackedBatch: Sendable {
             stepSizes[t] = running
         }
         var rowOffsets = [Int](repeating: 0, count: steps)
+        let totalRows = lengths.reduce(0, +)
         var tokens: [Int32] = []
-        tokens.reserveCapacity(lengths.reduce(0, +))
+        tokens.reserveCapacity(totalRows)
+        var subwordOffsets: [Int32] = [], subwords: [Int32] = []
+        if anySubwords {
+            subwordOffsets.reserveCapacity(totalRows + 1)
+            subwordOffsets.append(0)
+            subwords.reserveCapacity(questions.reduce(0) { $0 + $1.subwords.count })
+        }
         for t in 0..<steps {
             rowOffsets[t] = tokens.count
-            for p in 0..<stepSizes[t] { tokens.append(sequences[order[p]][t]) }
+            for p in 0..<stepSizes[t] {
+                let question = questions[order[p]]
+                tokens.append(question.words[t])
+                if anySubwords {
+                    subwords += question.subwords[question.subwordRange(of: t)]
+                    subwordOffsets.append(Int32(subwords.count))
+                }
+            }
         }
         self.stepSizes = stepSizes
         self.rowOffsets = rowOffsets
         self.tokens = tokens
+        self.subwordOffsets = subwordOffsets
+        self.subwords = subwords
     }
 }

@@ -8,6 +8,11 @@ public struct TrainingPair: Sendable, Equatable {
     public var secondKey: String
     /// The connected component of the pair in the graph of duplicates; nil when unknown.
     public var cluster: Int?
+    /// The questions with sub-words, when they differ from what the model derives from the word ids (an
+    /// out-of-vocabulary word with known n-grams); nil: the trainer takes `first`/`second` with the
+    /// precomputed sub-words of their words.
+    public var firstTokens: TokenizedQuestion?
+    public var secondTokens: TokenizedQuestion?
 
     public init(first: [Int32], second: [Int32], firstKey: String, secondKey: String, cluster: Int? = nil) {
         self.first = first
@@ -15,6 +20,16 @@ public struct TrainingPair: Sendable, Equatable {
         self.firstKey = firstKey
         self.secondKey = secondKey
         self.cluster = cluster
+    }
+
+    /// A pair whose questions carry their own sub-words (`nil` for one that needs none of its own).
+    public init(first: [Int32], second: [Int32], firstTokens: TokenizedQuestion?, secondTokens: TokenizedQuestion?,
+                firstKey: String, secondKey: String, cluster: Int? = nil) {
+        precondition(firstTokens.map { $0.words == first } ?? true && secondTokens.map { $0.words == second } ?? true,
+                     "a pair's tokenized questions must have its word ids")
+        self.init(first: first, second: second, firstKey: firstKey, secondKey: secondKey, cluster: cluster)
+        self.firstTokens = firstTokens
+        self.secondTokens = secondTokens
     }
 }
 

@@ -1,39 +1,76 @@
-/// A trained (or fresh) question model: its configuration, vocabulary and encoder weights.
-/// Turns question text into unit vectors whose dot product is the questions' cosine similarity.
+/// A trained (or fresh) question model: its configuration, vocabulary, optional sub-word vocabulary and
+/// encoder weights. Turns question text into unit vectors whose dot product is the questions' cosine similarity.
 public struct SiameseModel: Sendable {
     public var config: ModelConfig
-    public let vocabulary: Vocabulary
     public var encoder: Encoder
+    /// The vocabulary, sub-word vocabulary and each vocabulary word's sub-word ids.
+    public let lexicon: Lexicon
 
+    public var vocabulary: Vocabulary { lexicon.vocabulary }
+    /// The sub-word vocabulary; nil when the model has none (`config.maxSubwords == 0`, or no n-gram was kept).
+    public var subwords: SubwordVocabulary? { lexicon.subwords }
     public var tokenizer: Tokenizer { Tokenizer(maxTokens: config.maxTokens) }
     public var dimension: Int { config.dimension }
 
     /// A model with fresh weights, seeded by `config.seed`.
-    public init(config: ModelConfig, vocabulary: Vocabulary) {
+    /// - Parameter subwords: the sub-word vocabulary (an empty one counts as none); its n-gram lengths must be the config's.
+    public init(config: ModelConfig, vocabulary: Vocabulary, subwords: SubwordVocabulary? = nil) {
+        precondition(subwords.map { $0.minN == config.subwordMinN && $0.maxN == config.subwordMaxN } ?? true,
+                     "the sub-word vocabulary's n-gram lengths differ from the configuration's")
         self.config = config
-        self.vocabulary = vocabulary
+        lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
         encoder = Encoder(weights: EncoderWeights(vocabularySize: vocabulary.count, dimension: config.dimension,
-                                                  seed: config.seed))
+                                                  seed: config.seed, subwordCount: lexicon.subwordCount))
     }
 
-    /// A model from stored parts; the weights' shapes must match the vocabulary and dimension.
-    public init(config: ModelConfig, vocabulary: Vocabulary, tensors: [NamedTensor]) throws {
+    /// A model from stored parts; the weights' shapes must match the vocabularies and dimension.
+    /// - Throws: `ModelConfigError`, `SubwordVocabularyError` when the sub-word vocabulary does not fit the
+    ///   configuration, `EncoderError` for missing, extra or misshapen weights.
+    public init(config: ModelConfig, vocabulary: Vocabulary, subwords: SubwordVocabulary? = nil,
+                tensors: [NamedTensor]) throws {
         try config.validate()
+        if let subwords, subwords.count > 0 {
+            guard config.maxSubwords > 0 else {
+                throw SubwordVocabularyError.invalid("\(subwords.count) n-grams for a model configured without sub-words")
+            }
+            guard subwords.count <= config.maxSubwords else {
+                throw SubwordVocabularyError.invalid("\(subwords.count) n-grams, more than the configured \(config.maxSubwords)")
+            }
+            guard subwords.minN == config.subwordMinN, subwords.maxN == config.subwordMaxN else {
+                throw SubwordVocabularyError.invalid("n-gram lengths \(subwords.minN)...\(subwords.maxN) differ from the configuration's \(config.subwordMinN)...\(config.subwordMaxN)")
+            }
+        }
         self.config = config
-        self.vocabulary = vocabulary
+        lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
         encoder = Encoder(weights: try EncoderWeights(vocabularySize: vocabulary.count, dimension: config.dimension,
-                                                      tensors: tensors))
+                                                      subwordCount: lexicon.subwordCount, tensors: tensors))
     }
 
-    /// Token ids of one question (possibly empty).
+    /// Word ids of one question (possibly empty); out-of-vocabulary words are `Vocabulary.unknownID`.
     public func tokenIDs(_ text: String) -> [Int32] {
         vocabulary.ids(of: tokenizer.tokens(text))
+    }
+
+    /// One question as the encoder reads it: word ids and the known sub-words of each word.
+    public func tokenized(_ text: String) -> TokenizedQuestion {
+        lexicon.question(tokens: tokenizer.tokens(text))
+    }
+
+    /// A question given as word ids (known words or `<UNK>`), with the precomputed sub-words of its words.
+    public func tokenized(ids: [Int32]) -> TokenizedQuestion {
+        lexicon.question(ids: ids)
+    }
+
+    /// How many words of `text` the model knows nothing about (neither the word nor any of its n-grams).
+    public func coverage(of text: String) -> WordCoverage {
+        lexicon.coverage(of: tokenizer.tokens(text))
     }
 
     /// Unit vectors of `texts`, [count, d] row-major, in input order.
     /// - Throws: `EncoderError.emptyQuestion(index:)` when a text has no words.
     public func encode(_ texts: [String]) throws -> [Float] {
-        try encoder.encode(texts.map(tokenIDs))
+        guard lexicon.subwords != nil else { return try encoder.encode(texts.map(tokenIDs)) }
+        return try encoder.encode(texts.map(tokenized))
     }
 
     /// Cosine similarity of two questions: the one-shot test.

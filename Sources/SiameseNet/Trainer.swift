@@ -8,6 +8,8 @@ public final class Trainer {
     public let pairs: [TrainingPair]
     /// Labelled non-duplicate pairs for the `NonDuplicateLoss` term (used when the config's weight is > 0).
     public let nonDuplicates: [TrainingPair]
+    /// Both questions of every non-duplicate pair as the encoder reads them.
+    private let nonDuplicateQuestions: [TokenizedQuestion]
     private var nonDuplicateOrder: [Int] = []
     private var nonDuplicateCursor = 0
     private let nonDuplicateLoss: NonDuplicateLoss
@@ -15,6 +17,8 @@ public final class Trainer {
     private var generator: SeededGenerator
     private let loss: TripletLoss
     private var gradients: EncoderWeights
+    /// Both questions of every pair as the encoder reads them: `questions[2i]`, `questions[2i + 1]`.
+    private let questions: [TokenizedQuestion]
     private let workspace = EncoderWorkspace()
     /// Epochs completed.
     public private(set) var epochsCompleted = 0
@@ -55,16 +59,36 @@ public final class Trainer {
         for (index, pair) in (pairs + nonDuplicates).enumerated() where pair.first.isEmpty || pair.second.isEmpty {
             throw EncoderError.emptyQuestion(index: index)
         }
+        let usedNonDuplicates = model.config.nonDuplicateWeight > 0 ? nonDuplicates : []
+        // Both questions of every pair as the encoder reads them, each id checked once so that packing a batch
+        // cannot fail; errors name the pair (duplicates first, then non-duplicates).
+        var questions: [TokenizedQuestion] = []
+        questions.reserveCapacity(2 * (pairs.count + usedNonDuplicates.count))
+        for pair in pairs + usedNonDuplicates {
+            questions.append(pair.firstTokens ?? model.tokenized(ids: pair.first))
+            questions.append(pair.secondTokens ?? model.tokenized(ids: pair.second))
+        }
+        do {
+            _ = try PackedBatch(questions, vocabularySize: model.vocabulary.count,
+                                subwordCount: model.encoder.weights.subwordCount)
+        } catch EncoderError.tokenOutOfRange(let index, let token, let size) {
+            throw EncoderError.tokenOutOfRange(index: index / 2, token: token, vocabularySize: size)
+        } catch EncoderError.subwordOutOfRange(let index, let subword, let size) {
+            throw EncoderError.subwordOutOfRange(index: index / 2, subword: subword, subwordCount: size)
+        }
+        self.questions = Array(questions[..<(2 * pairs.count)])
+        nonDuplicateQuestions = Array(questions[(2 * pairs.count)...])
         self.model = model
         self.pairs = pairs
-        self.nonDuplicates = model.config.nonDuplicateWeight > 0 ? nonDuplicates : []
+        self.nonDuplicates = usedNonDuplicates
         nonDuplicateLoss = NonDuplicateLoss(margin: model.config.margin, weight: model.config.nonDuplicateWeight)
         let config = model.config
         optimizer = Adam(for: model.encoder.weights, learningRate: config.learningRate, clipNorm: config.clipNorm)
         // A stream separate from initialization's, so shuffles don't depend on the model's size.
         generator = SeededGenerator(seed: config.seed ^ 0x5EED_5EED_5EED_5EED)
         loss = TripletLoss(margin: config.margin)
-        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension)
+        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension,
+                                   subwordCount: model.encoder.weights.subwordCount)
     }
 
     /// Runs one epoch over all pairs, shuffled, in batches without shared questions.
@@ -114,10 +138,11 @@ public final class Trainer {
         let n = batch.count, d = model.dimension
         let negatives = nextNonDuplicates(n), m = negatives.count
         // One packed pass over [A, B, non-duplicate firsts, non-duplicate seconds].
-        let sequences = batch.map { pairs[$0].first } + batch.map { pairs[$0].second }
-            + negatives.map { nonDuplicates[$0].first } + negatives.map { nonDuplicates[$0].second }
+        let sequences = batch.map { questions[2 * $0] } + batch.map { questions[2 * $0 + 1] }
+            + negatives.map { nonDuplicateQuestions[2 * $0] } + negatives.map { nonDuplicateQuestions[2 * $0 + 1] }
         // Tokens were checked in init; packing cannot fail.
-        guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count) else {
+        guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count,
+                                            subwordCount: model.encoder.weights.subwordCount) else {
             preconditionFailure("training pairs were validated in init")
         }
         let activations = model.encoder.forward(packed, workspace: workspace)

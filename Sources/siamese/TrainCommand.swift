@@ -66,6 +66,18 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Tokens kept per question; the rest is ignored.")
     var maxTokens = ModelConfig().maxTokens
 
+    @Option(name: .long, help: "Most character n-grams (sub-words) for unseen and misspelt words; 0 turns them off.")
+    var maxSubwords = ModelConfig().maxSubwords
+
+    @Option(name: .long, help: "Shortest sub-word n-gram, in characters of <word>.")
+    var subwordMinN = ModelConfig().subwordMinN
+
+    @Option(name: .long, help: "Longest sub-word n-gram.")
+    var subwordMaxN = ModelConfig().subwordMaxN
+
+    @Option(name: .long, help: "Sub-word n-grams found in fewer distinct vocabulary words are left out.")
+    var subwordMinCount = ModelConfig().subwordMinCount
+
     @Option(name: .long, help: "Seed for initialization and shuffling.")
     var seed: UInt64 = ModelConfig().seed
 
@@ -94,6 +106,10 @@ struct Train: ReportingCommand {
         config.seed = seed
         config.nonDuplicateWeight = nonDuplicateWeight
         config.symmetricLoss = symmetricLoss
+        config.maxSubwords = maxSubwords
+        config.subwordMinN = subwordMinN
+        config.subwordMaxN = subwordMaxN
+        config.subwordMinCount = subwordMinCount
         return config
     }
 
@@ -140,7 +156,8 @@ struct Train: ReportingCommand {
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
         if let validationNote { Terminal.note(validationNote) }
-        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count), d = \(dimension), \(epochs) epochs")
+        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count)"
+                      + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
         let progress = ProgressLine()

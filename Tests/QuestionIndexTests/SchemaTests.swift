@@ -12,6 +12,9 @@ import Testing
             #expect(store.schemaVersion == Schema.embedded.latestVersion)
             let identifiers = Schema.embedded.migrations.map(\.identifier)
             #expect(identifiers.first == "0001_initial")
+            #expect(identifiers.contains("0003_subword_vocabulary"))
+            #expect(identifiers == identifiers.sorted())
+            #expect(store.schemaVersion == Schema.version(of: identifiers.last ?? ""))
             _ = try store.addQuestions([(text: "How do I reset my password?", externalID: nil)], source: "test")
 
             let applied = try rawDatabase(path).read { db in
@@ -44,9 +47,8 @@ import Testing
     @Test func olderIndexIsUpgradedByAWriterOnly() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
-            let current = Schema.embedded
+            let current = Schema.embedded, latest = current.latestVersion
             _ = try QuestionStore(path: path, mode: .readWrite, schema: current)
-            let latest = current.latestVersion
             let next = Schema(migrations: current.migrations + [
                 (identifier: "9001_labels", sql: "CREATE TABLE label (question_id INTEGER REFERENCES question(id))"),
             ])
@@ -90,7 +92,8 @@ import Testing
             let tables = try rawDatabase(path).read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
-            let core: Set = ["embedding", "grdb_migrations", "model", "question", "training_epoch", "vocabulary", "weight"]
+            let core: Set = ["embedding", "grdb_migrations", "model", "question", "subword", "training_epoch", "vocabulary",
+                             "weight"]
             #expect(core.isSubset(of: Set(tables)))
         }
     }

@@ -45,6 +45,31 @@ import Testing
         try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
     }
 
+    /// The same objective with sub-words: questions mixing plain words, vocabulary words with sub-words and
+    /// `<UNK>` (id 1) tokens represented by their sub-words alone; checks E_word and E_sub rows too.
+    @Test(arguments: [\EncoderWeights.embedding, \.subwordEmbedding, \.inputWeights, \.recurrentWeights, \.bias])
+    func encoderParametersWithSubwords(_ keyPath: WritableKeyPath<EncoderWeights, [Float]> & Sendable) throws {
+        let weights = EncoderWeights(vocabularySize: Self.vocabularySize, dimension: Self.dimension, seed: 23,
+                                     subwordCount: 7)
+        let questions = randomQuestions(lengths: [4, 1, 6, 3], vocabularySize: Self.vocabularySize, subwordCount: 7,
+                                        seed: 12)
+        let r = randomVector(count: questions.count * Self.dimension, seed: 9)
+        let loss = { (w: EncoderWeights) throws -> Float in
+            VectorMath.dot(try Encoder(weights: w).encode(questions), r)
+        }
+        let encoder = Encoder(weights: weights)
+        let activations = encoder.forward(try PackedBatch(questions, vocabularySize: weights.vocabularySize,
+                                                          subwordCount: weights.subwordCount))
+        var gradient = EncoderWeights(zerosForVocabularySize: weights.vocabularySize, dimension: weights.dimension,
+                                      subwordCount: weights.subwordCount)
+        encoder.backward(activations, unitGradients: r, into: &gradient)
+        // The <UNK> row is not used by <UNK> tokens with sub-words; rows of unused sub-words get nothing.
+        if keyPath == \EncoderWeights.subwordEmbedding {
+            #expect(gradient.subwordEmbedding.contains { $0 != 0 })
+        }
+        try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
+    }
+
     @Test(arguments: [nil, [1, 1, 2, 3, 2]])
     func tripletLossWithRespectToItsInputs(groups: [Int]?) {
         let n = 5, d = 4

@@ -19,8 +19,26 @@ import Testing
         config.clipNorm = 5
         config.maxVocabularySize = 1000
         config.seed = 42
+        config.maxSubwords = 50_000
+        config.subwordMinN = 2
+        config.subwordMaxN = 4
+        config.subwordMinCount = 3
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
+    }
+
+    @Test func subwordSettingsAreValidated() throws {
+        var config = ModelConfig()
+        #expect(!config.usesSubwords)
+        config.maxSubwords = 10
+        try config.validate()
+        #expect(config.usesSubwords)
+        for change in [{ (c: inout ModelConfig) in c.maxSubwords = -1 }, { $0.subwordMinN = 0 },
+                       { $0.subwordMaxN = 2 }, { $0.subwordMaxN = 33 }, { $0.subwordMinCount = 0 }] {
+            var bad = config
+            change(&bad)
+            #expect(throws: ModelConfigError.self) { try bad.validate() }
+        }
     }
 
     @Test func missingRequiredKeyIsAnError() {

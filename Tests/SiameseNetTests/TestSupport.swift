@@ -18,18 +18,42 @@ func randomVector(count: Int, seed: UInt64) -> [Float] {
 /// for the longest length, and a mask keeps padding out of the state and the mean.
 func paddedReferenceEncode(_ weights: EncoderWeights, _ sequences: [[Int32]]) -> [Float] {
     let d = weights.dimension
+    return paddedReferenceEncode(weights, inputs: sequences.map { sequence in
+        sequence.map { token in (0..<d).map { Double(weights.embedding[Int(token) * d + $0]) } }
+    })
+}
+
+/// The padded reference for questions with sub-words: each token's input vector computed in Double from its
+/// definition (word row and sub-word rows averaged; an `<UNK>` with sub-words averages those alone).
+func paddedReferenceEncode(_ weights: EncoderWeights, _ questions: [TokenizedQuestion]) -> [Float] {
+    let d = weights.dimension
+    return paddedReferenceEncode(weights, inputs: questions.map { question in
+        (0..<question.count).map { t in
+            let word = Int(question.words[t]), subwords = question.subwords[question.subwordRange(of: t)]
+            var rows: [[Double]] = subwords.map { g in (0..<d).map { Double(weights.subwordEmbedding[Int(g) * d + $0]) } }
+            if subwords.isEmpty || word != Int(Vocabulary.unknownID) {
+                rows.append((0..<d).map { Double(weights.embedding[word * d + $0]) })
+            }
+            return (0..<d).map { k in rows.reduce(0) { $0 + $1[k] } / Double(rows.count) }
+        }
+    })
+}
+
+/// The padded LSTM over given input vectors ([question][token][d]).
+func paddedReferenceEncode(_ weights: EncoderWeights, inputs sequences: [[[Double]]]) -> [Float] {
+    let d = weights.dimension
     let steps = sequences.map(\.count).max() ?? 0
     var result: [Float] = []
     for sequence in sequences {
         var h = [Double](repeating: 0, count: d), c = h, sum = h
         for t in 0..<steps {
             guard t < sequence.count else { continue }  // masked: state and mean unchanged
-            let token = Int(sequence[t])
+            let x = sequence[t]
             var z = [Double](repeating: 0, count: 4 * d)
             for j in 0..<(4 * d) {
                 var value = Double(weights.bias[j])
                 for k in 0..<d {
-                    value += Double(weights.embedding[token * d + k]) * Double(weights.inputWeights[k * 4 * d + j])
+                    value += x[k] * Double(weights.inputWeights[k * 4 * d + j])
                     value += h[k] * Double(weights.recurrentWeights[k * 4 * d + j])
                 }
                 z[j] = value

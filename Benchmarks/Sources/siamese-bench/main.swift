@@ -165,7 +165,8 @@ func quality(_ options: Options) throws {
     config.minCount = try options.int("min-count", default: 1)
     let trainingSet = TrainingSet(pairs: try PairReader().read(options.string("train")).pairs, config: config)
     let dev = try PairReader().read(options.string("dev")).pairs
-    let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary),
+    let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
+                                                  subwords: trainingSet.subwords),
                               pairs: trainingSet.pairs)
     FileHandle.standardError.write(Data("training on \(trainingSet.pairs.count) pairs, vocabulary \(trainingSet.vocabulary.count)\n".utf8))
     for _ in 0..<config.epochs {

@@ -2,7 +2,7 @@ import Foundation
 import GRDB
 import SiameseNet
 
-/// Models: configuration, vocabulary, weights, threshold and learning curve.
+/// Models: configuration, vocabulary, sub-word vocabulary, weights, threshold and learning curve.
 extension QuestionStore {
     /// Saves `model` under `name` in one transaction, replacing a model of that name (its vocabulary, weights
     /// and embeddings; the learning curve is kept).
@@ -91,10 +91,16 @@ extension QuestionStore {
                 throw corrupt("its configuration is not valid JSON for this build (\(error))")
             }
             let vocabulary = try Self.loadVocabulary(db, modelID: id, corrupt: corrupt)
+            let subwords = try Self.loadSubwords(db, modelID: id, config: config, corrupt: corrupt)
             let tensors = try Self.loadTensors(db, modelID: id, modelName: modelName, path: path)
+            let subwordRows = tensors.first { $0.name == EncoderWeights.subwordTensorName }?.shape.first ?? 0
+            guard subwordRows == (subwords?.count ?? 0) else {
+                throw corrupt("its sub-word vocabulary has \(subwords?.count ?? 0) n-grams but weight "
+                              + "\"\(EncoderWeights.subwordTensorName)\" has \(subwordRows) rows")
+            }
             let model: SiameseModel
             do {
-                model = try SiameseModel(config: config, vocabulary: vocabulary, tensors: tensors)
+                model = try SiameseModel(config: config, vocabulary: vocabulary, subwords: subwords, tensors: tensors)
             } catch {
                 throw corrupt(String(describing: error))
             }
@@ -128,7 +134,7 @@ extension QuestionStore {
         }
     }
 
-    /// Deletes a model with its vocabulary, weights, learning curve and embeddings.
+    /// Deletes a model with its vocabularies, weights, learning curve and embeddings.
     /// - Throws: `IndexError.modelNotFound`.
     public func deleteModel(name: String) throws(IndexError) {
         let path = self.path
@@ -220,7 +226,7 @@ extension QuestionStore {
         let id: Int64
         if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) {
             id = existing
-            for table in ["embedding", "vocabulary", "weight"] {
+            for table in ["embedding", "vocabulary", "subword", "weight"] {
                 try db.execute(sql: "DELETE FROM \(table) WHERE model_id = ?", arguments: [id])
             }
             try db.execute(sql: "UPDATE model SET config = ?, dimension = ?, threshold = ?, calibration = ? WHERE id = ?",
@@ -239,6 +245,13 @@ extension QuestionStore {
             sql: "INSERT INTO vocabulary (model_id, token_id, token, count) VALUES (?, ?, ?, ?)")
         for (tokenID, token) in vocabulary.tokens.enumerated() {
             try insertToken.execute(arguments: [id, tokenID, token, vocabulary.counts[tokenID]])
+        }
+        if let subwords = model.subwords {
+            let insertSubword = try db.cachedStatement(
+                sql: "INSERT INTO subword (model_id, subword_id, ngram, count) VALUES (?, ?, ?, ?)")
+            for (subwordID, ngram) in subwords.ngrams.enumerated() {
+                try insertSubword.execute(arguments: [id, subwordID, ngram, subwords.counts[subwordID]])
+            }
         }
         let insertWeight = try db.cachedStatement(
             sql: "INSERT INTO weight (model_id, name, shape, data) VALUES (?, ?, ?, ?)")
@@ -303,6 +316,33 @@ extension QuestionStore {
         }
         do {
             return try Vocabulary(tokens: tokens, counts: counts)
+        } catch {
+            throw corrupt(String(describing: error))
+        }
+    }
+
+    /// The stored sub-word vocabulary, nil when the model has none; ids checked contiguous from 0, n-grams
+    /// unique, and the table's presence consistent with the configuration.
+    private static func loadSubwords(_ db: Database, modelID: Int64, config: ModelConfig,
+                                     corrupt: (String) -> IndexError) throws -> SubwordVocabulary? {
+        var ngrams: [String] = [], counts: [Int] = []
+        let rows = try Row.fetchCursor(
+            db, sql: "SELECT subword_id, ngram, count FROM subword WHERE model_id = ? ORDER BY subword_id",
+            arguments: [modelID])
+        while let row = try rows.next() {
+            guard row["subword_id"] as Int == ngrams.count else {
+                throw corrupt("its sub-word ids are not contiguous from 0 (id \(ngrams.count) is missing)")
+            }
+            ngrams.append(row["ngram"])
+            counts.append(row["count"])
+        }
+        guard !ngrams.isEmpty else { return nil }
+        guard config.usesSubwords else {
+            throw corrupt("it has \(ngrams.count) sub-words but its configuration has sub-words off")
+        }
+        do {
+            return try SubwordVocabulary(ngrams: ngrams, counts: counts, minN: config.subwordMinN,
+                                         maxN: config.subwordMaxN)
         } catch {
             throw corrupt(String(describing: error))
         }

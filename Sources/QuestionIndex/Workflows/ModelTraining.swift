@@ -57,7 +57,8 @@ public struct ModelTraining {
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
                     epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in }) throws -> Outcome {
-        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary),
+        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
+                                                      subwords: trainingSet.subwords),
                                   pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
         var records: [TrainingEpochRecord] = []
         var modelID: Int64 = 0

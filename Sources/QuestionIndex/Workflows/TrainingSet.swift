@@ -1,7 +1,8 @@
 import SiameseNet
 
 /// Labelled pairs turned into what the trainer needs: a vocabulary built from the training questions
-/// and the duplicate pairs as token ids.
+/// (with `config.maxSubwords > 0`, also a sub-word vocabulary built from the vocabulary's words) and the
+/// duplicate pairs as token ids.
 ///
 /// Questions are identified by qid, else by normalized text: the batcher never puts two pairs that share a
 /// question in one batch. Each pair also carries its duplicate cluster, the connected component of its
@@ -9,6 +10,8 @@ import SiameseNet
 /// negatives (A~B and C~D with B~C elsewhere), which would push real duplicates apart.
 public struct TrainingSet: Sendable {
     public let vocabulary: Vocabulary
+    /// The character n-grams of the vocabulary's words; nil when sub-words are off (or none was kept).
+    public let subwords: SubwordVocabulary?
     public let pairs: [TrainingPair]
     /// Rows labelled as non-duplicates (`is_duplicate = 0`).
     public let nonDuplicates: Int
@@ -20,14 +23,28 @@ public struct TrainingSet: Sendable {
 
     /// - Parameters:
     ///   - pairs: rows of a pair file; rows without a label are taken as duplicates.
-    ///   - config: supplies `maxTokens`, `minCount` and `maxVocabularySize`.
+    ///   - config: supplies `maxTokens`, `minCount`, `maxVocabularySize` and the sub-word settings.
     /// The vocabulary is built from every question of `pairs` (non-duplicates are real questions too).
     public init(pairs: [QuestionPair], config: ModelConfig) {
         let tokenizer = Tokenizer(maxTokens: config.maxTokens)
         let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
         vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
                                 maxSize: config.maxVocabularySize)
-        var kept: [(first: [Int32], second: [Int32], firstKey: String, secondKey: String)] = []
+        let subwords = config.usesSubwords
+            ? SubwordVocabulary(buildingFrom: vocabulary.tokens.dropFirst(2), minN: config.subwordMinN,
+                                maxN: config.subwordMaxN, minCount: config.subwordMinCount, maxSize: config.maxSubwords)
+            : nil
+        let lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
+        self.subwords = lexicon.subwords
+        /// A question's own sub-words when it has an out-of-vocabulary word with known n-grams (the trainer
+        /// cannot derive those from the word ids); else nil.
+        func ownTokens(_ tokens: [String], _ ids: [Int32]) -> TokenizedQuestion? {
+            guard lexicon.subwords != nil, ids.contains(Vocabulary.unknownID) else { return nil }
+            let question = lexicon.question(tokens: tokens)
+            return question == lexicon.question(ids: ids) ? nil : question
+        }
+        var kept: [(first: [Int32], second: [Int32], firstTokens: TokenizedQuestion?, secondTokens: TokenizedQuestion?,
+                    firstKey: String, secondKey: String)] = []
         var nonDuplicates = 0, emptyQuestions = 0
         var nonDuplicatePairs: [TrainingPair] = []
         for (pair, tokens) in zip(pairs, tokenized) {
@@ -38,17 +55,21 @@ public struct TrainingSet: Sendable {
                 continue
             }
             let keys = QuestionKey.of(pair, tokenizer: tokenizer)
+            let first = vocabulary.ids(of: tokens.0), second = vocabulary.ids(of: tokens.1)
             if isDuplicate {
-                kept.append((vocabulary.ids(of: tokens.0), vocabulary.ids(of: tokens.1), keys.0, keys.1))
+                kept.append((first, second, ownTokens(tokens.0, first), ownTokens(tokens.1, second), keys.0, keys.1))
             } else {
-                nonDuplicatePairs.append(TrainingPair(first: vocabulary.ids(of: tokens.0), second: vocabulary.ids(of: tokens.1),
+                nonDuplicatePairs.append(TrainingPair(first: first, second: second,
+                                                      firstTokens: ownTokens(tokens.0, first),
+                                                      secondTokens: ownTokens(tokens.1, second),
                                                       firstKey: keys.0, secondKey: keys.1))
             }
         }
         var clusters = DuplicateClusters()
         for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
         let training = kept.map { pair in
-            TrainingPair(first: pair.first, second: pair.second, firstKey: pair.firstKey, secondKey: pair.secondKey,
+            TrainingPair(first: pair.first, second: pair.second, firstTokens: pair.firstTokens,
+                         secondTokens: pair.secondTokens, firstKey: pair.firstKey, secondKey: pair.secondKey,
                          cluster: clusters.root(of: pair.firstKey))
         }
         self.pairs = training

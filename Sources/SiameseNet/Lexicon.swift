@@ -1,0 +1,75 @@
+/// A word vocabulary with its (optional) sub-word vocabulary and the sub-word ids of every vocabulary word,
+/// precomputed once in CSR form: training and known words pay no string work, only out-of-vocabulary words
+/// have their n-grams computed from the string.
+public struct Lexicon: Sendable {
+    public let vocabulary: Vocabulary
+    /// nil when the model has no sub-words (then every question is its word ids alone).
+    public let subwords: SubwordVocabulary?
+    /// Word id w's sub-word ids are `wordSubwords[wordOffsets[w] ..< wordOffsets[w + 1]]`; empty when off.
+    private let wordOffsets: [Int32]
+    private let wordSubwords: [Int32]
+
+    /// - Parameter subwords: an empty table counts as none.
+    public init(vocabulary: Vocabulary, subwords: SubwordVocabulary?) {
+        self.vocabulary = vocabulary
+        let subwords = subwords.flatMap { $0.count > 0 ? $0 : nil }
+        self.subwords = subwords
+        guard let subwords else {
+            wordOffsets = []
+            wordSubwords = []
+            return
+        }
+        var offsets: [Int32] = [0], ids: [Int32] = []
+        offsets.reserveCapacity(vocabulary.count + 1)
+        for (id, token) in vocabulary.tokens.enumerated() {
+            // The reserved tokens are not words: no sub-words.
+            if id >= 2 { ids += subwords.ids(ofWord: token) }
+            offsets.append(Int32(ids.count))
+        }
+        wordOffsets = offsets
+        wordSubwords = ids
+    }
+
+    public var subwordCount: Int { subwords?.count ?? 0 }
+
+    /// The question of word ids `ids` (every word known or `<UNK>`; an `<UNK>` has no sub-words here).
+    public func question(ids: [Int32]) -> TokenizedQuestion {
+        guard subwords != nil else { return TokenizedQuestion(words: ids) }
+        var offsets: [Int32] = [0], subwordIDs: [Int32] = []
+        offsets.reserveCapacity(ids.count + 1)
+        for id in ids {
+            if id >= 0 && Int(id) < vocabulary.count {
+                subwordIDs += wordSubwords[Int(wordOffsets[Int(id)])..<Int(wordOffsets[Int(id) + 1])]
+            }
+            offsets.append(Int32(subwordIDs.count))
+        }
+        return TokenizedQuestion(words: ids, subwordOffsets: offsets, subwords: subwordIDs)
+    }
+
+    /// The question of tokens `tokens`: vocabulary words with their precomputed sub-words, other words with
+    /// the known n-grams of their text.
+    public func question(tokens: [String]) -> TokenizedQuestion {
+        let ids = vocabulary.ids(of: tokens)
+        guard let subwords else { return TokenizedQuestion(words: ids) }
+        var offsets: [Int32] = [0], subwordIDs: [Int32] = []
+        offsets.reserveCapacity(ids.count + 1)
+        for (token, id) in zip(tokens, ids) {
+            if id == Vocabulary.unknownID {
+                subwordIDs += subwords.ids(ofWord: token)
+            } else {
+                subwordIDs += wordSubwords[Int(wordOffsets[Int(id)])..<Int(wordOffsets[Int(id) + 1])]
+            }
+            offsets.append(Int32(subwordIDs.count))
+        }
+        return TokenizedQuestion(words: ids, subwordOffsets: offsets, subwords: subwordIDs)
+    }
+
+    /// Counts the words of `tokens` that are unknown (neither in the vocabulary nor with a known sub-word).
+    public func coverage(of tokens: [String]) -> WordCoverage {
+        var unknown = 0, subwordOnly = 0
+        for token in tokens where vocabulary.id(of: token) == Vocabulary.unknownID {
+            if let subwords, !subwords.ids(ofWord: token).isEmpty { subwordOnly += 1 } else { unknown += 1 }
+        }
+        return WordCoverage(words: tokens.count, unknownWords: unknown, subwordOnlyWords: subwordOnly)
+    }
+}

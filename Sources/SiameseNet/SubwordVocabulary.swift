@@ -1,0 +1,242 @@
+/// The character n-gram ↔ id table of a model (fastText-style sub-words), so that a word the vocabulary has
+/// never seen, or a misspelt one, still has an input vector made of the n-grams it shares with known words.
+///
+/// A word w is wrapped as `<w>` and its n-grams are the substrings of the wrapped word of `minN...maxN`
+/// characters (Swift `Character`s, i.e. grapheme clusters); a wrapped word shorter than `minN` is one n-gram
+/// by itself. Ids run from 0 (none is reserved: a word's n-grams are a CSR range, never padded). An n-gram
+/// missing from the table has no vector and contributes nothing.
+///
+/// Built from the words of a word vocabulary: an n-gram's count is the number of distinct vocabulary words
+/// that contain it. N-grams with at least `minCount` words are kept, most frequent first (ties in
+/// lexicographic order, so a build is deterministic), at most `maxSize`.
+public struct SubwordVocabulary: Sendable, Equatable {
+    public let minN: Int
+    public let maxN: Int
+    /// N-grams by id.
+    public let ngrams: [String]
+    /// Number of distinct vocabulary words containing each n-gram, by id.
+    public let counts: [Int]
+    /// N-gram → id, keyed by UTF-8 bytes (looking up a word's n-grams creates no strings).
+    private let table: NgramTable
+
+    public var count: Int { ngrams.count }
+
+    /// The distinct n-grams of `word`, in order of length, then position: for `ab` with n 3...4,
+    /// `["<ab", "ab>", "<ab>"]`; for `a` with n 4...5, `["<a>"]`.
+    public static func ngrams(of word: String, minN: Int, maxN: Int) -> [String] {
+        precondition(minN >= 1 && maxN >= minN)
+        // "<" and ">" stay characters of their own even next to a combining mark.
+        let characters: [Character] = ["<"] + Array(word) + [">"]
+        if characters.count < minN { return [String(characters)] }
+        var result: [String] = []
+        var seen = Set<String>()
+        for n in minN...min(maxN, characters.count) {
+            for start in 0...(characters.count - n) {
+                let ngram = String(characters[start..<(start + n)])
+                if seen.insert(ngram).inserted { result.append(ngram) }
+            }
+        }
+        return result
+    }
+
+    /// Builds the table from the words of a vocabulary (duplicates are counted once).
+    /// - Parameters:
+    ///   - minCount: n-grams found in fewer distinct words are left out.
+    ///   - maxSize: the most entries; 0 gives an empty table.
+    public init<S: Sequence>(buildingFrom words: S, minN: Int, maxN: Int, minCount: Int = 1, maxSize: Int)
+    where S.Element == String {
+        var frequency: [String: Int] = [:]
+        for word in Set(words) {
+            for ngram in Self.ngrams(of: word, minN: minN, maxN: maxN) { frequency[ngram, default: 0] += 1 }
+        }
+        let kept = frequency.filter { $0.value >= max(1, minCount) }
+            .sorted { $0.value != $1.value ? $0.value > $1.value : $0.key < $1.key }
+            .prefix(max(0, maxSize))
+        self.init(checked: kept.map(\.key), counts: kept.map(\.value), minN: minN, maxN: maxN)
+    }
+
+    /// Restores a stored table, checking that n-grams are unique and non-empty.
+    public init(ngrams: [String], counts: [Int], minN: Int, maxN: Int) throws {
+        guard minN >= 1, maxN >= minN else {
+            throw SubwordVocabularyError.invalid("n-gram lengths \(minN)...\(maxN) are not a valid range")
+        }
+        guard ngrams.count == counts.count else {
+            throw SubwordVocabularyError.invalid("\(ngrams.count) n-grams but \(counts.count) counts")
+        }
+        if let empty = ngrams.firstIndex(where: \.isEmpty) {
+            throw SubwordVocabularyError.invalid("n-gram \(empty) is empty")
+        }
+        let (table, duplicate) = NgramTable.build(ngrams)
+        if let duplicate {
+            throw SubwordVocabularyError.invalid("n-gram \"\(ngrams[duplicate])\" appears twice")
+        }
+        self.init(checked: ngrams, counts: counts, minN: minN, maxN: maxN, table: table)
+    }
+
+    private init(checked ngrams: [String], counts: [Int], minN: Int, maxN: Int, table: NgramTable? = nil) {
+        self.minN = minN
+        self.maxN = maxN
+        self.ngrams = ngrams
+        self.counts = counts
+        self.table = table ?? NgramTable.build(ngrams).table
+    }
+
+    public static func == (a: SubwordVocabulary, b: SubwordVocabulary) -> Bool {
+        a.minN == b.minN && a.maxN == b.maxN && a.ngrams == b.ngrams && a.counts == b.counts
+    }
+
+    /// The id of an n-gram, or nil when the table does not have it.
+    public func id(of ngram: String) -> Int32? {
+        var ngram = ngram
+        return ngram.withUTF8 { table.id(of: $0) }
+    }
+
+    /// The ids of the known n-grams of `word` (each once, in the order of `ngrams(of:)`); empty when none is known.
+    /// Equal to looking up every string of `ngrams(of:)`, but works on the word's UTF-8 bytes at character
+    /// boundaries, without making strings: loading a model computes this for every vocabulary word.
+    public func ids(ofWord word: String) -> [Int32] {
+        // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
+        var bytes: [UInt8] = [UInt8(ascii: "<")]
+        var boundaries: [Int] = [0, 1]
+        bytes.reserveCapacity(word.utf8.count + 2)
+        for character in word {
+            bytes.append(contentsOf: character.utf8)
+            boundaries.append(bytes.count)
+        }
+        bytes.append(UInt8(ascii: ">"))
+        boundaries.append(bytes.count)
+        let characters = boundaries.count - 1
+        var result: [Int32] = []
+        bytes.withUnsafeBufferPointer { all in
+            func add(_ from: Int, _ to: Int) {
+                guard let id = table.id(of: UnsafeBufferPointer(rebasing: all[from..<to])), !result.contains(id)
+                else { return }
+                result.append(id)
+            }
+            if characters < minN {
+                add(0, all.count)
+                return
+            }
+            for n in minN...min(maxN, characters) {
+                for start in 0...(characters - n) { add(boundaries[start], boundaries[start + n]) }
+            }
+        }
+        return result
+    }
+}
+
+/// An open-addressing hash table from n-gram bytes to ids: the n-grams' UTF-8 bytes in one buffer, slots
+/// holding ids (−1 for empty), FNV-1a hashes, linear probing.
+struct NgramTable: Sendable {
+    private let bytes: [UInt8]
+    private let starts: [Int]
+    private let slots: [Int32]
+    private let mask: Int
+
+    /// The table of `ngrams`, and the index of the first n-gram that repeats an earlier one, if any.
+    static func build(_ ngrams: [String]) -> (table: NgramTable, duplicate: Int?) {
+        var bytes: [UInt8] = [], starts: [Int] = [0]
+        starts.reserveCapacity(ngrams.count + 1)
+        for ngram in ngrams {
+            bytes.append(contentsOf: ngram.utf8)
+            starts.append(bytes.count)
+        }
+        var capacity = 16
+        while capacity < 2 * ngrams.count { capacity *= 2 }
+        var slots = [Int32](repeating: -1, count: capacity)
+        var duplicate: Int?
+        bytes.withUnsafeBufferPointer { all in
+            for id in ngrams.indices {
+                let key = UnsafeBufferPointer(rebasing: all[starts[id]..<starts[id + 1]])
+                var slot = Int(truncatingIfNeeded: hash(key)) & (capacity - 1)
+                while slots[slot] >= 0 {
+                    let other = Int(slots[slot])
+                    if duplicate == nil, all[starts[other]..<starts[other + 1]].elementsEqual(key) { duplicate = id }
+                    slot = (slot + 1) & (capacity - 1)
+                }
+                slots[slot] = Int32(id)
+            }
+        }
+        return (NgramTable(bytes: bytes, starts: starts, slots: slots, mask: capacity - 1), duplicate)
+    }
+
+    @inline(__always)
+    static func hash(_ key: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in key { h = (h ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
+        var slot = Int(truncatingIfNeeded: Self.hash(key)) & mask
+        return bytes.withUnsafeBufferPointer { all in
+            while true {
+                let id = slots[slot]
+                if id < 0 { return nil }
+                if all[starts[Int(id)]..<starts[Int(id) + 1]].elementsEqual(key) { return id }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+}
+
+public enum SubwordVocabularyError: Error, CustomStringConvertible, Equatable {
+    case invalid(String)
+    public var description: String {
+        switch self { case .invalid(let why): return "invalid sub-word vocabulary: \(why)" }
+    }
+}
+
+/// One question as the encoder reads it: a word id per token and, per token, the ids of its known
+/// sub-words in CSR form (token t's are `subwords[subwordOffsets[t] ..< subwordOffsets[t + 1]]`).
+///
+/// Token input vectors: a token without sub-words is its word's embedding row (exactly as without the
+/// feature); a vocabulary word with sub-words G is the mean of its word row and its |G| sub-word rows; a token
+/// whose word id is `Vocabulary.unknownID` but has sub-words is the mean of its sub-word rows only.
+public struct TokenizedQuestion: Sendable, Equatable {
+    public let words: [Int32]
+    /// `words.count + 1` non-decreasing offsets into `subwords`, starting at 0.
+    public let subwordOffsets: [Int32]
+    public let subwords: [Int32]
+
+    public var count: Int { words.count }
+    public var isEmpty: Bool { words.isEmpty }
+
+    /// A question without sub-words.
+    public init(words: [Int32]) {
+        self.words = words
+        subwordOffsets = Array(repeating: 0, count: words.count + 1)
+        subwords = []
+    }
+
+    public init(words: [Int32], subwordOffsets: [Int32], subwords: [Int32]) {
+        precondition(subwordOffsets.count == words.count + 1 && subwordOffsets.first == 0
+                     && subwordOffsets.last.map(Int.init) == subwords.count, "malformed sub-word offsets")
+        self.words = words
+        self.subwordOffsets = subwordOffsets
+        self.subwords = subwords
+    }
+
+    /// The positions in `subwords` of token `t`'s sub-words.
+    @inline(__always)
+    public func subwordRange(of t: Int) -> Range<Int> { Int(subwordOffsets[t])..<Int(subwordOffsets[t + 1]) }
+}
+
+/// How many words of a question the model knows something about.
+public struct WordCoverage: Sendable, Equatable {
+    /// Tokens of the question (after truncation to `maxTokens`).
+    public var words: Int
+    /// Words that are neither in the vocabulary nor have any known sub-word: they encode as `<UNK>`.
+    public var unknownWords: Int
+    /// Words outside the vocabulary represented by their known sub-words alone.
+    public var subwordOnlyWords: Int
+
+    public init(words: Int, unknownWords: Int, subwordOnlyWords: Int) {
+        self.words = words
+        self.unknownWords = unknownWords
+        self.subwordOnlyWords = subwordOnlyWords
+    }
+
+    /// False when the question has no word, or every word is unknown.
+    public var hasKnownWords: Bool { words > unknownWords }
+}
