@@ -31,6 +31,9 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Weight of the margin loss on labelled non-duplicate pairs (0: duplicates only).")
     var nonDuplicateWeight = ModelConfig().nonDuplicateWeight
 
+    @Option(name: .long, help: "In training, hide each word (keeping its sub-words) with this probability.")
+    var wordDropout = ModelConfig().wordDropout
+
     @Flag(name: .long, help: "Apply the triplet loss in both directions of each batch (rows and columns of S).")
     var symmetricLoss = false
 
@@ -106,6 +109,7 @@ struct Train: ReportingCommand {
         config.seed = seed
         config.nonDuplicateWeight = nonDuplicateWeight
         config.symmetricLoss = symmetricLoss
+        config.wordDropout = wordDropout
         config.maxSubwords = maxSubwords
         config.subwordMinN = subwordMinN
         config.subwordMaxN = subwordMaxN

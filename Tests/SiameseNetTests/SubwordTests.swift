@@ -230,3 +230,27 @@ func randomQuestions(lengths: [Int], vocabularySize: Int, subwordCount: Int, see
         return TokenizedQuestion(words: words, subwordOffsets: offsets, subwords: subwords)
     }
 }
+
+@Suite struct WordDropoutTests {
+    let question = TokenizedQuestion(words: [5, 6, 7, 8, 9, 10, 11, 12], subwordOffsets: [0, 1, 2, 2, 3, 4, 4, 5, 6],
+                                     subwords: [0, 1, 2, 3, 4, 5])
+
+    @Test func hidesWordsButKeepsTheirSubwords() {
+        var generator = SeededGenerator(seed: 3)
+        let dropped = question.droppingWords(rate: 0.5, using: &generator)
+        #expect(dropped.subwordOffsets == question.subwordOffsets)
+        #expect(dropped.subwords == question.subwords)
+        let hidden = zip(dropped.words, question.words).filter { $0.0 != $0.1 }
+        #expect(!hidden.isEmpty && hidden.count < question.count)
+        #expect(hidden.allSatisfy { $0.0 == Vocabulary.unknownID })
+    }
+
+    @Test func rateZeroChangesNothingAndOneWordAlwaysStays() {
+        var generator = SeededGenerator(seed: 4)
+        #expect(question.droppingWords(rate: 0, using: &generator) == question)
+        for _ in 0..<20 {
+            let dropped = question.droppingWords(rate: 0.999, using: &generator)
+            #expect(zip(dropped.words, question.words).filter { $0.0 == $0.1 }.count >= 1)
+        }
+    }
+}
