@@ -9,9 +9,10 @@ import Testing
             let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
             let store = try QuestionStore(path: path, mode: .readWrite)
             #expect(store.schemaVersion == QuestionStore.supportedSchemaVersion)
-            #expect(store.schemaVersion == "0001")
+            #expect(store.schemaVersion == "0004")
             let identifiers = Schema.embedded.migrations.map(\.identifier)
             #expect(identifiers.first == "0001_initial")
+            #expect(identifiers.contains("0004_question_fts"))
             _ = try store.addQuestions([(text: "How do I reset my password?", externalID: nil)], source: "test")
 
             let applied = try rawDatabase(path).read { db in
@@ -47,19 +48,19 @@ import Testing
             let current = Schema.embedded
             _ = try QuestionStore(path: path, mode: .readWrite, schema: current)
             let next = Schema(migrations: current.migrations + [
-                (identifier: "0002_labels", sql: "CREATE TABLE label (question_id INTEGER REFERENCES question(id))"),
+                (identifier: "0009_labels", sql: "CREATE TABLE label (question_id INTEGER REFERENCES question(id))"),
             ])
-            #expect(throws: IndexError.olderSchema(path: path, found: "0001", needed: "0002")) {
+            #expect(throws: IndexError.olderSchema(path: path, found: "0004", needed: "0009")) {
                 try QuestionStore(path: path, mode: .readOnly, schema: next)
             }
             let upgraded = try QuestionStore(path: path, mode: .readWrite, schema: next)
-            #expect(upgraded.schemaVersion == "0002")
+            #expect(upgraded.schemaVersion == "0009")
             let applied = try rawDatabase(path).read { db in
                 try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY identifier")
             }
-            #expect(applied == ["0001_initial", "0002_labels"])
+            #expect(applied == current.migrations.map(\.identifier) + ["0009_labels"])
             // This build now refuses it.
-            #expect(throws: IndexError.newerSchema(path: path, found: "0002", known: "0001")) {
+            #expect(throws: IndexError.newerSchema(path: path, found: "0009", known: "0004")) {
                 try QuestionStore(path: path, mode: .readOnly)
             }
         }
@@ -71,11 +72,11 @@ import Testing
             _ = try QuestionStore(path: path, mode: .readWrite)
             let before = try snapshot(path)
             let broken = Schema(migrations: Schema.embedded.migrations + [
-                (identifier: "0002_broken", sql: "CREATE TABLE fine (x); CREATE TABLE question (x)"),
+                (identifier: "0009_broken", sql: "CREATE TABLE fine (x); CREATE TABLE question (x)"),
             ])
             #expect(throws: IndexError.self) { try QuestionStore(path: path, mode: .readWrite, schema: broken) }
             #expect(try snapshot(path) == before)
-            #expect(try QuestionStore(path: path, mode: .readOnly).schemaVersion == "0001")
+            #expect(try QuestionStore(path: path, mode: .readOnly).schemaVersion == "0004")
         }
     }
 
@@ -89,8 +90,9 @@ import Testing
             let tables = try rawDatabase(path).read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
-            #expect(tables == ["embedding", "grdb_migrations", "model", "question", "training_epoch", "vocabulary",
-                               "weight"])
+            #expect(tables == ["embedding", "grdb_migrations", "model", "question", "question_fts",
+                               "question_fts_config", "question_fts_data", "question_fts_docsize", "question_fts_idx",
+                               "training_epoch", "vocabulary", "weight"])
         }
     }
 
@@ -108,14 +110,14 @@ import Testing
             let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
             _ = try QuestionStore(path: path, mode: .readWrite)
             try rawDatabase(path).write { db in
-                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0003_future'), ('0002_next')")
+                try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('0009_future'), ('0008_next')")
             }
             let before = try snapshot(path)
-            let expected = IndexError.newerSchema(path: path, found: "0003", known: "0001")
+            let expected = IndexError.newerSchema(path: path, found: "0009", known: "0004")
             #expect(throws: expected) { try QuestionStore(path: path, mode: .readWrite) }
             #expect(throws: expected) { try QuestionStore(path: path, mode: .readOnly) }
             #expect(expected.description
-                    == "\(path) was written by a newer version of siamese (schema 0003; this build knows up to 0001)")
+                    == "\(path) was written by a newer version of siamese (schema 0009; this build knows up to 0004)")
             #expect(try snapshot(path) == before)
         }
     }
