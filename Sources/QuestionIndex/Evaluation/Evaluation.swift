@@ -76,14 +76,16 @@ public enum Evaluation {
     public static func run(model: SiameseModel, threshold: Float?, pairs: [QuestionPair],
                            distractors: [[SourceQuestion]] = [], options: Options = Options(),
                            progress: (Phase, Int, Int) -> Void = { _, _, _ in }) throws -> Report {
+        // Cheap, and it finds a file with nothing to retrieve before any encoding.
+        let task = RetrievalTask(pairs: pairs, distractors: distractors)
+        guard !task.queries.isEmpty else { throw EvaluationError.noQueries }
+
         progress(.scoringPairs, 0, pairs.count)
         let scored = try LabelledScores(model: model, pairs: pairs, batchSize: options.batchSize,
                                         workers: options.workers)
         progress(.scoringPairs, pairs.count, pairs.count)
         let pairMetrics = PairMetrics(scores: scored.scores, labels: scored.labels, modelThreshold: threshold)
 
-        let task = RetrievalTask(pairs: pairs, distractors: distractors)
-        guard !task.queries.isEmpty else { throw EvaluationError.noQueries }
         let retrieval = try retrieve(task, model: model, options: options, progress: progress)
         return Report(labelledPairs: scored.scores.count, skippedPairs: pairs.count - scored.scores.count,
                       pairs: pairMetrics, retrieval: retrieval)
