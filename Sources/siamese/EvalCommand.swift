@@ -37,6 +37,11 @@ struct Eval: ReportingCommand {
                                             valueName: "W"))
     var fusionWeight: Double?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "BM25 leaves out of each query the words in more than this fraction of the corpus (1: keep every word).",
+        valueName: "fraction"))
+    var bm25MaxDf = FullTextQuery.commonWordFraction
+
     @Option(name: .short, help: "The cut-off of recall@k and MRR@k.")
     var k = 10
 
@@ -48,6 +53,7 @@ struct Eval: ReportingCommand {
 
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1") }
+        if !(bm25MaxDf > 0 && bm25MaxDf <= 1) { throw ValidationError("--bm25-max-df must be in (0, 1]") }
         if fusionWeight != nil && !hybrid { throw ValidationError("--fusion-weight needs --hybrid") }
         if let fusionWeight, !fusionWeight.isFinite || fusionWeight < 0 {
             throw ValidationError("--fusion-weight must be a non-negative number")
@@ -64,6 +70,7 @@ struct Eval: ReportingCommand {
 
         var options = Evaluation.Options(k: k, hybrid: hybrid, workers: workers)
         if let fusionWeight { options.fusion = .convex(weight: fusionWeight) }
+        options.commonWordFraction = bm25MaxDf
         let start = Date()
         var progress: (phase: Evaluation.Phase, line: ProgressLine)?
         let report: Evaluation.Report
@@ -124,7 +131,10 @@ struct Eval: ReportingCommand {
                         String(format: "%.4f", metrics.mrrAtK), String(format: "%.1f", seconds)]) + note)
         }
         row("model", retrieval.model, retrieval.encodingSeconds + retrieval.embeddingSearchSeconds)
-        row("BM25", retrieval.keyword, retrieval.keywordIndexSeconds + retrieval.keywordSearchSeconds)
+        row("BM25", retrieval.keyword, retrieval.keywordIndexSeconds + retrieval.keywordSearchSeconds,
+            retrieval.commonWordFraction < 1
+                ? "  (FTS5 bm25; words in > \(Int((retrieval.commonWordFraction * 100).rounded()))% of the questions left out)"
+                : "  (FTS5 bm25, every word)")
         if let hybrid = retrieval.hybrid, let fusion = retrieval.fusion {
             row("hybrid", hybrid, retrieval.hybridSeconds ?? 0, "  (\(Self.name(of: fusion)))")
         }
@@ -220,6 +230,7 @@ enum EvalJSON {
                 "bm25": metrics(retrieval.keyword),
                 "hybrid": metrics(retrieval.hybrid),
                 "fusion": fusion,
+                "bm25_max_df": .double(retrieval.commonWordFraction),
                 "seconds": .object([
                     "encoding": .double(retrieval.encodingSeconds),
                     "embedding_search": .double(retrieval.embeddingSearchSeconds),

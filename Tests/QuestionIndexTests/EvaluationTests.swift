@@ -81,6 +81,18 @@ import SiameseNet
         #expect(try index.search([(text: "e f g", excluding: nil)], k: 1)[0].map(\.id) == [2])
     }
 
+    @Test func bm25LeavesOutWordsOfMostDocumentsUnlessAllAreCommon() throws {
+        let index = try KeywordIndex(documents: ["what is x", "what is y", "what rare", "what now", "other words"])
+        #expect(index.documentFrequency["what"] == 4 && index.documentFrequency["rare"] == 1)
+        // "what" is in 80% of the documents: left out at 0.5, so only "rare" is searched.
+        let pruned = try index.search([(text: "what rare", excluding: nil)], k: 10, commonWordFraction: 0.5)[0]
+        #expect(pruned.map(\.id) == [2])
+        let every = try index.search([(text: "what rare", excluding: nil)], k: 10, commonWordFraction: 1)[0]
+        #expect(every.map(\.id).first == 2 && every.count == 4)
+        // A query of common words only keeps them all.
+        #expect(try index.search([(text: "what", excluding: nil)], k: 10, commonWordFraction: 0.5)[0].count == 4)
+    }
+
     @Test func reciprocalRankFusionArithmetic() {
         let embedding: [Fusion.Scored] = [(1, 0.9), (2, 0.8), (3, 0.7)]
         let keyword: [Fusion.Scored] = [(3, 5), (4, 2)]

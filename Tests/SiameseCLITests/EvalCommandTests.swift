@@ -30,7 +30,7 @@ struct EvalCommandTests {
 
             let retrieval = object["retrieval"] as? [String: Any]
             #expect(keys(retrieval) == ["queries", "corpus", "questions_without_words", "queries_without_relevant",
-                                        "model", "bm25", "hybrid", "fusion", "seconds"])
+                                        "model", "bm25", "hybrid", "fusion", "bm25_max_df", "seconds"])
             // 321 questions of the sample pairs have a duplicate; 336 distinct questions in the pairs, 42
             // more in the FAQ file.
             #expect(int(retrieval?["queries"]) == 321)

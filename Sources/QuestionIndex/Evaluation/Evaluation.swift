@@ -19,6 +19,8 @@ public enum Evaluation {
         public var batchSize = 512
         /// Queries scanned per block of the embedding search.
         public var queryBlock = 512
+        /// BM25 leaves out of a query the words in more than this fraction of the corpus (1: none).
+        public var commonWordFraction = FullTextQuery.commonWordFraction
 
         public init(k: Int = 10, hybrid: Bool = false, fusion: Fusion = .standard, workers: Int = 1) {
             precondition(k >= 1 && workers >= 1)
@@ -49,6 +51,8 @@ public enum Evaluation {
         /// The fusion of both, when asked for.
         public var hybrid: RetrievalMetrics?
         public var fusion: Fusion?
+        /// The BM25 queries left out words in more than this fraction of the corpus.
+        public var commonWordFraction: Double
         /// Wall-clock seconds of each phase.
         public var encodingSeconds: Double
         public var embeddingSearchSeconds: Double
@@ -137,7 +141,8 @@ public enum Evaluation {
         let keywordIndexSeconds = Date().timeIntervalSince(clock)
         clock = Date()
         let keywordHits = try keywordIndex.search(
-            task.queries.map { (text: task.normalizedDocuments[$0.document], excluding: $0.document) }, k: depth
+            task.queries.map { (text: task.normalizedDocuments[$0.document], excluding: $0.document) }, k: depth,
+            commonWordFraction: options.commonWordFraction
         ) { done, total in progress(.searchingKeywords, done, total) }
         let keywordSearchSeconds = Date().timeIntervalSince(clock)
         let keywordMetrics = RetrievalMetrics(rankings: keywordHits.map { $0.map { Int($0.id) } }, relevant: relevant, k: k)
@@ -164,6 +169,7 @@ public enum Evaluation {
                          questionsWithoutWords: task.questionsWithoutWords,
                          queriesWithoutRelevant: task.queriesWithoutRelevant, model: modelMetrics,
                          keyword: keywordMetrics, hybrid: hybrid, fusion: options.hybrid ? options.fusion : nil,
+                         commonWordFraction: options.commonWordFraction,
                          encodingSeconds: encodingSeconds, embeddingSearchSeconds: embeddingSearchSeconds,
                          keywordIndexSeconds: keywordIndexSeconds, keywordSearchSeconds: keywordSearchSeconds,
                          hybridSeconds: hybridSeconds)
