@@ -15,7 +15,7 @@ struct Eval: ReportingCommand {
             itself excluded. recall@1 and recall@k: the fraction of a query's duplicates found in its top 1 / \
             top k, averaged over queries; MRR@k: 1/rank of the first duplicate within the top k (0 if none), \
             averaged. The same metrics for FTS5 bm25() over the same corpus (the query: an OR of its words), \
-            and with --hybrid for their reciprocal-rank fusion. The index is opened read-only and never changed: \
+            and with --hybrid for their fusion (--fusion). The index is opened read-only and never changed: \
             the corpus is encoded in memory and BM25 runs in a temporary in-memory database.
             """)
 
@@ -30,12 +30,10 @@ struct Eval: ReportingCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
-    @Flag(name: .long, help: "Also measure the fusion of BM25 and the model (reciprocal-rank fusion, k = 60).")
+    @Flag(name: .long, help: "Also measure the fusion of BM25 and the model (cosine + W · bm25 / max bm25).")
     var hybrid = false
 
-    @Option(name: .long, help: ArgumentHelp("With --hybrid: fuse by cosine + W · bm25 / max bm25 instead of RRF.",
-                                            valueName: "W"))
-    var fusionWeight: Double?
+    @OptionGroup var fusion: FusionOptions
 
     @Option(name: .long, help: ArgumentHelp(
         "BM25 leaves out of each query the words in more than this fraction of the corpus (1: keep every word).",
@@ -54,10 +52,6 @@ struct Eval: ReportingCommand {
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1") }
         if !(bm25MaxDf > 0 && bm25MaxDf <= 1) { throw ValidationError("--bm25-max-df must be in (0, 1]") }
-        if fusionWeight != nil && !hybrid { throw ValidationError("--fusion-weight needs --hybrid") }
-        if let fusionWeight, !fusionWeight.isFinite || fusionWeight < 0 {
-            throw ValidationError("--fusion-weight must be a non-negative number")
-        }
     }
 
     func execute() throws {
@@ -69,7 +63,7 @@ struct Eval: ReportingCommand {
         let stored = try database.openForReading().loadModel(name: modelOptions.model)
 
         var options = Evaluation.Options(k: k, hybrid: hybrid, workers: workers)
-        if let fusionWeight { options.fusion = .convex(weight: fusionWeight) }
+        options.fusion = fusion.selected
         options.commonWordFraction = bm25MaxDf
         let start = Date()
         var progress: (phase: Evaluation.Phase, line: ProgressLine)?
@@ -147,6 +141,32 @@ struct Eval: ReportingCommand {
         switch fusion {
         case .reciprocalRank(let k): "RRF, k = \(Int(k))"
         case .convex(let weight): "cosine + \(weight) · bm25/max"
+        }
+    }
+}
+
+/// `--fusion` and `--fusion-weight`: how `--hybrid` combines BM25 and the embedding scores.
+struct FusionOptions: ParsableArguments {
+    enum Method: String, ExpressibleByArgument, CaseIterable {
+        case convex, rrf
+    }
+
+    @Option(name: .long, help: ArgumentHelp("With --hybrid: convex (cosine + W · bm25 / max bm25) or rrf (reciprocal-rank fusion, k = 60)."))
+    var fusion: Method = .convex
+
+    @Option(name: .long, help: ArgumentHelp("The weight W of --fusion convex.", valueName: "W"))
+    var fusionWeight: Double = 1
+
+    func validate() throws {
+        if !fusionWeight.isFinite || fusionWeight < 0 {
+            throw ValidationError("--fusion-weight must be a non-negative number")
+        }
+    }
+
+    var selected: Fusion {
+        switch fusion {
+        case .convex: .convex(weight: fusionWeight)
+        case .rrf: .reciprocalRank
         }
     }
 }

@@ -25,9 +25,11 @@ struct Query: ReportingCommand {
     var json = false
 
     @Flag(name: .long, help: ArgumentHelp(
-        "Rank by a fusion of the embedding scan and BM25 keyword matching (reciprocal-rank fusion, k = 60).",
+        "Rank by a fusion of the embedding scan and BM25 keyword matching, as `siamese eval --hybrid` measures it.",
         discussion: "The score shown is still the cosine; the JSON adds the fused score."))
     var hybrid = false
+
+    @OptionGroup var fusion: FusionOptions
 
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1") }
@@ -52,7 +54,7 @@ struct Query: ReportingCommand {
         let search = try QuestionSearch(store: database.openForReading(), modelName: modelOptions.model)
         let results: [[QuestionSearch.Match]]
         do {
-            results = hybrid ? try search.hybridSearch(questions.map(\.text), k: k)
+            results = hybrid ? try search.hybridSearch(questions.map(\.text), k: k, fusion: fusion.selected)
                 : try search.search(questions.map(\.text), k: k)
         } catch let SearchError.noWords(index, text) {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""

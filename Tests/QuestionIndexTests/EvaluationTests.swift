@@ -96,7 +96,7 @@ import SiameseNet
     @Test func reciprocalRankFusionArithmetic() {
         let embedding: [Fusion.Scored] = [(1, 0.9), (2, 0.8), (3, 0.7)]
         let keyword: [Fusion.Scored] = [(3, 5), (4, 2)]
-        let fused = Fusion.standard.fuse(embedding: embedding, keyword: keyword) { _ in 0.1 }
+        let fused = Fusion.reciprocalRank.fuse(embedding: embedding, keyword: keyword) { _ in 0.1 }
         // 3: 1/63 + 1/61; 1: 1/61; 2 and 4: 1/62 each, tied, smaller id first.
         #expect(fused.map(\.id) == [3, 1, 2, 4])
         #expect(abs(fused[0].score - (1.0 / 63 + 1.0 / 61)) < 1e-15)

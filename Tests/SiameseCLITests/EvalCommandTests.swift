@@ -36,6 +36,7 @@ struct EvalCommandTests {
             #expect(int(retrieval?["queries"]) == 321)
             #expect(int(retrieval?["corpus"]) == 378)
             #expect(retrieval?["hybrid"] is NSNull && retrieval?["fusion"] is NSNull)
+            #expect(double(retrieval?["bm25_max_df"]) == 0.1)
             for method in ["model", "bm25"] {
                 let metrics = retrieval?[method] as? [String: Any]
                 #expect(keys(metrics) == ["recall_at_1", "recall_at_k", "mrr_at_k"], "\(method)")
@@ -64,7 +65,10 @@ struct EvalCommandTests {
                 #expect(lines.contains { $0.hasPrefix("  \(method)") && $0.contains(#/ 0\.\d{4} +0\.\d{4} +0\.\d{4} /#) },
                         "\(method): \(result)")
             }
-            #expect(lines.contains { $0.hasSuffix("(RRF, k = 60)") })
+            #expect(lines.contains { $0.hasSuffix("(cosine + 1.0 · bm25/max)") }, "\(result)")
+            let rrf = try workspace.succeed("eval", "--pairs", "SampleData/faq_pairs.tsv", "--hybrid", "--fusion", "rrf",
+                                            "--threads", "1")
+            #expect(rrf.stdoutLines.contains { $0.hasPrefix("  hybrid  ") && $0.hasSuffix("(RRF, k = 60)") }, "\(rrf)")
 
             let scores = try jsonObject(try workspace.succeed("eval", "--pairs", "SampleData/faq_pairs.tsv", "--json",
                                                               "--scores", "--threads", "1").stdout)
@@ -114,9 +118,13 @@ struct EvalCommandTests {
             let json = try jsonObject(try workspace.succeed("query", "--hybrid", "-k", "2", "--json", "the fish cost").stdout)
             let first = (json["matches"] as? [[String: Any]])?.first
             #expect(first?["text"] as? String == "What does the fish cost?")
-            // Rank 1 on both sides: 2 / (60 + 1).
+            // Its cosine plus the top normalized bm25, 1.
             let fused = try #require(double(first?["fused_score"]))
-            #expect(fused > 0 && fused <= 2.0 / 61 + 1e-12)
+            #expect(abs(fused - ((double(first?["score"]) ?? 0) + 1)) < 1e-5)
+            let rrf = try jsonObject(try workspace.succeed("query", "--hybrid", "--fusion", "rrf", "-k", "1", "--json",
+                                                           "the fish cost").stdout)
+            let rrfFused = try #require(double((rrf["matches"] as? [[String: Any]])?.first?["fused_score"]))
+            #expect(rrfFused > 0 && rrfFused <= 2.0 / 61 + 1e-12)
             // A plain query has no fused score.
             let plain = try jsonObject(try workspace.succeed("query", "-k", "1", "--json", "the fish cost").stdout)
             #expect((plain["matches"] as? [[String: Any]])?.first?["fused_score"] == nil)

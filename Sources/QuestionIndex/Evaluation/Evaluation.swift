@@ -108,6 +108,7 @@ public enum Evaluation {
         var vectors: [Float] = []
         vectors.reserveCapacity(task.documents.count * d)
         let chunk = options.batchSize * options.workers * 4
+        progress(.encodingCorpus, 0, task.documents.count)
         for start in stride(from: 0, to: task.documents.count, by: chunk) {
             let end = min(start + chunk, task.documents.count)
             vectors += try model.encode(Array(task.documents[start..<end]), batchSize: options.batchSize,
@@ -120,6 +121,7 @@ public enum Evaluation {
         let matrix = EmbeddingMatrix(dimension: d, ids: (0..<Int64(task.documents.count)).map { $0 }, vectors: vectors)
         var embeddingHits: [[Fusion.Scored]] = []
         embeddingHits.reserveCapacity(task.queries.count)
+        progress(.searchingEmbeddings, 0, task.queries.count)
         for start in stride(from: 0, to: task.queries.count, by: options.queryBlock) {
             let block = task.queries[start..<min(start + options.queryBlock, task.queries.count)]
             var queryVectors: [Float] = []
@@ -137,6 +139,7 @@ public enum Evaluation {
 
         // BM25 over the same corpus.
         clock = Date()
+        progress(.searchingKeywords, 0, task.queries.count)
         let keywordIndex = try KeywordIndex(documents: task.normalizedDocuments)
         let keywordIndexSeconds = Date().timeIntervalSince(clock)
         clock = Date()
