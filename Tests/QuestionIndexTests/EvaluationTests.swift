@@ -93,6 +93,19 @@ import SiameseNet
         #expect(try index.search([(text: "what", excluding: nil)], k: 10, commonWordFraction: 0.5)[0].count == 4)
     }
 
+    @Test func replicasSearchInParallelWithTheSameResults() throws {
+        let documents = (0..<60).map { "word\($0 % 7) other\($0 % 5) item\($0)" }
+        let queries = documents.enumerated().map { (text: $0.element, excluding: Optional($0.offset)) }
+        let single = try KeywordIndex(documents: documents).search(queries, k: 5, commonWordFraction: 1)
+        var reported: [Int] = []
+        let parallel = try KeywordIndex(documents: documents, replicas: 3).search(queries, k: 5, commonWordFraction: 1) {
+            done, _ in reported.append(done)
+        }
+        #expect(parallel.map { $0.map(\.id) } == single.map { $0.map(\.id) })
+        #expect(parallel.map { $0.map(\.score) } == single.map { $0.map(\.score) })
+        #expect(reported.last == 60)
+    }
+
     @Test func reciprocalRankFusionArithmetic() {
         let embedding: [Fusion.Scored] = [(1, 0.9), (2, 0.8), (3, 0.7)]
         let keyword: [Fusion.Scored] = [(3, 5), (4, 2)]

@@ -140,7 +140,7 @@ public enum Evaluation {
         // BM25 over the same corpus.
         clock = Date()
         progress(.searchingKeywords, 0, task.queries.count)
-        let keywordIndex = try KeywordIndex(documents: task.normalizedDocuments)
+        let keywordIndex = try KeywordIndex(documents: task.normalizedDocuments, replicas: options.workers)
         let keywordIndexSeconds = Date().timeIntervalSince(clock)
         clock = Date()
         let keywordHits = try keywordIndex.search(

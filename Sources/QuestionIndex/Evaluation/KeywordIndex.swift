@@ -12,27 +12,37 @@ import GRDB
 /// Very common words are left out of the queries (see `FullTextQuery.commonWordFraction`): FTS5 computes
 /// `bm25()` for every row an OR query matches, and one word such as "what" (in 40% of the Quora questions)
 /// makes that most of the corpus.
-public final class KeywordIndex {
-    private let queue: DatabaseQueue
+///
+/// With several `replicas`, each is a copy of the same index, searched by its own thread (SQLite connections
+/// are not shared between threads): the search runs in parallel for the price of building each copy.
+public final class KeywordIndex: Sendable {
+    private let replicas: [DatabaseQueue]
     /// Documents indexed; ids are 0..<count.
     public let count: Int
     /// How many documents hold each word.
     public let documentFrequency: [String: Int]
 
     /// Indexes `documents` (normalized texts); document i gets id i.
-    public init(documents: [String]) throws {
-        queue = try DatabaseQueue()
+    /// - Parameter replicas: copies of the index, one per searching thread.
+    public init(documents: [String], replicas: Int = 1) throws {
+        precondition(replicas >= 1)
         count = documents.count
-        try queue.write { db in
-            try db.execute(sql: "CREATE VIRTUAL TABLE document USING fts5(text, tokenize = 'ascii')")
-            let insert = try db.makeStatement(sql: "INSERT INTO document (rowid, text) VALUES (?, ?)")
-            for (index, text) in documents.enumerated() {
-                try insert.execute(arguments: [index + 1, text])
+        var queues: [DatabaseQueue] = []
+        for _ in 0..<replicas {
+            let queue = try DatabaseQueue()
+            try queue.write { db in
+                try db.execute(sql: "CREATE VIRTUAL TABLE document USING fts5(text, tokenize = 'ascii')")
+                let insert = try db.makeStatement(sql: "INSERT INTO document (rowid, text) VALUES (?, ?)")
+                for (index, text) in documents.enumerated() {
+                    try insert.execute(arguments: [index + 1, text])
+                }
+                // One b-tree segment: queries read one posting list per word.
+                try db.execute(sql: "INSERT INTO document (document) VALUES ('optimize')")
             }
-            // One b-tree segment: queries read one posting list per word.
-            try db.execute(sql: "INSERT INTO document (document) VALUES ('optimize')")
+            queues.append(queue)
         }
-        documentFrequency = try queue.write { db in
+        self.replicas = queues
+        documentFrequency = try queues[0].write { db in
             try db.execute(sql: "CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, document, 'row')")
             var frequencies: [String: Int] = [:]
             for row in try Row.fetchAll(db, sql: "SELECT term, doc FROM temp.vocabulary") { frequencies[row[0]] = row[1] }
@@ -42,15 +52,43 @@ public final class KeywordIndex {
 
     /// The `k` best documents for each query by BM25, best first (ties by smaller id), leaving out
     /// `excluding` (the query's own document). A query whose words match nothing gets an empty list.
+    /// The queries are split in contiguous parts, one per replica, searched in parallel.
     /// - Parameters:
     ///   - queries: normalized texts, with the document to leave out.
     ///   - commonWordFraction: words in more than this fraction of the documents are left out of a query
     ///     (unless all its words are); 1 keeps every word.
-    ///   - progress: after every 100 queries, with (done, total).
+    ///   - progress: every 100 queries of the first part, with an estimate of (done, total) for all parts.
     public func search(_ queries: [(text: String, excluding: Int?)], k: Int,
                        commonWordFraction: Double = FullTextQuery.commonWordFraction,
                        progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Fusion.Scored]] {
-        let limit = commonWordFraction * Double(count)
+        let parts = min(replicas.count, max(1, queries.count))
+        let size = (queries.count + parts - 1) / parts
+        if parts == 1 { return try search(queries[...], on: replicas[0], k: k, fraction: commonWordFraction,
+                                          progress: { done in progress(done, queries.count) }) }
+        let results = PartResults(count: parts)
+        try withoutActuallyEscaping(progress) { progress in
+            let report = UncheckedProgress(report: progress)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let slice = queries[(part * size)..<min((part + 1) * size, queries.count)]
+                do {
+                    let hits = try self.search(slice, on: self.replicas[part], k: k, fraction: commonWordFraction) { done in
+                        if part == 0 { report.report(min(queries.count, done * parts), queries.count) }
+                    }
+                    results.set(part, .success(hits))
+                } catch {
+                    results.set(part, .failure(error))
+                }
+            }
+            _ = report
+        }
+        let all = try results.collect()
+        progress(queries.count, queries.count)
+        return all
+    }
+
+    private func search(_ queries: ArraySlice<(text: String, excluding: Int?)>, on queue: DatabaseQueue, k: Int,
+                        fraction: Double, progress: (Int) -> Void) throws -> [[Fusion.Scored]] {
+        let limit = fraction * Double(count)
         let frequency = documentFrequency
         return try queue.read { db in
             let statement = try db.makeStatement(sql: """
@@ -70,11 +108,39 @@ public final class KeywordIndex {
                     hits.append((id: id, score: -(row[1] as Double)))
                 }
                 results.append(Array(hits.prefix(k)))
-                if (index + 1) % 100 == 0 || index + 1 == queries.count { progress(index + 1, queries.count) }
+                if (index + 1) % 100 == 0 || index + 1 == queries.count { progress(index + 1) }
             }
             return results
         }
     }
+}
+
+/// The results of the parts of a parallel search, each written by one thread.
+private final class PartResults: @unchecked Sendable {
+    private var parts: [Result<[[Fusion.Scored]], any Error>?]
+    private let lock = NSLock()
+
+    init(count: Int) { parts = Array(repeating: nil, count: count) }
+
+    func set(_ part: Int, _ result: Result<[[Fusion.Scored]], any Error>) {
+        lock.lock()
+        parts[part] = result
+        lock.unlock()
+    }
+
+    /// Every part's hits in order, or the first part's error.
+    func collect() throws -> [[Fusion.Scored]] {
+        lock.lock()
+        defer { lock.unlock() }
+        var all: [[Fusion.Scored]] = []
+        for part in parts { all += try part?.get() ?? [] }
+        return all
+    }
+}
+
+/// A progress callback called from one worker thread only (the caller waits meanwhile).
+private struct UncheckedProgress: @unchecked Sendable {
+    let report: (Int, Int) -> Void
 }
 
 /// FTS5 query expressions built from question text, so that no word is ever read as FTS5 syntax.
