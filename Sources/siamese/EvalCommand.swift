@@ -14,8 +14,9 @@ struct Eval: ReportingCommand {
             among every distinct question of PAIRS and of the --distractors files (deduplicated by words), \
             itself excluded. recall@1 and recall@k: the fraction of a query's duplicates found in its top 1 / \
             top k, averaged over queries; MRR@k: 1/rank of the first duplicate within the top k (0 if none), \
-            averaged. The same metrics for FTS5 bm25() over the same corpus (the query: an OR of its words), \
-            and with --hybrid for their fusion (--fusion). The index is opened read-only and never changed: \
+            averaged. The same metrics for FTS5 bm25() over the same corpus (the query: an OR of its words, \
+            leaving out words in more than --bm25-max-df of the corpus), and with --hybrid for their fusion \
+            (--fusion). The index is opened read-only and never changed: \
             the corpus is encoded in memory and BM25 runs in a temporary in-memory database.
             """)
 
