@@ -24,6 +24,13 @@ struct Query: ReportingCommand {
     @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Rank by a fusion of the embedding scan and BM25 keyword matching, as `siamese eval --hybrid` measures it.",
+        discussion: "The score shown is still the cosine; the JSON adds the fused score."))
+    var hybrid = false
+
+    @OptionGroup var fusion: FusionOptions
+
     func validate() throws {
         if k < 1 { throw ValidationError("-k must be at least 1") }
     }
@@ -47,7 +54,8 @@ struct Query: ReportingCommand {
         let search = try QuestionSearch(store: database.openForReading(), modelName: modelOptions.model)
         let results: [[QuestionSearch.Match]]
         do {
-            results = try search.search(questions.map(\.text), k: k)
+            results = hybrid ? try search.hybridSearch(questions.map(\.text), k: k, fusion: fusion.selected)
+                : try search.search(questions.map(\.text), k: k)
         } catch let SearchError.noWords(index, text) {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
@@ -82,6 +90,7 @@ struct MatchResult: Encodable {
     var id: Int64
     var externalID: String?
     var score: Float
+    var fusedScore: Double?
     var duplicate: Bool
     var text: String
 
@@ -90,12 +99,13 @@ struct MatchResult: Encodable {
         id = match.questionID
         externalID = match.externalID
         score = match.score
+        fusedScore = match.fusedScore
         duplicate = match.isDuplicate
         text = match.text
     }
 
     enum CodingKeys: String, CodingKey {
         case rank, id, score, duplicate, text
-        case externalID = "external_id"
+        case externalID = "external_id", fusedScore = "fused_score"
     }
 }

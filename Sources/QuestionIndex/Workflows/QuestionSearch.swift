@@ -18,6 +18,8 @@ public struct QuestionSearch: Sendable {
         public var score: Float
         /// Whether the score reaches the model's calibrated duplicate threshold (false when it has none).
         public var isDuplicate: Bool
+        /// The fused score it was ranked by, in a hybrid search; nil in an embedding search.
+        public var fusedScore: Double? = nil
     }
 
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, or `SearchError.nothingIndexed` when the model has no vectors.
@@ -40,13 +42,61 @@ public struct QuestionSearch: Sendable {
             throw SearchError.noWords(index: index, text: queries[index])
         }
         let hits = matrix.search(queries: vectors, k: k)
-        let questions = try store.questions(ids: Array(Set(hits.joined().map(\.questionID))))
+        return try matches(hits.map { row in row.map { ($0, nil) } })
+    }
+
+    /// The `k` best matches of each query by a fusion of the embedding scan and BM25 over the full-text index
+    /// (`QuestionStore.keywordSearch`), best first: each side contributes its top `Fusion.candidates`, as in
+    /// `siamese eval --hybrid`. A match's `score` is still its cosine (so `isDuplicate` keeps its meaning);
+    /// `fusedScore` is what it was ranked by. Questions without a vector under the model are left out.
+    /// - Throws: `SearchError.noWords(index:)` when a query has no words.
+    public func hybridSearch(_ queries: [String], k: Int, fusion: Fusion = .standard) throws -> [[Match]] {
+        guard !queries.isEmpty else { return [] }
+        let vectors: [Float]
+        do {
+            vectors = try model.model.encode(queries)
+        } catch let EncoderError.emptyQuestion(index) {
+            throw SearchError.noWords(index: index, text: queries[index])
+        }
+        let d = matrix.dimension
+        let depth = max(k, Fusion.candidates)
+        let embeddingHits = matrix.search(queries: vectors, k: depth)
+        var fused: [[(SearchHit, Double?)]] = []
+        for (index, query) in queries.enumerated() {
+            let keyword = try store.keywordSearch(query, k: depth).filter { row(of: $0.id) != nil }
+            let queryVector = vectors[(index * d)..<((index + 1) * d)]
+            let cosine: (Int64) -> Double = { id in
+                guard let row = self.row(of: id) else { return -1 }
+                var dot: Float = 0
+                for (i, value) in queryVector.enumerated() { dot += value * self.matrix.vectors[row * d + i] }
+                return Double(dot)
+            }
+            let ranking = fusion.fuse(embedding: embeddingHits[index].map { (id: $0.questionID, score: Double($0.score)) },
+                                      keyword: keyword, cosine: cosine)
+            fused.append(ranking.prefix(k).map { (SearchHit(questionID: $0.id, score: Float(cosine($0.id))), $0.score) })
+        }
+        return try matches(fused)
+    }
+
+    /// The matrix row of a question id (rows are ordered by id).
+    private func row(of id: Int64) -> Int? {
+        var low = 0, high = matrix.ids.count
+        while low < high {
+            let middle = (low + high) / 2
+            if matrix.ids[middle] < id { low = middle + 1 } else { high = middle }
+        }
+        return low < matrix.ids.count && matrix.ids[low] == id ? low : nil
+    }
+
+    private func matches(_ hits: [[(hit: SearchHit, fused: Double?)]]) throws -> [[Match]] {
+        let questions = try store.questions(ids: Array(Set(hits.joined().map(\.hit.questionID))))
         let threshold = model.threshold
         return hits.map { row in
-            row.map { hit in
+            row.map { hit, fused in
                 let question = questions[hit.questionID]
                 return Match(questionID: hit.questionID, text: question?.text ?? "", externalID: question?.externalID,
-                             score: hit.score, isDuplicate: threshold.map { hit.score >= $0 } ?? false)
+                             score: hit.score, isDuplicate: threshold.map { hit.score >= $0 } ?? false,
+                             fusedScore: fused)
             }
         }
     }
