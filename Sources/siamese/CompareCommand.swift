@@ -29,11 +29,20 @@ struct Compare: ReportingCommand {
             throw CommandError("the \(place) question \"\(text)\" has no words to compare")
         }
         let similarity = try stored.model.similarity(first, second)
-        let duplicate = stored.threshold.map { similarity >= $0 }
+        let coverages = [stored.model.coverage(of: first), stored.model.coverage(of: second)]
+        // A question of unknown words only encodes as <UNK>s: its score says nothing, so it is no duplicate.
+        let known = coverages.allSatisfy(\.hasKnownWords)
+        let duplicate = stored.threshold.map { known && similarity >= $0 }
         if json {
             try Terminal.printJSON(CompareResult(similarity: similarity, threshold: stored.threshold,
-                                                 duplicate: duplicate, model: stored.name))
-        } else if let threshold = stored.threshold, let duplicate {
+                                                 duplicate: duplicate, model: stored.name,
+                                                 words: coverages.map(\.words), unknownWords: coverages.map(\.unknownWords)))
+            return
+        }
+        for (coverage, place) in zip(coverages, ["first", "second"]) {
+            if let note = coverage.note(for: "the \(place) question") { Terminal.note(note) }
+        }
+        if let threshold = stored.threshold, let duplicate {
             print("\(similarity.score)  \(duplicate ? "duplicate" : "not a duplicate") (threshold \(threshold.score))")
         } else {
             print("\(similarity.score)  (model \"\(stored.name)\" has no duplicate threshold)")
@@ -46,4 +55,12 @@ struct CompareResult: Encodable {
     var threshold: Float?
     var duplicate: Bool?
     var model: String
+    /// Per question: its words, and those unknown to the model.
+    var words: [Int]
+    var unknownWords: [Int]
+
+    enum CodingKeys: String, CodingKey {
+        case similarity, threshold, duplicate, model, words
+        case unknownWords = "unknown_words"
+    }
 }

@@ -44,6 +44,11 @@ struct Eval: ReportingCommand {
     @Option(name: .short, help: "The cut-off of recall@k and MRR@k.")
     var k = 10
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also write a self-contained HTML page: score histograms, ROC curve, learning curve, metrics.",
+        valueName: "file.html"), completion: .file(extensions: ["html"]))
+    var report: String?
+
     @Flag(name: .long, help: "Print one JSON object.")
     var json = false
 
@@ -68,9 +73,9 @@ struct Eval: ReportingCommand {
         options.commonWordFraction = bm25MaxDf
         let start = Date()
         var progress: (phase: Evaluation.Phase, line: ProgressLine)?
-        let report: Evaluation.Report
+        let result: Evaluation.Report
         do {
-            report = try Evaluation.run(model: stored.model, threshold: stored.threshold, pairs: pairRows,
+            result = try Evaluation.run(model: stored.model, threshold: stored.threshold, pairs: pairRows,
                                         distractors: extra, options: options) { phase, done, total in
                 if progress?.phase != phase {
                     progress?.line.finish()
@@ -86,11 +91,54 @@ struct Eval: ReportingCommand {
         }
         progress?.line.finish()
         let seconds = Date().timeIntervalSince(start)
+        if let path = report {
+            try writeReport(result, stored: stored, to: path)
+        }
         if json {
-            try Terminal.printJSON(EvalJSON.report(report, model: stored.name, threshold: stored.threshold, k: k,
+            try Terminal.printJSON(EvalJSON.report(result, model: stored.name, threshold: stored.threshold, k: k,
                                                    seconds: seconds, withScores: scores))
         } else {
-            printText(report, model: stored.name, threshold: stored.threshold, seconds: seconds)
+            printText(result, model: stored.name, threshold: stored.threshold, seconds: seconds)
+        }
+    }
+
+    /// The HTML page of `--report`, written whole to a temporary file and renamed: never half a page.
+    private func writeReport(_ result: Evaluation.Report, stored: StoredModel, to path: String) throws {
+        var table = EvaluationReport.MetricsTable()
+        let pairMetrics = result.pairs
+        table.set(pairMetrics.rocAUC, system: "model", metric: "ROC-AUC")
+        table.set(pairMetrics.atModelThreshold?.accuracy, system: "model", metric: "accuracy")
+        table.set(pairMetrics.atModelThreshold?.f1, system: "model", metric: "F1")
+        let retrieval = result.retrieval
+        var systems: [(String, RetrievalMetrics)] = [("model", retrieval.model), ("BM25 (FTS5)", retrieval.keyword)]
+        if let hybrid = retrieval.hybrid { systems.append(("hybrid", hybrid)) }
+        for (system, metrics) in systems {
+            table.set(metrics.recallAt1, system: system, metric: "recall@1")
+            table.set(metrics.recallAtK, system: system, metric: "recall@\(k)")
+            table.set(metrics.mrrAtK, system: system, metric: "MRR@\(k)")
+        }
+        let formatter = ISO8601DateFormatter()
+        let page = EvaluationReport(
+            modelName: stored.name, databasePath: database.path, generatedAt: formatter.string(from: Date()),
+            scores: pairMetrics.scores, labels: pairMetrics.labels, threshold: stored.threshold,
+            learningCurve: stored.epochs.map(EvaluationReport.Epoch.init), metrics: table,
+            notes: ["\(pairs): \(result.labelledPairs) labelled pairs (\(result.skippedPairs) skipped)",
+                    "retrieval: \(retrieval.queries) queries over \(retrieval.corpus) questions, the query itself excluded",
+                    "\(result.questionsWithUnknownWords) questions with words unknown to the model, "
+                        + "\(result.questionsWithoutKnownWords) with none known (never called duplicates)"])
+        let url = URL(fileURLWithPath: path)
+        let temporary = url.deletingLastPathComponent()
+            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
+        do {
+            try Data(page.html().utf8).write(to: temporary)
+            if FileManager.default.fileExists(atPath: url.path) {
+                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
+            } else {
+                try FileManager.default.moveItem(at: temporary, to: url)
+            }
+        } catch {
+            try? FileManager.default.removeItem(at: temporary)
+            throw CommandError("\(path): cannot write the report (\(error.localizedDescription))")
         }
     }
 
@@ -110,6 +158,8 @@ struct Eval: ReportingCommand {
         if let best = pairMetrics.bestF1 {
             print("  best F1          \(Self.figure(best.f1)) at threshold \(best.threshold.score)")
         }
+        print("  unknown words    \(report.questionsWithUnknownWords) questions have some, "
+              + "\(report.questionsWithoutKnownWords) have no known word (never called duplicates)")
         let retrieval = report.retrieval
         print("")
         print("retrieval: \(retrieval.queries) queries over \(retrieval.corpus) questions")
@@ -209,6 +259,8 @@ enum EvalJSON {
         var pairObject: [String: JSONValue] = [
             "labelled": .int(report.labelledPairs),
             "skipped": .int(report.skippedPairs),
+            "questions_with_unknown_words": .int(report.questionsWithUnknownWords),
+            "questions_without_known_words": .int(report.questionsWithoutKnownWords),
             "roc_auc": .of(pairs.rocAUC),
             "at_threshold": pairs.atModelThreshold.map { at in
                 .object(["threshold": .float(at.threshold), "accuracy": .double(at.accuracy),

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuestionIndex
+import SiameseNet
 
 struct Query: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -61,11 +62,16 @@ struct Query: ReportingCommand {
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
         }
         for (position, (query, matches)) in zip(questions, results).enumerated() {
+            let coverage = search.coverage(of: query.text)
             if json {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
-                                                   threshold: search.model.threshold,
+                                                   threshold: search.model.threshold, words: coverage.words,
+                                                   unknownWords: coverage.unknownWords,
                                                    matches: matches.enumerated().map { MatchResult(rank: $0.offset + 1, $0.element) }))
                 continue
+            }
+            if let note = coverage.note(for: query.line.map { "stdin:\($0): the question" } ?? "the question") {
+                Terminal.note(note)
             }
             if question == "-" { print("# \(query.text)") }
             for (rank, match) in matches.enumerated() {
@@ -82,7 +88,24 @@ struct QueryResult: Encodable {
     var query: String
     var model: String
     var threshold: Float?
+    /// Words of the query, and those the model knows nothing of (neither the word nor a sub-word).
+    var words: Int
+    var unknownWords: Int
     var matches: [MatchResult]
+
+    enum CodingKeys: String, CodingKey {
+        case query, model, threshold, words, matches
+        case unknownWords = "unknown_words"
+    }
+}
+
+extension WordCoverage {
+    /// A line for stderr when some words are unknown to the model, nil when all are known.
+    func note(for subject: String) -> String? {
+        guard unknownWords > 0 else { return nil }
+        let counts = "\(unknownWords) of \(words) words of \(subject) are unknown to the model"
+        return hasKnownWords ? counts : counts + ": nothing is marked duplicate"
+    }
 }
 
 struct MatchResult: Encodable {

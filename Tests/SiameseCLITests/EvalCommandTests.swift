@@ -16,7 +16,10 @@ struct EvalCommandTests {
             #expect(object["model"] as? String == "default")
             #expect(int(object["k"]) == 10)
             let pairs = object["pairs"] as? [String: Any]
-            #expect(keys(pairs) == ["labelled", "skipped", "roc_auc", "at_threshold", "best_accuracy", "best_f1"])
+            #expect(keys(pairs) == ["labelled", "skipped", "roc_auc", "at_threshold", "best_accuracy", "best_f1",
+                                    "questions_with_unknown_words", "questions_without_known_words"])
+            // The model's vocabulary is built from these very pairs: every word is known.
+            #expect(int(pairs?["questions_with_unknown_words"]) == 0 && int(pairs?["questions_without_known_words"]) == 0)
             #expect(int(pairs?["labelled"]) == 550 && int(pairs?["skipped"]) == 0)
             #expect((0.5...1).contains(double(pairs?["roc_auc"]) ?? -1))
             let atThreshold = pairs?["at_threshold"] as? [String: Any]
@@ -128,6 +131,55 @@ struct EvalCommandTests {
             // A plain query has no fused score.
             let plain = try jsonObject(try workspace.succeed("query", "-k", "1", "--json", "the fish cost").stdout)
             #expect((plain["matches"] as? [[String: Any]])?.first?["fused_score"] == nil)
+        }
+    }
+
+    @Test("eval --report writes one self-contained page whose charts hold the numbers of the JSON")
+    func evalReport() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            let result = try workspace.succeed("eval", "--pairs", "SampleData/faq_pairs.tsv", "--json", "--scores",
+                                               "--report", "report.html", "--threads", "1")
+            let pairs = try #require(try jsonObject(result.stdout)["pairs"] as? [String: Any])
+            let html = try String(contentsOf: workspace.url("report.html"), encoding: .utf8)
+            #expect(!html.contains("http") && !html.contains("<script"))
+            // The ROC curve's AUC is the JSON's ROC-AUC.
+            let auc = try #require(html.firstMatch(of: #/class="roc" data-auc="([0-9.]+)"/#)?.output.1)
+            #expect(abs((Double(auc) ?? -1) - (double(pairs["roc_auc"]) ?? 9)) < 1e-6)
+            // The histogram holds every scored pair, and its duplicates are the JSON's labels.
+            let counts = html.matches(of: #/class="bar (duplicate|non-duplicate)"[^>]*data-count="(\d+)"/#)
+            let duplicates = counts.filter { $0.output.1 == "duplicate" }.reduce(0) { $0 + Int($1.output.2)! }
+            let all = counts.reduce(0) { $0 + Int($1.output.2)! }
+            let labels = try #require(pairs["labels"] as? [Any])
+            #expect(all == labels.count && all == 550)
+            #expect(duplicates == labels.filter { ($0 as? Bool) == true || ($0 as? NSNumber)?.boolValue == true }.count)
+            // The metrics table's model ROC-AUC cell.
+            let cell = try #require(html.firstMatch(of: #/data-system="model" data-metric="ROC-AUC"[^>]*data-value="([0-9.]+)"/#)?.output.1)
+            #expect(abs((Double(cell) ?? -1) - (double(pairs["roc_auc"]) ?? 9)) < 1e-3)
+        }
+    }
+
+    @Test("a question of words the model never saw is never a duplicate; query, compare and eval count unknown words")
+    func unknownWords() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let compare = try workspace.succeed("compare", "xqzv wplk", "xqzv wplk", "--json")
+            let object = try jsonObject(compare.stdout)
+            #expect(object["duplicate"] as? Bool == false, "\(compare)")
+            #expect((double(object["similarity"]) ?? 0) > 0.99)
+            #expect((object["unknown_words"] as? [Any])?.compactMap(int) == [2, 2])
+            let text = try workspace.succeed("compare", "xqzv wplk", "How old are you?")
+            #expect(text.stdout.contains("not a duplicate"))
+            #expect(text.stderrLines.contains("2 of 2 words of the first question are unknown to the model: nothing is marked duplicate"),
+                    "\(text)")
+
+            let query = try workspace.succeed("query", "xqzv wplk", "-k", "3", "--json")
+            let answer = try jsonObject(query.stdout)
+            #expect(int(answer["words"]) == 2 && int(answer["unknown_words"]) == 2)
+            let matches = try #require(answer["matches"] as? [[String: Any]])
+            #expect(matches.count == 3 && matches.allSatisfy { $0["duplicate"] as? Bool == false })
+            let known = try workspace.succeed("query", "How old are you zorp?", "-k", "1")
+            #expect(known.stderrLines.contains("1 of 5 words of the question are unknown to the model"), "\(known)")
         }
     }
 }

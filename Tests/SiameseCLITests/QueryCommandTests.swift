@@ -86,7 +86,7 @@ struct QueryCommandTests {
             let single = try workspace.succeed("query", "How old are you?", "-k", "3", "--json")
             try #require(single.stdoutLines.count == 1, "\(single)")
             let answer = try jsonObject(single.stdout)
-            #expect(keys(answer) == ["query", "model", "threshold", "matches"])
+            #expect(keys(answer) == ["query", "model", "threshold", "words", "unknown_words", "matches"])
             #expect(answer["query"] as? String == "How old are you?")
             #expect(answer["model"] as? String == "default")
             let threshold = try #require(double(answer["threshold"]))
@@ -149,7 +149,7 @@ struct QueryCommandTests {
 
             let json = try jsonObject(try workspace.succeed("compare", "How old are you?", "What is your age?",
                                                             "--json").stdout)
-            #expect(keys(json) == ["similarity", "threshold", "duplicate", "model"])
+            #expect(keys(json) == ["similarity", "threshold", "duplicate", "model", "words", "unknown_words"])
             #expect(json["model"] as? String == "default")
             let similarity = try #require(double(json["similarity"]))
             #expect(abs(similarity - score) <= 0.00005 + 1e-6)

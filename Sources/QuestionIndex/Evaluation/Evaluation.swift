@@ -69,6 +69,10 @@ public enum Evaluation {
         /// Rows without a label or without words on a side.
         public var skippedPairs: Int
         public var pairs: PairMetrics
+        /// Distinct questions of the scored pairs with some word unknown to the model, and with no known word
+        /// (their pairs are never called duplicates).
+        public var questionsWithUnknownWords: Int
+        public var questionsWithoutKnownWords: Int
         public var retrieval: Retrieval
     }
 
@@ -88,11 +92,13 @@ public enum Evaluation {
         let scored = try LabelledScores(model: model, pairs: pairs, batchSize: options.batchSize,
                                         workers: options.workers)
         progress(.scoringPairs, pairs.count, pairs.count)
-        let pairMetrics = PairMetrics(scores: scored.scores, labels: scored.labels, modelThreshold: threshold)
+        let pairMetrics = PairMetrics(scores: scored.scores, labels: scored.labels, modelThreshold: threshold,
+                                      eligible: scored.knownWords)
 
         let retrieval = try retrieve(task, model: model, options: options, progress: progress)
         return Report(labelledPairs: scored.scores.count, skippedPairs: pairs.count - scored.scores.count,
-                      pairs: pairMetrics, retrieval: retrieval)
+                      pairs: pairMetrics, questionsWithUnknownWords: scored.questionsWithUnknownWords,
+                      questionsWithoutKnownWords: scored.questionsWithoutKnownWords, retrieval: retrieval)
     }
 
     /// Runs the retrieval protocol for the model, BM25 and (when asked) their fusion.

@@ -14,11 +14,14 @@ public struct PairMetrics: Sendable {
         /// duplicates and none is called one.
         public var f1: Double?
 
-        public init(scores: [Float], labels: [Bool], threshold: Float) {
+        /// - Parameter eligible: per pair, whether it may be called a duplicate at all (false: a side has no
+        ///   known word); nil for all.
+        public init(scores: [Float], labels: [Bool], threshold: Float, eligible: [Bool]? = nil) {
             precondition(scores.count == labels.count, "one label per score")
+            precondition(eligible.map { $0.count == scores.count } ?? true, "one eligibility per score")
             var tp = 0, fp = 0, fn = 0, tn = 0
-            for (score, label) in zip(scores, labels) {
-                switch (score >= threshold, label) {
+            for (index, (score, label)) in zip(scores, labels).enumerated() {
+                switch (score >= threshold && (eligible?[index] ?? true), label) {
                 case (true, true): tp += 1
                 case (true, false): fp += 1
                 case (false, true): fn += 1
@@ -45,11 +48,14 @@ public struct PairMetrics: Sendable {
     /// The threshold of best F1 of duplicates on these pairs, with its F1.
     public let bestF1: (threshold: Float, f1: Double)?
 
-    public init(scores: [Float], labels: [Bool], modelThreshold: Float?) {
+    /// - Parameter eligible: per pair, whether it may be called a duplicate (see `Classification`).
+    public init(scores: [Float], labels: [Bool], modelThreshold: Float?, eligible: [Bool]? = nil) {
         self.scores = scores
         self.labels = labels
         rocAUC = Metrics.rocAUC(scores: scores, labels: labels)
-        atModelThreshold = modelThreshold.map { Classification(scores: scores, labels: labels, threshold: $0) }
+        atModelThreshold = modelThreshold.map {
+            Classification(scores: scores, labels: labels, threshold: $0, eligible: eligible)
+        }
         let bothLabels = labels.contains(true) && labels.contains(false)
         bestAccuracy = bothLabels ? Metrics.bestThreshold(scores: scores, labels: labels) : nil
         bestF1 = bothLabels ? Self.bestF1Threshold(scores: scores, labels: labels) : nil

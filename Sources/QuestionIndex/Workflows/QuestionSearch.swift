@@ -42,7 +42,7 @@ public struct QuestionSearch: Sendable {
             throw SearchError.noWords(index: index, text: queries[index])
         }
         let hits = matrix.search(queries: vectors, k: k)
-        return try matches(hits.map { row in row.map { ($0, nil) } })
+        return try matches(hits.map { row in row.map { ($0, nil) } }, queries: queries)
     }
 
     /// The `k` best matches of each query by a fusion of the embedding scan and BM25 over the full-text index
@@ -75,7 +75,7 @@ public struct QuestionSearch: Sendable {
                                       keyword: keyword, cosine: cosine)
             fused.append(ranking.prefix(k).map { (SearchHit(questionID: $0.id, score: Float(cosine($0.id))), $0.score) })
         }
-        return try matches(fused)
+        return try matches(fused, queries: queries)
     }
 
     /// The matrix row of a question id (rows are ordered by id).
@@ -88,14 +88,19 @@ public struct QuestionSearch: Sendable {
         return low < matrix.ids.count && matrix.ids[low] == id ? low : nil
     }
 
-    private func matches(_ hits: [[(hit: SearchHit, fused: Double?)]]) throws -> [[Match]] {
+    /// How many words of `query` the model knows: a query none of whose words (nor sub-words) it has seen
+    /// is never marked a duplicate, whatever its score — `<UNK>`s alone look alike to the encoder.
+    public func coverage(of query: String) -> WordCoverage { model.model.coverage(of: query) }
+
+    private func matches(_ hits: [[(hit: SearchHit, fused: Double?)]], queries: [String]) throws -> [[Match]] {
         let questions = try store.questions(ids: Array(Set(hits.joined().map(\.hit.questionID))))
         let threshold = model.threshold
-        return hits.map { row in
-            row.map { hit, fused in
+        return zip(hits, queries).map { row, query in
+            let known = coverage(of: query).hasKnownWords
+            return row.map { hit, fused in
                 let question = questions[hit.questionID]
                 return Match(questionID: hit.questionID, text: question?.text ?? "", externalID: question?.externalID,
-                             score: hit.score, isDuplicate: threshold.map { hit.score >= $0 } ?? false,
+                             score: hit.score, isDuplicate: known && (threshold.map { hit.score >= $0 } ?? false),
                              fusedScore: fused)
             }
         }
