@@ -40,7 +40,18 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// N-grams found in fewer distinct vocabulary words are left out of the sub-word vocabulary.
     public var subwordMinCount: Int = 1
 
+    /// The course's model: the notebook's encoder and triplet loss, no sub-words, no non-duplicate term.
     public init() {}
+
+    /// The configuration `siamese train` uses unless told otherwise: the course model plus the changes that
+    /// measurably helped on Quora (docs/design.md, "Match quality"): labelled non-duplicates as hard
+    /// negatives (weight 1) and 50,000 character 3–5-gram sub-words.
+    public static var recommended: ModelConfig {
+        var config = ModelConfig()
+        config.nonDuplicateWeight = 1
+        config.maxSubwords = 50_000
+        return config
+    }
 
     /// Decodes a stored configuration. A key written by an older build that lacked it takes the value that
     /// build behaved with, so an old database loads and scores exactly as before. Every field added after

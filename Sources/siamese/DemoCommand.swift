@@ -46,7 +46,7 @@ struct Demo: ReportingCommand {
         defer { if db == nil { try? FileManager.default.removeItem(at: temporary) } }
         let store = try QuestionStore(path: path, mode: .readWrite)
 
-        var config = ModelConfig()
+        var config = ModelConfig.recommended
         config.epochs = epochs
         let trainingSet = TrainingSet(pairs: pairs, config: config)
         print("1. train: \(trainingSet.pairs.count) duplicate pairs from \(pairsFile), \(epochs) epochs")

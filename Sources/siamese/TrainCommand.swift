@@ -29,10 +29,10 @@ struct Train: ReportingCommand {
     var validationFraction = 0.1
 
     @Option(name: .long, help: "Weight of the margin loss on labelled non-duplicate pairs (0: duplicates only).")
-    var nonDuplicateWeight = ModelConfig().nonDuplicateWeight
+    var nonDuplicateWeight = ModelConfig.recommended.nonDuplicateWeight
 
     @Option(name: .long, help: "In training, hide each word (keeping its sub-words) with this probability.")
-    var wordDropout = ModelConfig().wordDropout
+    var wordDropout = ModelConfig.recommended.wordDropout
 
     @Flag(name: .long, help: "Apply the triplet loss in both directions of each batch (rows and columns of S).")
     var symmetricLoss = false
@@ -43,46 +43,46 @@ struct Train: ReportingCommand {
     var model = "default"
 
     @Option(name: .long, help: "Passes over the training pairs.")
-    var epochs = ModelConfig().epochs
+    var epochs = ModelConfig.recommended.epochs
 
     @Option(name: .long, help: "Duplicate pairs per batch.")
-    var batchSize = ModelConfig().batchSize
+    var batchSize = ModelConfig.recommended.batchSize
 
     @Option(name: .long, help: "Width of the embedding and of the LSTM.")
-    var dimension = ModelConfig().dimension
+    var dimension = ModelConfig.recommended.dimension
 
     @Option(name: .long, help: "Adam's learning rate.")
-    var learningRate = ModelConfig().learningRate
+    var learningRate = ModelConfig.recommended.learningRate
 
     @Option(name: .long, help: "The triplet loss margin α.")
-    var margin = ModelConfig().margin
+    var margin = ModelConfig.recommended.margin
 
     @Option(name: .long, help: "Clip the gradient's global norm to this value.")
     var clipNorm: Float?
 
     @Option(name: .long, help: "Words seen fewer times become <UNK>.")
-    var minCount = ModelConfig().minCount
+    var minCount = ModelConfig.recommended.minCount
 
     @Option(name: .long, help: "Most vocabulary entries.")
     var maxVocabulary: Int?
 
     @Option(name: .long, help: "Tokens kept per question; the rest is ignored.")
-    var maxTokens = ModelConfig().maxTokens
+    var maxTokens = ModelConfig.recommended.maxTokens
 
     @Option(name: .long, help: "Most character n-grams (sub-words) for unseen and misspelt words; 0 turns them off.")
-    var maxSubwords = ModelConfig().maxSubwords
+    var maxSubwords = ModelConfig.recommended.maxSubwords
 
     @Option(name: .long, help: "Shortest sub-word n-gram, in characters of <word>.")
-    var subwordMinN = ModelConfig().subwordMinN
+    var subwordMinN = ModelConfig.recommended.subwordMinN
 
     @Option(name: .long, help: "Longest sub-word n-gram.")
-    var subwordMaxN = ModelConfig().subwordMaxN
+    var subwordMaxN = ModelConfig.recommended.subwordMaxN
 
     @Option(name: .long, help: "Sub-word n-grams found in fewer distinct vocabulary words are left out.")
-    var subwordMinCount = ModelConfig().subwordMinCount
+    var subwordMinCount = ModelConfig.recommended.subwordMinCount
 
     @Option(name: .long, help: "Seed for initialization and shuffling.")
-    var seed: UInt64 = ModelConfig().seed
+    var seed: UInt64 = ModelConfig.recommended.seed
 
     @OptionGroup var threads: ThreadOptions
 
@@ -96,7 +96,7 @@ struct Train: ReportingCommand {
     var json = false
 
     var config: ModelConfig {
-        var config = ModelConfig()
+        var config = ModelConfig.recommended
         config.dimension = dimension
         config.maxTokens = maxTokens
         config.minCount = minCount

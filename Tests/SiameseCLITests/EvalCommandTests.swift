@@ -163,22 +163,22 @@ struct EvalCommandTests {
     func unknownWords() throws {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
-            let compare = try workspace.succeed("compare", "xqzv wplk", "xqzv wplk", "--json")
+            let compare = try workspace.succeed("compare", "ქართ ენა", "ქართ ენა", "--json")
             let object = try jsonObject(compare.stdout)
             #expect(object["duplicate"] as? Bool == false, "\(compare)")
             #expect((double(object["similarity"]) ?? 0) > 0.99)
             #expect((object["unknown_words"] as? [Any])?.compactMap(int) == [2, 2])
-            let text = try workspace.succeed("compare", "xqzv wplk", "How old are you?")
+            let text = try workspace.succeed("compare", "ქართ ენა", "How old are you?")
             #expect(text.stdout.contains("not a duplicate"))
             #expect(text.stderrLines.contains("2 of 2 words of the first question are unknown to the model: nothing is marked duplicate"),
                     "\(text)")
 
-            let query = try workspace.succeed("query", "xqzv wplk", "-k", "3", "--json")
+            let query = try workspace.succeed("query", "ქართ ენა", "-k", "3", "--json")
             let answer = try jsonObject(query.stdout)
             #expect(int(answer["words"]) == 2 && int(answer["unknown_words"]) == 2)
             let matches = try #require(answer["matches"] as? [[String: Any]])
             #expect(matches.count == 3 && matches.allSatisfy { $0["duplicate"] as? Bool == false })
-            let known = try workspace.succeed("query", "How old are you zorp?", "-k", "1")
+            let known = try workspace.succeed("query", "How old are you ქართ?", "-k", "1")
             #expect(known.stderrLines.contains("1 of 5 words of the question are unknown to the model"), "\(known)")
         }
     }

@@ -10,7 +10,7 @@ struct TrainCommandTests {
             let lines = result.stdoutLines
             try #require(lines.count == 3, "\(result)")
             let loss = try #require(number(in: lines[0],
-                                           #/trained model "default": 3 epochs on 400 pairs, loss (\d+\.\d{4})/#))
+                                           #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss (\d+\.\d{4})/#))
             #expect(loss > 0 && loss < 1)
             let calibration = try #require(lines[1].wholeMatch(
                 of: #/duplicate threshold (-?\d\.\d{4}) \(best accuracy (\d\.\d{3}) on the training pairs\)/#))
@@ -24,7 +24,7 @@ struct TrainCommandTests {
             let notes = result.stderrLines
             // SampleData's questions all link up: no question-disjoint validation slice, said so.
             #expect(notes.first?.hasPrefix("validation: none (SampleData/faq_pairs.tsv has no question-disjoint 10%") == true)
-            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs, vocabulary 558, d = 32, 3 epochs")
+            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs, vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
             let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
             try #require(epochLines.count == 3, "\(result)")
             var losses: [Double] = []
@@ -60,7 +60,7 @@ struct TrainCommandTests {
                                       "calibrated_on", "questions_to_embed", "non_duplicate_pairs", "kept_epoch",
                                       "validation_roc_auc", "calibration"])
             #expect(int(summary["kept_epoch"]) == 3)
-            #expect(int(summary["non_duplicate_pairs"]) == 0)
+            #expect(int(summary["non_duplicate_pairs"]) == 150)
             let calibration = try #require(summary["calibration"] as? [String: Any])
             #expect(calibration["rule"] as? String == "best accuracy")
             #expect(calibration["pairs"] as? String == "training")
@@ -96,7 +96,7 @@ struct TrainCommandTests {
             let best = aucs.max()!, kept = aucs.firstIndex(of: best)! + 1
             let lines = result.stdoutLines
             try #require(lines.count == 4, "\(result)")
-            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs, loss \d\.\d{4}/#) != nil)
+            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
             #expect(lines[1] == "kept epoch \(kept) of 3: best validation ROC-AUC " + String(format: "%.4f", best))
             #expect(lines[2].wholeMatch(of:
                 #/duplicate threshold -?\d\.\d{4} \(best accuracy \d\.\d{3} on 550 dev pairs \(SampleData/faq_pairs.tsv\)\)/#)

@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# The match-quality ablation of docs/design.md, from the CLI, in a release build: each variant is trained on
+# quora/train.tsv only (the epoch kept and the threshold picked on a seeded, question-disjoint 10% of it), then
+# measured on quora/dev.tsv with `siamese eval` (3,049 retrieval queries among the dev + train questions),
+# beside FTS5 BM25 and the hybrid. Prints one table row per variant.
+#
+#   bash Benchmarks/quality.sh [DATA_DIR] [VARIANT...]     (default ../shared/data/quora; all variants)
+#
+# Variants are named in the table below; each is a list of `siamese train` options.
+set -euo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+root="$(dirname "$here")"
+data="${1:-$root/../shared/data/quora}"
+shift || true
+out="$here/out/quality"
+mkdir -p "$out"
+
+declare -A variants=(
+    [course]="--non-duplicate-weight 0 --max-subwords 0"
+    [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0"
+    [sub-words]="--non-duplicate-weight 0 --max-subwords 50000"
+    [recommended]=""
+    [recommended+symmetric]="--symmetric-loss"
+    [recommended+word-dropout]="--word-dropout 0.1"
+)
+order=(course non-duplicates sub-words recommended recommended+symmetric recommended+word-dropout)
+[ "$#" -gt 0 ] && order=("$@")
+
+bash "$root/scripts/setup.sh"
+(cd "$root" && swift build -c release --product siamese >&2)
+siamese="$root/.build/release/siamese"
+
+printf '%-26s %8s %8s %8s %8s %8s %8s %8s %8s\n' variant ROC-AUC best-acc R@1 R@10 MRR@10 BM25-MRR hyb-MRR train-s
+for name in "${order[@]}"; do
+    db="$out/$name.sqlite"
+    rm -f "$db" "$db-wal" "$db-shm"
+    start=$(date +%s.%N)
+    # shellcheck disable=SC2086
+    "$siamese" train --db "$db" --pairs "$data/train.tsv" ${variants[$name]} >"$out/$name.train.txt" 2>"$out/$name.train.log"
+    seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    "$siamese" eval --db "$db" --pairs "$data/dev.tsv" --distractors "$data/train.tsv" --hybrid --json \
+        >"$out/$name.eval.json" 2>/dev/null
+    python3 - "$out/$name.eval.json" "$name" "$seconds" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1])); p = r["pairs"]; t = r["retrieval"]
+print("%-26s %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.4f %8.0f" % (
+    sys.argv[2], p["roc_auc"], p["best_accuracy"]["accuracy"], t["model"]["recall_at_1"], t["model"]["recall_at_k"],
+    t["model"]["mrr_at_k"], t["bm25"]["mrr_at_k"], t["hybrid"]["mrr_at_k"], float(sys.argv[3])))
+PY
+done
