@@ -20,10 +20,9 @@ declare -A variants=(
     [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0"
     [sub-words]="--non-duplicate-weight 0 --max-subwords 50000"
     [recommended]=""
-    [recommended+symmetric]="--symmetric-loss"
-    [recommended+word-dropout]="--word-dropout 0.1"
+    [non-duplicates-0.25+sub-words]="--non-duplicate-weight 0.25"
 )
-order=(course non-duplicates sub-words recommended recommended+symmetric recommended+word-dropout)
+order=(course non-duplicates sub-words non-duplicates-0.25+sub-words recommended)
 [ "$#" -gt 0 ] && order=("$@")
 
 bash "$root/scripts/setup.sh"

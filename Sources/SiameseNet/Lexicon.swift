@@ -64,11 +64,24 @@ public struct Lexicon: Sendable {
         return TokenizedQuestion(words: ids, subwordOffsets: offsets, subwords: subwordIDs)
     }
 
-    /// Counts the words of `tokens` that are unknown (neither in the vocabulary nor with a known sub-word).
+    /// The share of a word's distinct n-grams that must be known for an out-of-vocabulary word to count as
+    /// known through its sub-words. One stray known n-gram ("zv>" of "xqzv") says nothing about a word; a word
+    /// close to a known one ("zorp" beside "zorro": 3 of 9) keeps a third or more.
+    public static let knownSubwordShare = 1.0 / 3
+
+    /// Counts the words of `tokens` that are unknown: not in the vocabulary, and with fewer than
+    /// `knownSubwordShare` of their n-grams known.
     public func coverage(of tokens: [String]) -> WordCoverage {
         var unknown = 0, subwordOnly = 0
         for token in tokens where vocabulary.id(of: token) == Vocabulary.unknownID {
-            if let subwords, !subwords.ids(ofWord: token).isEmpty { subwordOnly += 1 } else { unknown += 1 }
+            guard let subwords else { unknown += 1; continue }
+            let known = Set(subwords.ids(ofWord: token)).count
+            let all = Set(SubwordVocabulary.ngrams(of: token, minN: subwords.minN, maxN: subwords.maxN)).count
+            if known > 0 && Double(known) >= Self.knownSubwordShare * Double(max(all, 1)) {
+                subwordOnly += 1
+            } else {
+                unknown += 1
+            }
         }
         return WordCoverage(words: tokens.count, unknownWords: unknown, subwordOnlyWords: subwordOnly)
     }

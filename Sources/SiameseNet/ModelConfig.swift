@@ -24,12 +24,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Weight of the `NonDuplicateLoss` term on labelled non-duplicate pairs; 0 trains on duplicates only
     /// (the course's loss).
     public var nonDuplicateWeight: Float = 0
-    /// Also apply the triplet loss to Sᵀ (each second question against the batch's first questions), so
-    /// both sides of every pair get hard negatives; false is the course's loss on the rows of S only.
-    public var symmetricLoss: Bool = false
-    /// During training, each word of a question is replaced by `<UNK>` with this probability (its sub-words
-    /// stay): the model learns to read a question with words it does not know, as at query time; 0 for none.
-    public var wordDropout: Float = 0
     /// Most entries of the character n-gram (sub-word) vocabulary; 0 turns sub-words off (the encoder is
     /// then exactly the word-only one).
     public var maxSubwords: Int = 0
@@ -70,8 +64,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
-        symmetricLoss = try c.decodeIfPresent(Bool.self, forKey: .symmetricLoss) ?? false
-        wordDropout = try c.decodeIfPresent(Float.self, forKey: .wordDropout) ?? 0
         maxSubwords = try c.decodeIfPresent(Int.self, forKey: .maxSubwords) ?? 0
         subwordMinN = try c.decodeIfPresent(Int.self, forKey: .subwordMinN) ?? 3
         subwordMaxN = try c.decodeIfPresent(Int.self, forKey: .subwordMaxN) ?? 5
@@ -96,7 +88,6 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
         try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
                     "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
-        try require(wordDropout >= 0 && wordDropout < 1, "word dropout must be at least 0 and below 1, got \(wordDropout)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")
         try require(maxSubwords >= 0, "max sub-words must be 0 (off) or more, got \(maxSubwords)")
         try require(subwordMinN >= 1 && subwordMinN <= 32, "sub-word min n must be between 1 and 32, got \(subwordMinN)")

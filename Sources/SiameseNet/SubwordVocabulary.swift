@@ -217,19 +217,6 @@ public struct TokenizedQuestion: Sendable, Equatable {
         self.subwords = subwords
     }
 
-    /// The question with each word replaced by `<UNK>` with probability `rate`, its sub-words kept: what a
-    /// question with words the model never saw looks like (word dropout in training). At least one word
-    /// always stays as it was, so no question loses everything it says.
-    func droppingWords(rate: Float, using generator: inout SeededGenerator) -> TokenizedQuestion {
-        var dropped = words
-        var kept = 0
-        for t in dropped.indices {
-            if generator.nextFloat(in: 0..<1) < rate { dropped[t] = Vocabulary.unknownID } else { kept += 1 }
-        }
-        if kept == 0, let t = words.indices.randomElement(using: &generator) { dropped[t] = words[t] }
-        return TokenizedQuestion(words: dropped, subwordOffsets: subwordOffsets, subwords: subwords)
-    }
-
     /// The positions in `subwords` of token `t`'s sub-words.
     @inline(__always)
     public func subwordRange(of t: Int) -> Range<Int> { Int(subwordOffsets[t])..<Int(subwordOffsets[t + 1]) }

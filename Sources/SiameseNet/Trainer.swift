@@ -15,8 +15,6 @@ public final class Trainer {
     private let nonDuplicateLoss: NonDuplicateLoss
     private var optimizer: Adam
     private var generator: SeededGenerator
-    /// Draws the words that word dropout hides: a stream of its own, so shuffles do not depend on it.
-    private var dropoutGenerator: SeededGenerator
     private let loss: TripletLoss
     private var gradients: EncoderWeights
     /// Both questions of every pair as the encoder reads them: `questions[2i]`, `questions[2i + 1]`.
@@ -88,7 +86,6 @@ public final class Trainer {
         optimizer = Adam(for: model.encoder.weights, learningRate: config.learningRate, clipNorm: config.clipNorm)
         // A stream separate from initialization's, so shuffles don't depend on the model's size.
         generator = SeededGenerator(seed: config.seed ^ 0x5EED_5EED_5EED_5EED)
-        dropoutGenerator = SeededGenerator(seed: config.seed ^ 0xD209_D209_D209_D209)
         loss = TripletLoss(margin: config.margin)
         gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension,
                                    subwordCount: model.encoder.weights.subwordCount)
@@ -141,11 +138,8 @@ public final class Trainer {
         let n = batch.count, d = model.dimension
         let negatives = nextNonDuplicates(n), m = negatives.count
         // One packed pass over [A, B, non-duplicate firsts, non-duplicate seconds].
-        var sequences = batch.map { questions[2 * $0] } + batch.map { questions[2 * $0 + 1] }
+        let sequences = batch.map { questions[2 * $0] } + batch.map { questions[2 * $0 + 1] }
             + negatives.map { nonDuplicateQuestions[2 * $0] } + negatives.map { nonDuplicateQuestions[2 * $0 + 1] }
-        if model.config.wordDropout > 0 {
-            sequences = sequences.map { $0.droppingWords(rate: model.config.wordDropout, using: &dropoutGenerator) }
-        }
         // Tokens were checked in init; packing cannot fail.
         guard let packed = try? PackedBatch(sequences, vocabularySize: model.vocabulary.count,
                                             subwordCount: model.encoder.weights.subwordCount) else {
@@ -159,15 +153,6 @@ public final class Trainer {
         let evaluation = loss.evaluate(a, b, dimension: d, groups: groups)
         var unitGradients = evaluation.gradientA + evaluation.gradientB
         var total = evaluation.loss
-        if model.config.symmetricLoss {
-            // The same loss on Sᵀ: B's rows against A's columns.
-            let transposed = loss.evaluate(b, a, dimension: d, groups: groups)
-            for k in 0..<(n * d) {
-                unitGradients[k] += transposed.gradientB[k]
-                unitGradients[n * d + k] += transposed.gradientA[k]
-            }
-            total += transposed.loss
-        }
         if m > 0 {
             let negativeA = Array(units[(2 * n * d)..<((2 * n + m) * d)]), negativeB = Array(units[((2 * n + m) * d)...])
             let extra = nonDuplicateLoss.evaluate(positiveA: a, positiveB: b, negativeA: negativeA, negativeB: negativeB,

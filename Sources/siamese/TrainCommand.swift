@@ -31,12 +31,6 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Weight of the margin loss on labelled non-duplicate pairs (0: duplicates only).")
     var nonDuplicateWeight = ModelConfig.recommended.nonDuplicateWeight
 
-    @Option(name: .long, help: "In training, hide each word (keeping its sub-words) with this probability.")
-    var wordDropout = ModelConfig.recommended.wordDropout
-
-    @Flag(name: .long, help: "Apply the triplet loss in both directions of each batch (rows and columns of S).")
-    var symmetricLoss = false
-
     @OptionGroup var database: DatabaseOptions
 
     @Option(name: .long, help: "Name of the model to create.")
@@ -108,8 +102,6 @@ struct Train: ReportingCommand {
         config.clipNorm = clipNorm
         config.seed = seed
         config.nonDuplicateWeight = nonDuplicateWeight
-        config.symmetricLoss = symmetricLoss
-        config.wordDropout = wordDropout
         config.maxSubwords = maxSubwords
         config.subwordMinN = subwordMinN
         config.subwordMaxN = subwordMaxN
