@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole flow on the Quora files, from the CLI, in a release build:
-#   train 5 epochs on quora/train.tsv (dev ROC-AUC per epoch) → index every question of quora/dev.tsv →
+#   train 5 epochs on quora/train.tsv (epoch and threshold picked on a held-out 10% of it) → eval on
+#   quora/dev.tsv beside FTS5 BM25 and the hybrid → index every question of quora/dev.tsv →
 #   time one-shot queries (process time = user + sys, median of 11 runs).
 #
 #   bash Benchmarks/quora_end_to_end.sh [DATA_DIR]     (default ../shared/data/quora)
@@ -17,7 +18,8 @@ bash "$root/scripts/setup.sh"
 (cd "$root" && swift build -c release --product siamese >&2)
 siamese="$root/.build/release/siamese"
 
-"$siamese" train --db "$db" --pairs "$data/train.tsv" --dev "$data/dev.tsv" --epochs 5
+"$siamese" train --db "$db" --pairs "$data/train.tsv" --epochs 5
+"$siamese" eval --db "$db" --pairs "$data/dev.tsv" --distractors "$data/train.tsv" --hybrid --report "$out/quora.html"
 "$siamese" index --db "$db" "$data/dev.tsv"
 
 times="$out/query_times.txt"
