@@ -190,24 +190,22 @@ extension QuestionStore {
     }
 
     private func encodedConfig(_ config: ModelConfig, name: String) throws(IndexError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        do {
-            return String(decoding: try encoder.encode(config), as: UTF8.self)
-        } catch {
-            // Only non-finite floats fail to encode; ModelConfig.validate rules them out for a trained model.
-            throw IndexError.corruptModel(path: path, model: name, reason: "its configuration cannot be encoded (\(error))")
-        }
+        // Only non-finite floats fail to encode; ModelConfig.validate rules them out for a trained model.
+        try encodedJSON(config, what: "configuration", name: name)
     }
 
     private func encodedCalibration(_ calibration: ModelCalibration?, name: String) throws(IndexError) -> String? {
-        guard let calibration else { return nil }
+        try calibration.map { (value) throws(IndexError) in try encodedJSON(value, what: "calibration", name: name) }
+    }
+
+    /// Sorted-key JSON, so equal values store equal text.
+    private func encodedJSON<T: Encodable>(_ value: T, what: String, name: String) throws(IndexError) -> String {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         do {
-            return String(decoding: try encoder.encode(calibration), as: UTF8.self)
+            return String(decoding: try encoder.encode(value), as: UTF8.self)
         } catch {
-            throw IndexError.corruptModel(path: path, model: name, reason: "its calibration cannot be encoded (\(error))")
+            throw IndexError.corruptModel(path: path, model: name, reason: "its \(what) cannot be encoded (\(error))")
         }
     }
 

@@ -35,12 +35,7 @@ public struct QuestionSearch: Sendable {
     /// - Complexity: O(m · (L·d² + N·d + N·log k)) for m queries of L tokens over N stored questions.
     public func search(_ queries: [String], k: Int) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
-        let vectors: [Float]
-        do {
-            vectors = try model.model.encode(queries)
-        } catch let EncoderError.emptyQuestion(index) {
-            throw SearchError.noWords(index: index, text: queries[index])
-        }
+        let vectors = try encode(queries)
         let hits = matrix.search(queries: vectors, k: k)
         return try matches(hits.map { row in row.map { ($0, nil) } }, queries: queries)
     }
@@ -52,12 +47,7 @@ public struct QuestionSearch: Sendable {
     /// - Throws: `SearchError.noWords(index:)` when a query has no words.
     public func hybridSearch(_ queries: [String], k: Int, fusion: Fusion = .standard) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
-        let vectors: [Float]
-        do {
-            vectors = try model.model.encode(queries)
-        } catch let EncoderError.emptyQuestion(index) {
-            throw SearchError.noWords(index: index, text: queries[index])
-        }
+        let vectors = try encode(queries)
         let d = matrix.dimension
         let depth = max(k, Fusion.candidates)
         let embeddingHits = matrix.search(queries: vectors, k: depth)
@@ -86,6 +76,16 @@ public struct QuestionSearch: Sendable {
             if matrix.ids[middle] < id { low = middle + 1 } else { high = middle }
         }
         return low < matrix.ids.count && matrix.ids[low] == id ? low : nil
+    }
+
+    /// The unit vectors of `queries`, [count, d].
+    /// - Throws: `SearchError.noWords(index:)` when a query has no words.
+    private func encode(_ queries: [String]) throws -> [Float] {
+        do {
+            return try model.model.encode(queries)
+        } catch let EncoderError.emptyQuestion(index) {
+            throw SearchError.noWords(index: index, text: queries[index])
+        }
     }
 
     /// How many words of `query` the model knows: a query none of whose words (nor sub-words) it has seen
