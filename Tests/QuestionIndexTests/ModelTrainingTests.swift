@@ -1,0 +1,56 @@
+import Foundation
+import Testing
+import SiameseNet
+@testable import QuestionIndex
+
+@Suite struct ModelTrainingTests {
+    /// Labelled pairs over topics: duplicates share a topic word, non-duplicates do not.
+    func pairs(seed: UInt64, count: Int) -> [QuestionPair] {
+        var random = SeededGenerator(seed: seed)
+        let topics = ["refund", "password", "shipping", "invoice", "account", "delivery", "coupon", "address"]
+        let openings = ["how do i", "can i", "where can i", "is it possible to", "what if i"]
+        let verbs = ["get", "change", "find", "check", "fix", "see"]
+        func question(_ topic: String) -> String {
+            let opening = openings[Int(random.next() % UInt64(openings.count))]
+            let verb = verbs[Int(random.next() % UInt64(verbs.count))]
+            return "\(opening) \(verb) my \(topic) \(random.next() % 50)?"
+        }
+        return (0..<count).map { row in
+            let topic = topics[Int(random.next() % UInt64(topics.count))]
+            let duplicate = row % 2 == 0
+            let other = duplicate ? topic : topics[(topics.firstIndex(of: topic)! + 1) % topics.count]
+            return QuestionPair(question1: question(topic), question2: question(other), isDuplicate: duplicate,
+                                line: row + 2)
+        }
+    }
+
+    @Test func theStoredModelIsTheEpochOfBestValidationROCAUC() throws {
+        try withStore { store, _ in
+            BLAS.setThreadCount(1)
+            var config = ModelConfig()
+            config.dimension = 8
+            config.batchSize = 16
+            config.epochs = 6
+            config.learningRate = 0.05  // fast and noisy: the validation curve goes down as well as up
+            let training = pairs(seed: 1, count: 240), validation = pairs(seed: 2, count: 80)
+            let set = TrainingSet(pairs: training, config: config)
+            var kept: [Bool] = []
+            let outcome = try ModelTraining(modelName: "m", config: config, validationPairs: validation,
+                                            validationSource: ("held-out", "test pairs"))
+                .run(store: store, trainingSet: set, epochFinished: { _, isKept in kept.append(isKept) })
+            let aucs = outcome.epochs.compactMap(\.validationAUC)
+            try #require(aucs.count == 6)
+            // Saved exactly when better than every earlier epoch; the kept one is the first best.
+            for i in 1..<6 { #expect(kept[i] == (aucs[i] > aucs[..<i].max()!), "\(aucs) \(kept)") }
+            #expect(outcome.keptEpoch == aucs.firstIndex(of: aucs.max()!)! + 1)
+            let stored = try store.loadModel(name: "m")
+            #expect(stored.model.encoder.weights == outcome.model.encoder.weights)
+            #expect(stored.epochs.count == 6)
+            #expect(stored.calibration?.keptEpoch == outcome.keptEpoch)
+            #expect(stored.calibration?.selectionValue == aucs.max())
+            #expect(stored.calibration?.pairs == "held-out" && stored.calibration?.pairCount == 80)
+            #expect(stored.threshold == outcome.threshold)
+            #expect(kept.contains(false), "this run should have an epoch that is not kept: \(aucs)")
+        }
+    }
+}
