@@ -36,7 +36,7 @@ for name in "${order[@]}"; do
     start=$(date +%s.%N)
     # shellcheck disable=SC2086
     "$siamese" train --db "$db" --pairs "$data/train.tsv" ${variants[$name]} >"$out/$name.train.txt" 2>"$out/$name.train.log"
-    seconds=$(echo "$(date +%s.%N) - $start" | bc)
+    seconds=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
     "$siamese" eval --db "$db" --pairs "$data/dev.tsv" --distractors "$data/train.tsv" --hybrid --json \
         >"$out/$name.eval.json" 2>/dev/null
     python3 - "$out/$name.eval.json" "$name" "$seconds" <<'PY'
