@@ -102,7 +102,7 @@ struct Eval: ReportingCommand {
         }
     }
 
-    /// The HTML page of `--report`, written whole to a temporary file and renamed: never half a page.
+    /// The HTML page of `--report`.
     private func writeReport(_ result: Evaluation.Report, stored: StoredModel, to path: String) throws {
         var table = EvaluationReport.MetricsTable()
         let pairMetrics = result.pairs
@@ -126,18 +126,10 @@ struct Eval: ReportingCommand {
                     "retrieval: \(retrieval.queries) queries over \(retrieval.corpus) questions, the query itself excluded",
                     "\(result.questionsWithUnknownWords) questions with words unknown to the model, "
                         + "\(result.questionsWithoutKnownWords) with none known (never called duplicates)"])
-        let url = URL(fileURLWithPath: path)
-        let temporary = url.deletingLastPathComponent()
-            .appendingPathComponent(".\(url.lastPathComponent).\(ProcessInfo.processInfo.processIdentifier).tmp")
         do {
-            try Data(page.html().utf8).write(to: temporary)
-            if FileManager.default.fileExists(atPath: url.path) {
-                _ = try FileManager.default.replaceItemAt(url, withItemAt: temporary)
-            } else {
-                try FileManager.default.moveItem(at: temporary, to: url)
-            }
+            // Written to a temporary file and renamed: never half a page.
+            try Data(page.html().utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
         } catch {
-            try? FileManager.default.removeItem(at: temporary)
             throw CommandError("\(path): cannot write the report (\(error.localizedDescription))")
         }
     }

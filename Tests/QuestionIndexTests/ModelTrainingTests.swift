@@ -53,4 +53,23 @@ import SiameseNet
             #expect(kept.contains(false), "this run should have an epoch that is not kept: \(aucs)")
         }
     }
+
+    @Test func aCalibrationRecordThatIsNotOneIsACorruptModel() throws {
+        try withStore { store, path in
+            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
+            let calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
+                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
+            try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record, threshold: 0.5, calibration: calibration)
+            #expect(try store.loadModel(name: "faq").calibration == calibration)
+            #expect(try store.modelSummaries().first?.calibration == calibration)
+            try rawDatabase(path).write { db in try db.execute(sql: "UPDATE model SET calibration = '{\"rule\": 3}'") }
+            #expect {
+                try store.loadModel(name: "faq")
+            } throws: { error in
+                guard case IndexError.corruptModel(path, "faq", let reason) = error else { return false }
+                return reason.hasPrefix("its calibration record is not valid for this build")
+            }
+            #expect(throws: IndexError.self) { try store.modelSummaries() }
+        }
+    }
 }

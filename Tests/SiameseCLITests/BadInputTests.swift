@@ -152,6 +152,10 @@ struct UsageCase: CustomTestStringConvertible, Sendable {
 struct UsageErrorTests {
     static let cases = [
         UsageCase(arguments: ["query", "How old are you?", "-k", "0"], message: "-k must be at least 1"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--validation-fraction", "1"],
+                  message: "--validation-fraction must be at least 0 and below 1, got 1.0"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--non-duplicate-weight=-1"],
+                  message: "non-duplicate weight must be non-negative, got -1.0"),
         UsageCase(arguments: ["query", "How old are you?", "-k", "many"],
                   message: "The value 'many' is invalid for '-k <k>'"),
         UsageCase(arguments: ["query", "How old are you?", "--threads", "0"], message: "--threads must be at least 1"),

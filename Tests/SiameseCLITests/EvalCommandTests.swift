@@ -156,6 +156,14 @@ struct EvalCommandTests {
             // The metrics table's model ROC-AUC cell.
             let cell = try #require(html.firstMatch(of: #/data-system="model" data-metric="ROC-AUC"[^>]*data-value="([0-9.]+)"/#)?.output.1)
             #expect(abs((Double(cell) ?? -1) - (double(pairs["roc_auc"]) ?? 9)) < 1e-3)
+
+            // A report that cannot be written is one clear error, and no page is left behind.
+            let failed = try workspace.run("eval", "--pairs", "SampleData/faq_pairs.tsv", "--report", "missing/r.html",
+                                           "--threads", "1")
+            #expect(failed.exitCode == 1)
+            #expect(failed.stderrLines.last?.hasPrefix("siamese: error: missing/r.html: cannot write the report") == true,
+                    "\(failed)")
+            #expect(!FileManager.default.fileExists(atPath: workspace.url("missing").path))
         }
     }
 

@@ -92,13 +92,24 @@ public enum Evaluation {
         let scored = try LabelledScores(model: model, pairs: pairs, batchSize: options.batchSize,
                                         workers: options.workers)
         progress(.scoringPairs, pairs.count, pairs.count)
+        // A pair with a side of unknown words only is never called a duplicate, whatever its score.
+        var knownWords: [Bool] = [], withUnknownWords = 0, withoutKnownWords = 0
+        var seen = Set<String>()
+        for pair in scored.pairs {
+            let sides = [pair.question1, pair.question2].map(model.coverage(of:))
+            knownWords.append(sides.allSatisfy(\.hasKnownWords))
+            for (text, coverage) in zip([pair.question1, pair.question2], sides) where seen.insert(text).inserted {
+                if coverage.unknownWords > 0 { withUnknownWords += 1 }
+                if !coverage.hasKnownWords { withoutKnownWords += 1 }
+            }
+        }
         let pairMetrics = PairMetrics(scores: scored.scores, labels: scored.labels, modelThreshold: threshold,
-                                      eligible: scored.knownWords)
+                                      eligible: knownWords)
 
         let retrieval = try retrieve(task, model: model, options: options, progress: progress)
         return Report(labelledPairs: scored.scores.count, skippedPairs: pairs.count - scored.scores.count,
-                      pairs: pairMetrics, questionsWithUnknownWords: scored.questionsWithUnknownWords,
-                      questionsWithoutKnownWords: scored.questionsWithoutKnownWords, retrieval: retrieval)
+                      pairs: pairMetrics, questionsWithUnknownWords: withUnknownWords,
+                      questionsWithoutKnownWords: withoutKnownWords, retrieval: retrieval)
     }
 
     /// Runs the retrieval protocol for the model, BM25 and (when asked) their fusion.

@@ -299,19 +299,26 @@ extension QuestionStore {
         return names.isEmpty ? .noModel(path: path) : .modelNotFound(path: path, name: name, available: names)
     }
 
+    /// Rows (id, text, count) of `sql`, ordered by id, whose ids must run 0, 1, 2, … .
+    private static func fetchCountedStrings(_ db: Database, sql: String, modelID: Int64, table: String,
+                                            corrupt: (String) -> IndexError) throws -> ([String], [Int]) {
+        var texts: [String] = [], counts: [Int] = []
+        let rows = try Row.fetchCursor(db, sql: sql, arguments: [modelID])
+        while let row = try rows.next() {
+            guard row[0] as Int == texts.count else {
+                throw corrupt("its \(table) ids are not contiguous from 0 (id \(texts.count) is missing)")
+            }
+            texts.append(row[1])
+            counts.append(row[2])
+        }
+        return (texts, counts)
+    }
+
     private static func loadVocabulary(_ db: Database, modelID: Int64,
                                        corrupt: (String) -> IndexError) throws -> Vocabulary {
-        var tokens: [String] = [], counts: [Int] = []
-        let rows = try Row.fetchCursor(
+        let (tokens, counts) = try fetchCountedStrings(
             db, sql: "SELECT token_id, token, count FROM vocabulary WHERE model_id = ? ORDER BY token_id",
-            arguments: [modelID])
-        while let row = try rows.next() {
-            guard row["token_id"] as Int == tokens.count else {
-                throw corrupt("its vocabulary ids are not contiguous from 0 (id \(tokens.count) is missing)")
-            }
-            tokens.append(row["token"])
-            counts.append(row["count"])
-        }
+            modelID: modelID, table: "vocabulary", corrupt: corrupt)
         do {
             return try Vocabulary(tokens: tokens, counts: counts)
         } catch {
@@ -323,17 +330,9 @@ extension QuestionStore {
     /// unique, and the table's presence consistent with the configuration.
     private static func loadSubwords(_ db: Database, modelID: Int64, config: ModelConfig,
                                      corrupt: (String) -> IndexError) throws -> SubwordVocabulary? {
-        var ngrams: [String] = [], counts: [Int] = []
-        let rows = try Row.fetchCursor(
+        let (ngrams, counts) = try fetchCountedStrings(
             db, sql: "SELECT subword_id, ngram, count FROM subword WHERE model_id = ? ORDER BY subword_id",
-            arguments: [modelID])
-        while let row = try rows.next() {
-            guard row["subword_id"] as Int == ngrams.count else {
-                throw corrupt("its sub-word ids are not contiguous from 0 (id \(ngrams.count) is missing)")
-            }
-            ngrams.append(row["ngram"])
-            counts.append(row["count"])
-        }
+            modelID: modelID, table: "sub-word", corrupt: corrupt)
         guard !ngrams.isEmpty else { return nil }
         guard config.usesSubwords else {
             throw corrupt("it has \(ngrams.count) sub-words but its configuration has sub-words off")

@@ -4,12 +4,8 @@ import SiameseNet
 public struct LabelledScores: Sendable {
     public var scores: [Float] = []
     public var labels: [Bool] = []
-    /// Per scored pair: whether the model knows a word (or sub-word) of both questions. A pair with a side of
-    /// unknown words only is never called a duplicate, whatever its score.
-    public var knownWords: [Bool] = []
-    /// Distinct questions of the scored pairs with at least one unknown word, and with no known word at all.
-    public var questionsWithUnknownWords = 0
-    public var questionsWithoutKnownWords = 0
+    /// The pairs scored, in the order of `scores`: those with a label and words on both sides.
+    public var pairs: [QuestionPair] = []
 
     /// Scores every pair that has a label and words on both sides, encoding in batches on `workers` threads
     /// (see `SiameseModel.encode(_:batchSize:workers:)`).
@@ -22,15 +18,7 @@ public struct LabelledScores: Sendable {
         let vectors = try model.encode(usable.map(\.question1) + usable.map(\.question2), batchSize: batchSize,
                                        workers: workers)
         let n = usable.count
-        var seen = Set<String>()
-        for pair in usable {
-            let sides = [pair.question1, pair.question2].map(model.coverage(of:))
-            knownWords.append(sides.allSatisfy(\.hasKnownWords))
-            for (text, coverage) in zip([pair.question1, pair.question2], sides) where seen.insert(text).inserted {
-                if coverage.unknownWords > 0 { questionsWithUnknownWords += 1 }
-                if !coverage.hasKnownWords { questionsWithoutKnownWords += 1 }
-            }
-        }
+        self.pairs = usable
         vectors.withUnsafeBufferPointer { v in
             for (i, pair) in usable.enumerated() {
                 var dot: Float = 0
