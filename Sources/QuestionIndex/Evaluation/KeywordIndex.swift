@@ -66,7 +66,7 @@ public final class KeywordIndex: Sendable {
         if parts == 1 { return try search(queries[...], on: replicas[0], k: k, fraction: commonWordFraction,
                                           progress: { done in progress(done, queries.count) }) }
         let results = PartResults(count: parts)
-        try withoutActuallyEscaping(progress) { progress in
+        withoutActuallyEscaping(progress) { progress in
             let report = UncheckedProgress(report: progress)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let slice = queries[(part * size)..<min((part + 1) * size, queries.count)]
