@@ -15,6 +15,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Duplicate pairs per batch.
     public var batchSize: Int = 256
     public var learningRate: Float = 0.01
+    /// Training only: the rate at which each value of a token's input vector is dropped (0: off, the course).
+    public var inputDropout: Float = 0
     /// α of the triplet loss.
     public var margin: Float = 0.25
     /// Global gradient-norm clip; nil for none.
@@ -61,6 +63,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         learningRate = try c.decode(Float.self, forKey: .learningRate)
         margin = try c.decode(Float.self, forKey: .margin)
+        inputDropout = try c.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
@@ -86,6 +89,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(batchSize >= 2, "batch size must be at least 2 (the loss needs negatives), got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate must be positive, got \(learningRate)")
         try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
+        try require(inputDropout >= 0 && inputDropout < 1, "input dropout must be in [0, 1), got \(inputDropout)")
         try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
                     "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")

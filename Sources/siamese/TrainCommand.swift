@@ -48,6 +48,9 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Adam's learning rate.")
     var learningRate = ModelConfig.recommended.learningRate
 
+    @Option(name: .long, help: "Training only: drop each value of a token's input vector at this rate (0: off).")
+    var inputDropout = ModelConfig.recommended.inputDropout
+
     @Option(name: .long, help: "The triplet loss margin α.")
     var margin = ModelConfig.recommended.margin
 
@@ -98,6 +101,7 @@ struct Train: ReportingCommand {
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = learningRate
+        config.inputDropout = inputDropout
         config.margin = margin
         config.clipNorm = clipNorm
         config.seed = seed

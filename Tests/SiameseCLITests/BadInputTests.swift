@@ -167,6 +167,8 @@ struct UsageErrorTests {
         UsageCase(arguments: ["index", "--batch-size", "0"], message: "--batch-size must be at least 1"),
         UsageCase(arguments: ["index", "--bogus"], message: "Unknown option '--bogus'"),
         UsageCase(arguments: ["demo", "--epochs", "0"], message: "--epochs must be at least 1"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--input-dropout", "1"],
+                  message: "input dropout must be in [0, 1), got 1.0"),
     ]
 
     @Test("bad arguments are a usage error that touches nothing", arguments: cases)

@@ -23,6 +23,7 @@ import Testing
         config.subwordMinN = 2
         config.subwordMaxN = 4
         config.subwordMinCount = 3
+        config.inputDropout = 0.25
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
     }
@@ -38,6 +39,19 @@ import Testing
             var bad = config
             change(&bad)
             #expect(throws: ModelConfigError.self) { try bad.validate() }
+        }
+    }
+
+    @Test func inputDropoutIsARate() throws {
+        var config = ModelConfig()
+        #expect(config.inputDropout == 0)
+        for rate: Float in [0, 0.25, 0.99] {
+            config.inputDropout = rate
+            try config.validate()
+        }
+        for rate: Float in [-0.1, 1, .nan] {
+            config.inputDropout = rate
+            #expect(throws: ModelConfigError.self) { try config.validate() }
         }
     }
 
