@@ -15,6 +15,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Duplicate pairs per batch.
     public var batchSize: Int = 256
     public var learningRate: Float = 0.01
+    /// Training only: duplicate pairs implied by the labels (A~B and B~C give A~C) added to the training pairs,
+    /// at most this many per labelled pair of each duplicate cluster (0: only the labelled pairs, the course).
+    public var impliedPairRatio: Double = 0
     /// Training only: the rate at which each value of a token's input vector is dropped (0: off, the course).
     public var inputDropout: Float = 0
     /// α of the triplet loss.
@@ -67,6 +70,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         learningRate = try c.decode(Float.self, forKey: .learningRate)
         margin = try c.decode(Float.self, forKey: .margin)
         inputDropout = try c.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
+        impliedPairRatio = try c.decodeIfPresent(Double.self, forKey: .impliedPairRatio) ?? 0
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
@@ -93,6 +97,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(learningRate > 0 && learningRate.isFinite, "learning rate must be positive, got \(learningRate)")
         try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
         try require(inputDropout >= 0 && inputDropout < 1, "input dropout must be in [0, 1), got \(inputDropout)")
+        try require(impliedPairRatio >= 0 && impliedPairRatio <= 1000,
+                    "implied pair ratio must be between 0 and 1000, got \(impliedPairRatio)")
         try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
                     "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")

@@ -51,6 +51,11 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Training only: drop each value of a token's input vector at this rate (0: off).")
     var inputDropout = ModelConfig.recommended.inputDropout
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Also train on duplicates implied by the labels (A~B, B~C: A~C), up to this many per labelled pair of a cluster.",
+        valueName: "ratio"))
+    var impliedPairs = ModelConfig.recommended.impliedPairRatio
+
     @Option(name: .long, help: "The triplet loss margin α.")
     var margin = ModelConfig.recommended.margin
 
@@ -102,6 +107,7 @@ struct Train: ReportingCommand {
         config.batchSize = batchSize
         config.learningRate = learningRate
         config.inputDropout = inputDropout
+        config.impliedPairRatio = impliedPairs
         config.margin = margin
         config.clipNorm = clipNorm
         config.seed = seed
@@ -156,7 +162,9 @@ struct Train: ReportingCommand {
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
         if let validationNote { Terminal.note(validationNote) }
-        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count)"
+        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs"
+                      + (trainingSet.impliedPairs > 0 ? " (\(trainingSet.impliedPairs) implied by the labels)" : "")
+                      + ", vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)

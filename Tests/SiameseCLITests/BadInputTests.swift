@@ -169,6 +169,8 @@ struct UsageErrorTests {
         UsageCase(arguments: ["demo", "--epochs", "0"], message: "--epochs must be at least 1"),
         UsageCase(arguments: ["train", "--pairs", "p.tsv", "--input-dropout", "1"],
                   message: "input dropout must be in [0, 1), got 1.0"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--implied-pairs=-1"],
+                  message: "implied pair ratio must be between 0 and 1000, got -1.0"),
     ]
 
     @Test("bad arguments are a usage error that touches nothing", arguments: cases)

@@ -24,6 +24,7 @@ import Testing
         config.subwordMaxN = 4
         config.subwordMinCount = 3
         config.inputDropout = 0.25
+        config.impliedPairRatio = 1.5
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
     }
