@@ -94,6 +94,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(subwordMaxN >= subwordMinN && subwordMaxN <= 32,
                     "sub-word max n must be between the min n (\(subwordMinN)) and 32, got \(subwordMaxN)")
         try require(subwordMinCount >= 1, "sub-word min count must be at least 1, got \(subwordMinCount)")
+        try validateLimits()
         try require(tokenizerVersion == Tokenizer.version,
                     "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
     }

@@ -19,7 +19,7 @@ struct Query: ReportingCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
-    @Option(name: .short, help: "Number of matches to show.")
+    @Option(name: .short, help: "Number of matches to show (at most 1000000; all stored questions when fewer).")
     var k = 10
 
     @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
@@ -33,7 +33,7 @@ struct Query: ReportingCommand {
     @OptionGroup var fusion: FusionOptions
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
+        try OptionBounds.check(k, "-k", 1...Query.maximumK)
     }
 
     func execute() throws {
@@ -82,6 +82,11 @@ struct Query: ReportingCommand {
             if question == "-" && position < questions.count - 1 { print("") }
         }
     }
+}
+
+extension Query {
+    /// The largest `-k` of `query` and `eval`: far more matches than anyone reads, small enough for any arithmetic.
+    static let maximumK = 1_000_000
 }
 
 struct QueryResult: Encodable {

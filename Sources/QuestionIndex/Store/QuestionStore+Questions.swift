@@ -56,13 +56,19 @@ extension QuestionStore {
                     AND NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id)
                 ORDER BY q.id LIMIT ?
                 """, arguments: [afterID, modelID, max(0, limit)]
-            ).map { (id: $0["id"], text: $0["text"]) }
+            ).map { fetched throws in
+                var row = StoredRow(fetched, table: "question", name: "a question", path: path)
+                let id = try row.integer("id")
+                row.name = "question \(id)"
+                return (id: id, text: try row.text("text"))
+            }
         }
     }
 
     /// The stored questions with these ids; ids not in the index are absent from the result.
     public func questions(ids: [Int64]) throws(IndexError) -> [Int64: StoredQuestion] {
-        try read { db in
+        let path = self.path
+        return try read { db in
             var result: [Int64: StoredQuestion] = [:]
             result.reserveCapacity(ids.count)
             // Stay well under SQLite's limit on bound parameters.
@@ -72,9 +78,13 @@ extension QuestionStore {
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT id, text, external_id, source, created_at FROM question WHERE id IN (\(placeholders))",
                     arguments: StatementArguments(chunk))
-                while let row = try rows.next() {
-                    let question = StoredQuestion(id: row["id"], text: row["text"], externalID: row["external_id"],
-                                                  source: row["source"], createdAt: row["created_at"])
+                while let fetched = try rows.next() {
+                    var row = StoredRow(fetched, table: "question", name: "a question", path: path)
+                    let id = try row.integer("id")
+                    row.name = "question \(id)"
+                    let question = StoredQuestion(id: id, text: try row.text("text"),
+                                                  externalID: try row.optionalText("external_id"),
+                                                  source: try row.text("source"), createdAt: try row.date("created_at"))
                     result[question.id] = question
                 }
             }
