@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+
+/// Option values that used to crash a command (traps, heap corruption) are usage errors now.
+@Suite("numeric option bounds")
+struct OptionBoundsTests {
+    static let huge = "9223372036854775807"
+
+    static let cases = [
+        UsageCase(arguments: ["query", "How old are you?", "-k", "10000000000000"],
+                  message: "-k must be at most 1000000, got 10000000000000"),
+        UsageCase(arguments: ["query", "How old are you?", "-k", huge], message: "-k must be at most 1000000, got \(huge)"),
+        UsageCase(arguments: ["query", "How old are you?", "--threads", "2147483648"],
+                  message: "--threads must be at most 1024, got 2147483648"),
+        UsageCase(arguments: ["compare", "a b", "c d", "--threads", huge], message: "--threads must be at most 1024, got \(huge)"),
+        UsageCase(arguments: ["index", "--batch-size", "4611686018427387904"],
+                  message: "--batch-size must be at most 65536, got 4611686018427387904"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--epochs", huge], message: "epochs must be at most 100000, got \(huge)"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--batch-size", huge],
+                  message: "batch size must be at most 16384, got \(huge)"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--max-tokens", huge],
+                  message: "max tokens must be at most 100000, got \(huge)"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--non-duplicate-weight", "1e38"],
+                  message: "non-duplicate weight must be at most 1000.0, got 1e+38"),
+        UsageCase(arguments: ["eval", "--pairs", "p.tsv", "-k", huge], message: "-k must be at most 1000000, got \(huge)"),
+        UsageCase(arguments: ["eval", "--pairs", "p.tsv", "--threads", "2147483648"],
+                  message: "--threads must be at most 1024, got 2147483648"),
+        UsageCase(arguments: ["demo", "--epochs", huge], message: "--epochs must be at most 100000, got \(huge)"),
+    ]
+
+    @Test("an option value too large for the command is a usage error that touches nothing", arguments: cases)
+    func tooLarge(_ usage: UsageCase) throws {
+        try withWorkspace { workspace in
+            let result = try workspace.run(usage.arguments)
+            expectUsageError(result, command: usage.arguments[0], usage.message)
+            #expect(try workspace.snapshot() == .absent)
+        }
+    }
+}
+
+@Suite("training that diverges")
+struct DivergenceTests {
+    @Test("a learning rate that makes the weights NaN stops training with an error and saves nothing")
+    func nanWeightsAreNotSaved() throws {
+        try withWorkspace { workspace in
+            try #require(SQLiteShell.isAvailable)
+            try workspace.trainAndIndexQuickModel()
+            // The content, not the bytes: opening for writing may checkpoint the write-ahead log.
+            let before = try SQLiteShell.run(".dump", in: workspace)
+            let arguments = ["train", "--pairs", "SampleData/faq_pairs.tsv", "--force", "--learning-rate", "1e38"]
+                + Workspace.quickTraining
+            let result = try workspace.run(arguments)
+            #expect(result.exitCode == 1, "\(result)")
+            #expect(result.stdout == "")
+            #expect(result.stderrLines.last == """
+                siamese: error: training diverged in epoch 1 (weight "embedding" is no longer finite); nothing was \
+                saved; try a lower --learning-rate or a --clip-norm
+                """, "\(result)")
+            // The model it would have replaced is still there, with its vectors.
+            #expect(try SQLiteShell.run(".dump", in: workspace) == before)
+            try workspace.succeed("query", "How old are you?", "-k", "1")
+        }
+    }
+}
+
+/// One row of the index changed behind siamese's back, and the message `query` must answer with.
+struct CorruptValueCase: CustomTestStringConvertible, Sendable {
+    var sql: String
+    var message: String
+    var testDescription: String { sql }
+}
+
+@Suite("values read back from the database")
+struct CorruptValueTests {
+    static let cases = [
+        CorruptValueCase(sql: "UPDATE model SET threshold = 'abc'",
+                         message: #"model.threshold of model "default" is the text "abc", expected a number"#),
+        CorruptValueCase(sql: "UPDATE model SET threshold = 1.5",
+                         message: #"model.threshold of model "default" is 1.5, not a cosine in [-1, 1]"#),
+        CorruptValueCase(sql: "UPDATE model SET created_at = 'yesterday'",
+                         message: #"model.created_at of model "default" is the text "yesterday", expected a date"#),
+        CorruptValueCase(sql: "PRAGMA ignore_check_constraints = 1; UPDATE model SET dimension = 33",
+                         message: #"model.dimension of model "default" is 33 but its configuration says 32"#),
+        CorruptValueCase(sql: "UPDATE training_epoch SET loss = 'low' WHERE epoch = 2",
+                         message: #"training_epoch.loss of epoch 2 of model id 1 is the text "low", expected a number"#),
+        CorruptValueCase(sql: "UPDATE vocabulary SET count = 'many' WHERE token_id = 3",
+                         message: #"vocabulary.count of token_id 3 of model id 1 is the text "many", expected an integer"#),
+        CorruptValueCase(sql: "UPDATE weight SET data = 'abc' WHERE name = 'lstm.bias'",
+                         message: #"weight.data of weight "lstm.bias" of model "default" is the text "abc", expected a BLOB"#),
+        CorruptValueCase(sql: "UPDATE embedding SET vector = zeroblob(128) WHERE question_id = 3",
+                         message: #"embedding.vector of question 3 of model "default" is not a unit vector (norm 0.0)"#),
+        CorruptValueCase(sql: "UPDATE question SET text = x'00' WHERE id = 1",
+                         message: "question.text of question 1 is a BLOB of 1 byte, expected text"),
+    ]
+
+    @Test("a value of the wrong type or out of range is a one-line corrupt-database error", arguments: cases)
+    func corruptValue(_ corruption: CorruptValueCase) throws {
+        try #require(SQLiteShell.isAvailable)
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            try SQLiteShell.run(corruption.sql, in: workspace)
+            // -k 200: every stored question is shown, so every row is read.
+            expectError(try workspace.run("query", "How old are you?", "-k", "200"),
+                        "siamese.sqlite is corrupt: \(corruption.message)")
+        }
+    }
+
+    @Test("NaN weights stored by an older build are refused")
+    func nanWeight() throws {
+        try #require(SQLiteShell.isAvailable)
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            try SQLiteShell.run("""
+                UPDATE weight SET data = CAST(x'0000c07f' || substr(data, 5) AS BLOB) WHERE name = 'lstm.bias'
+                """, in: workspace)
+            expectError(try workspace.run("compare", "How old are you?", "What is your age?"), """
+                weight "lstm.bias" of model "default" in siamese.sqlite is corrupt: it holds values that are not \
+                finite numbers
+                """)
+        }
+    }
+}
