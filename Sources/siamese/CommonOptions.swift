@@ -101,11 +101,11 @@ extension ReportingCommand {
 /// Writing to the terminal: results to stdout, messages and progress to stderr.
 enum Terminal {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("siamese: error: \(message)\n".utf8))
+        StandardStreams.writeError("siamese: error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        StandardStreams.writeError("\(message)\n")
     }
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }

@@ -10,4 +10,9 @@ struct Siamese: ParsableCommand {
             Everything lives in one SQLite file (--db, default $SIAMESE_DB or siamese.sqlite).
             """,
         subcommands: [Train.self, Index.self, Query.self, Compare.self, Eval.self, Info.self, Demo.self])
+
+    static func main() {
+        StandardStreams.prepare()
+        main(nil)
+    }
 }

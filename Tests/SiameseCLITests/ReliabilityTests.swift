@@ -120,3 +120,71 @@ struct CorruptValueTests {
         }
     }
 }
+
+/// Runs siamese under /bin/sh with `redirections` applied to it (`>/dev/full`, `2>&-`, …).
+private func runRedirected(_ workspace: Workspace, _ redirections: String, _ arguments: [String]) throws -> CommandResult {
+    // The redirections replace what the runner set up; output captured before them is what is left.
+    try ExecutableRunner.run(URL(fileURLWithPath: "/bin/sh"),
+                             ["-c", "exec \"$0\" \"$@\" \(redirections)", try ExecutableRunner.siamese().path] + arguments,
+                             in: workspace.directory, captureDirectory: workspace.captureDirectory, stdin: nil,
+                             environment: ["SIAMESE_DB": nil])
+}
+
+@Suite("output that cannot be written")
+struct OutputFailureTests {
+    @Test("results that cannot be written to stdout are an error, not a silent success")
+    func stdoutFails() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let full = try runRedirected(workspace, ">/dev/full", ["query", "How old are you?"])
+            #expect(full.exitCode == 1, "\(full)")
+            #expect(full.stderr == "siamese: error: cannot write the output to stdout: No space left on device\n")
+            let closed = try runRedirected(workspace, ">&-", ["info"])
+            #expect(closed.exitCode == 1, "\(closed)")
+            #expect(closed.stderr == "siamese: error: cannot write the output to stdout: Bad file descriptor\n")
+        }
+    }
+
+    @Test("a full or closed stderr loses the progress lines, and the command still succeeds")
+    func stderrFails() throws {
+        try withWorkspace { workspace in
+            try workspace.copySampleData()
+            for redirection in ["2>/dev/full", "2>&-"] {
+                let train = try runRedirected(workspace, redirection, ["train", "--pairs", "SampleData/faq_pairs.tsv",
+                                                                       "--force"] + Workspace.quickTraining)
+                #expect(train.exitCode == 0, "\(redirection): \(train)")
+                #expect(train.stdoutLines.last == "saved to siamese.sqlite", "\(train)")
+                // Training dropped the vectors: all 120 are embedded again, with a progress line.
+                let index = try runRedirected(workspace, redirection,
+                                              ["index", "SampleData/faq_questions.txt", "--threads", "1"])
+                #expect(index.exitCode == 0, "\(redirection): \(index)")
+                #expect(index.stdoutLines.last?.hasPrefix("embedded 120 with model") == true, "\(index)")
+            }
+        }
+    }
+
+    @Test("a stderr pipe nobody reads does not kill the command")
+    func stderrBrokenPipe() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            let pipe = Pipe()
+            try pipe.fileHandleForReading.close()
+            let output = workspace.captureDirectory.appendingPathComponent("stdout")
+            #expect(FileManager.default.createFile(atPath: output.path, contents: nil))
+            let stdout = try FileHandle(forWritingTo: output)
+            let process = Process()
+            process.executableURL = try ExecutableRunner.siamese()
+            process.arguments = ["train", "--pairs", "SampleData/faq_pairs.tsv", "--force"] + Workspace.quickTraining
+            process.currentDirectoryURL = workspace.directory
+            process.standardInput = FileHandle.nullDevice
+            process.standardOutput = stdout
+            process.standardError = pipe.fileHandleForWriting
+            try process.run()
+            process.waitUntilExit()
+            try stdout.close()
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+            let printed = String(decoding: try Data(contentsOf: output), as: UTF8.self)
+            #expect(printed.hasSuffix("saved to siamese.sqlite\n"), "\(printed)")
+        }
+    }
+}
