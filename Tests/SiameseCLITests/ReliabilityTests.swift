@@ -153,7 +153,7 @@ struct OutputFailureTests {
                 let train = try runRedirected(workspace, redirection, ["train", "--pairs", "SampleData/faq_pairs.tsv",
                                                                        "--force"] + Workspace.quickTraining)
                 #expect(train.exitCode == 0, "\(redirection): \(train)")
-                #expect(train.stdoutLines.last == "saved to siamese.sqlite", "\(train)")
+                #expect(train.stdoutLines.contains("saved to siamese.sqlite"), "\(train)")
                 // Training dropped the vectors: all 120 are embedded again, with a progress line.
                 let index = try runRedirected(workspace, redirection,
                                               ["index", "SampleData/faq_questions.txt", "--threads", "1"])
