@@ -188,3 +188,103 @@ struct OutputFailureTests {
         }
     }
 }
+
+/// An input file `index` or `train` must refuse, and the message naming its line.
+struct BadTextCase: CustomTestStringConvertible, Sendable {
+    var name: String
+    var bytes: [UInt8]
+    var command: String
+    var message: String
+    var testDescription: String { name }
+
+    init(_ name: String, _ text: String, command: String = "index", _ message: String) {
+        self.init(name, bytes: Array(text.utf8), command: command, message)
+    }
+
+    init(_ name: String, bytes: [UInt8], command: String = "index", _ message: String) {
+        self.name = name
+        self.bytes = bytes
+        self.command = command
+        self.message = message
+    }
+}
+
+@Suite("input that must not be read as questions")
+struct BadTextTests {
+    static let cases = [
+        BadTextCase("open-quote.csv", "id,question\n1,\"How old are you?\n2,What is your age?\n3,\"Where do you live?\"\n",
+                    """
+                    open-quote.csv:2: the quoted field opened on this line runs on over line 3, which looks like a row \
+                    of its own: is a closing quote missing?
+                    """),
+        BadTextCase("open-quote-pairs.csv", """
+                    id,qid1,qid2,question1,question2,is_duplicate
+                    1,1,2,"How old are you?,What is your age?,1
+                    2,3,4,Where do you live?,What is your address?,1
+                    3,5,6,"Foo","Bar",0
+
+                    """, command: "train", """
+                    open-quote-pairs.csv:2: the quoted field opened on this line runs on over line 3, which looks like \
+                    a row of its own: is a closing quote missing?
+                    """),
+        BadTextCase("nul.txt", bytes: Array("How old are you?\nWhat is".utf8) + [0] + Array(" your age?\n".utf8),
+                    "nul.txt:2: control character U+0000 (only tab and line breaks are allowed)"),
+        BadTextCase("escape.csv", "question\n\"What is \u{1B}[31mred\u{1B}[0m?\"\n",
+                    "escape.csv:2: control character U+001B (only tab and line breaks are allowed)"),
+        BadTextCase("bell.tsv", "id\tquestion1\tquestion2\n1\tHow old are you?\tWhat is your age?\u{7}\n", command: "train",
+                    "bell.tsv:2: control character U+0007 (only tab and line breaks are allowed)"),
+        BadTextCase("long.txt", "How old are you?\n" + String(repeating: "a", count: (1 << 20) + 1) + "\n",
+                    "long.txt:2: line longer than 1 MiB (is this a text file?)"),
+    ]
+
+    @Test("a bad text file is refused with its line, and nothing is written", arguments: cases)
+    func refused(_ file: BadTextCase) throws {
+        try withWorkspace { workspace in
+            try workspace.write(file.name, bytes: file.bytes)
+            let arguments = file.command == "train" ? ["train", "--pairs", file.name] + Workspace.quickTraining
+                : ["index", file.name]
+            expectError(try workspace.run(arguments), file.message)
+            #expect(try workspace.snapshot() == .absent)
+        }
+    }
+
+    @Test("a question spanning lines in a quoted field is still read when no line of it looks like a row")
+    func multilineQuestion() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            try workspace.write("pairs.csv", """
+                id,qid1,qid2,question1,question2,is_duplicate
+                1,1,2,"How old
+                are you, really?",What is your age?,1
+
+                """)
+            let result = try workspace.succeed("index", "pairs.csv", "--threads", "1")
+            #expect(result.stdoutLines.first == "added 2 questions (0 already stored)")
+        }
+    }
+
+    @Test("--skip-bad skips a line with a NUL byte")
+    func skipNUL() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            try workspace.write("nul.txt", bytes: Array("How old are you?\nWhat".utf8) + [0] + Array(" is it?\n".utf8))
+            let result = try workspace.succeed("index", "nul.txt", "--skip-bad", "--threads", "1")
+            #expect(result.stderrLines.first == "skipped: nul.txt:2: control character U+0000 (only tab and line breaks are allowed)")
+            #expect(result.stdoutLines.first == "added 1 questions (0 already stored, 1 bad rows skipped)")
+        }
+    }
+
+    @Test("endless input is refused: a device, and a pipe without line breaks")
+    func endless() throws {
+        try withWorkspace { workspace in
+            expectError(try workspace.run("index", "/dev/zero"), "/dev/zero: cannot read: not a regular file or a pipe")
+            let pipe = try ExecutableRunner.run(
+                URL(fileURLWithPath: "/bin/sh"),
+                ["-c", "yes | tr -d '\\n' | \"$0\" index /dev/stdin", try ExecutableRunner.siamese().path],
+                in: workspace.directory, captureDirectory: workspace.captureDirectory, stdin: nil,
+                environment: ["SIAMESE_DB": nil], timeout: 60)
+            expectError(pipe, "/dev/stdin:1: line longer than 1 MiB (is this a text file?)")
+            #expect(try workspace.snapshot() == .absent)
+        }
+    }
+}
