@@ -63,6 +63,26 @@ struct DivergenceTests {
     }
 }
 
+@Suite("threshold calibration")
+struct CalibrationBoundsTests {
+    @Test("labelled non-duplicates of identical questions: the threshold stays a cosine and training finishes")
+    func identicalNonDuplicates() throws {
+        try withWorkspace { workspace in
+            try workspace.write("same.tsv", """
+                question1\tquestion2\tis_duplicate
+                How old are you?\tHow old are you?\t0
+                What is your age?\tHow old are you?\t1
+                Where do you live?\tWhat is your address?\t1
+                Do you like it?\tDo you like it?\t0
+
+                """)
+            let result = try workspace.succeed(["train", "--pairs", "same.tsv"] + Workspace.quickTraining)
+            #expect(result.stdoutLines.contains("duplicate threshold 1.0000 (best accuracy 0.500 on the training pairs)"),
+                    "\(result)")
+        }
+    }
+}
+
 /// One row of the index changed behind siamese's back, and the message `query` must answer with.
 struct CorruptValueCase: CustomTestStringConvertible, Sendable {
     var sql: String
