@@ -308,3 +308,18 @@ struct BadTextTests {
         }
     }
 }
+
+@Suite("version")
+struct VersionTests {
+    @Test("--version prints the version, the schema and the tokenizer rule on one line")
+    func version() throws {
+        try withWorkspace { workspace in
+            let result = try workspace.succeed("--version")
+            #expect(result.stdoutLines.count == 1)
+            #expect(result.stdout.hasPrefix("0.1.0 (index schema 0"), "\(result)")
+            #expect(result.stdout.hasSuffix(", tokenizer version 1)\n") || result.stdout.hasSuffix(", tokenizer version 2)\n"),
+                    "\(result)")
+            #expect(result.stderr == "")
+        }
+    }
+}
