@@ -95,8 +95,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
                     "sub-word max n must be between the min n (\(subwordMinN)) and 32, got \(subwordMaxN)")
         try require(subwordMinCount >= 1, "sub-word min count must be at least 1, got \(subwordMinCount)")
         try validateLimits()
-        try require(tokenizerVersion == Tokenizer.version,
-                    "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
+        try require(Tokenizer.supportedVersions.contains(tokenizerVersion),
+                    "the model uses tokenizer version \(tokenizerVersion); this build reads versions \(Tokenizer.supportedVersions.lowerBound) to \(Tokenizer.supportedVersions.upperBound)")
     }
 }
 
