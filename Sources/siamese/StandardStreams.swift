@@ -47,6 +47,11 @@ enum StandardStreams {
         }
     }
 
+    /// Sends what was printed so far (answers of `query -` as they are found); failures are reported at exit.
+    static func flushOutput() {
+        fflush(stdout)
+    }
+
     /// Flushes stdout; if any of it could not be written, reports it and ends the process with status 1.
     static func checkStandardOutput() {
         let flushed = fflush(stdout) == 0

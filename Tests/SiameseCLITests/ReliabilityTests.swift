@@ -350,3 +350,55 @@ struct UnicodeSpellingTests {
         }
     }
 }
+
+@Suite("query - streams")
+struct StreamingQueryTests {
+    @Test("answers come as stdin delivers questions, in order across blocks, and an endless line is refused")
+    func streaming() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+
+            // One question in, its answer out, while stdin stays open.
+            let input = Pipe(), output = Pipe()
+            let process = Process()
+            process.executableURL = try ExecutableRunner.siamese()
+            process.arguments = ["query", "-", "-k", "1"]
+            process.currentDirectoryURL = workspace.directory
+            process.standardInput = input
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            let watchdog = DispatchWorkItem { [process] in if process.isRunning { process.terminate() } }
+            DispatchQueue.global().asyncAfter(deadline: .now() + 60, execute: watchdog)
+            try input.fileHandleForWriting.write(contentsOf: Data("How old are you?\n".utf8))
+            var received = Data()
+            while !String(decoding: received, as: UTF8.self).contains("  1  ") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                received += chunk
+            }
+            try input.fileHandleForWriting.close()
+            process.waitUntilExit()
+            watchdog.cancel()
+            #expect(String(decoding: received, as: UTF8.self).hasPrefix("# How old are you?\n  1  "))
+            #expect(process.terminationReason == .exit && process.terminationStatus == 0)
+
+            // More questions than one block holds: every answer, in input order.
+            let questions = (0..<600).map { "How old are you, question \($0)?" }
+            let many = try workspace.succeed("query", "-", "-k", "1", "--json",
+                                             stdin: questions.joined(separator: "\n") + "\n")
+            #expect(many.stdoutLines.count == 600)
+            let queries = try many.stdoutLines.map { line in
+                try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])["query"] as? String
+            }
+            #expect(queries == questions)
+
+            let endless = try ExecutableRunner.run(
+                URL(fileURLWithPath: "/bin/sh"),
+                ["-c", "yes | tr -d '\\n' | \"$0\" query -", try ExecutableRunner.siamese().path],
+                in: workspace.directory, captureDirectory: workspace.captureDirectory, stdin: nil,
+                environment: ["SIAMESE_DB": nil], timeout: 60)
+            expectError(endless, "stdin:1: line longer than 1 MiB")
+        }
+    }
+}
