@@ -402,3 +402,18 @@ struct StreamingQueryTests {
         }
     }
 }
+
+@Suite("database paths that are not files")
+struct DatabasePathTests {
+    @Test("a FIFO or a device as --db is refused at once instead of blocking or being written to")
+    func notARegularFile() throws {
+        try withWorkspace { workspace in
+            #expect(mkfifo(workspace.url("pipe.sqlite").path, 0o600) == 0)
+            expectError(try workspace.run("info", "--db", "pipe.sqlite"), "cannot open pipe.sqlite: it is not a regular file")
+            try workspace.copySampleData()
+            expectError(try workspace.run(["train", "--pairs", "SampleData/faq_pairs.tsv", "--db", "/dev/null"]
+                                          + Workspace.quickTraining),
+                        "cannot open /dev/null: it is not a regular file")
+        }
+    }
+}
