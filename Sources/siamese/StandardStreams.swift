@@ -47,22 +47,33 @@ enum StandardStreams {
         }
     }
 
-    /// Sends what was printed so far (answers of `query -` as they are found); failures are reported at exit.
+    /// The error of the first failed flush of stdout, reported at exit.
+    nonisolated(unsafe) private static var outputError: Int32 = 0
+
+    /// Sends what was printed so far (answers of `query -` as they are found). A reader that went away ends the
+    /// process now; other failures are reported at exit.
     static func flushOutput() {
-        fflush(stdout)
+        guard fflush(stdout) != 0 else { return }
+        let code = errno
+        if code == EPIPE { endByBrokenPipe() }
+        if outputError == 0 { outputError = code }
     }
 
     /// Flushes stdout; if any of it could not be written, reports it and ends the process with status 1.
     static func checkStandardOutput() {
-        let flushed = fflush(stdout) == 0
-        let code = errno
-        guard !flushed || ferror(stdout) != 0 else { return }
-        if code == EPIPE {
-            signal(SIGPIPE, SIG_DFL)
-            raise(SIGPIPE)
-        }
-        let reason = flushed ? "write error" : String(cString: strerror(code))
-        writeError("siamese: error: cannot write the output to stdout: \(reason)\n")
+        if fflush(stdout) != 0 && outputError == 0 { outputError = errno }
+        guard ferror(stdout) != 0 || outputError != 0 else { return }
+        if outputError == EPIPE { endByBrokenPipe() }
+        // A write that failed inside print() set the error flag but left no errno behind.
+        let reason = outputError == 0 ? "" : ": " + String(cString: strerror(outputError))
+        writeError("siamese: error: cannot write the output to stdout\(reason)\n")
         _exit(1)
+    }
+
+    /// Ends the process by SIGPIPE, as a write to a closed pipe does by default.
+    private static func endByBrokenPipe() -> Never {
+        signal(SIGPIPE, SIG_DFL)
+        raise(SIGPIPE)
+        _exit(128 + SIGPIPE)
     }
 }
