@@ -2,6 +2,8 @@
 /// from them overflows or asks for more memory than a machine has. They apply to a configuration given on the
 /// command line and to one read back from a database alike (`ModelConfig.validate`).
 extension ModelConfig {
+    /// The bound `validate` checks the dimension against (a database's dimension column is read with it too).
+    public static let maximumDimension = 4096
     public static let maximumEpochs = 100_000
     /// Training builds a batch × batch similarity matrix: 16,384² floats are 1 GiB.
     public static let maximumBatchSize = 16_384

@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import SiameseNet
 
 /// Embeddings: the unit vectors of questions under one model, written in batches and read in bulk.
 extension QuestionStore {
@@ -142,7 +143,7 @@ extension QuestionStore {
         guard let fetched = try Row.fetchOne(db, sql: "SELECT name, dimension FROM model WHERE id = ?", arguments: [id])
         else { throw IndexError.modelIDNotFound(path: path, id: id) }
         let row = StoredRow(fetched, table: "model", name: "model id \(id)", path: path)
-        return (try row.text("name"), try row.integer("dimension", in: 1...4096))
+        return (try row.text("name"), try row.integer("dimension", in: 1...ModelConfig.maximumDimension))
     }
 
     /// The L2 norm, accumulated in Double; NaN or infinite when a value is not finite.

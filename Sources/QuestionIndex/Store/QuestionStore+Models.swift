@@ -80,7 +80,7 @@ extension QuestionStore {
         let path = self.path
         return try read { db in
             var row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model",
-                                name: "the model named in \(name.map { "\"\($0)\"" } ?? "the newest row")", path: path)
+                                name: name.map { "model \"\($0)\"" } ?? "the newest model", path: path)
             let id = try row.integer("id")
             row.name = "model id \(id)"
             let modelName = try row.text("name")
@@ -97,7 +97,7 @@ extension QuestionStore {
                 throw corrupt("its configuration is not valid JSON for this build (\(error))")
             }
             // The vector size of the embedding table and of the encoder must agree.
-            let dimension = try row.integer("dimension", in: 1...4096)
+            let dimension = try row.integer("dimension", in: 1...ModelConfig.maximumDimension)
             guard dimension == config.dimension else {
                 throw row.corrupt("dimension", "is \(dimension) but its configuration says \(config.dimension)")
             }
@@ -177,7 +177,7 @@ extension QuestionStore {
                 row.name = "model \"\(name)\""
                 return ModelSummary(
                     id: id, name: name, createdAt: try row.date("created_at"),
-                    dimension: try row.integer("dimension", in: 1...4096),
+                    dimension: try row.integer("dimension", in: 1...ModelConfig.maximumDimension),
                     vocabularySize: try row.integer("vocabulary_size", in: 0...Int.max),
                     threshold: try Self.threshold(row),
                     epochCount: try row.integer("epoch_count", in: 0...Int.max),
