@@ -48,6 +48,9 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case embeddingNotUnit(model: String, questionID: Int64, norm: Float)
     /// A stored embedding BLOB has the wrong size.
     case corruptEmbedding(path: String, model: String, questionID: Int64, bytes: Int, expected: Int)
+    /// A value read back from the database has the wrong type or an impossible value (the file was changed by
+    /// something else than siamese); `row` names the row, `problem` completes "TABLE.COLUMN of ROW …".
+    case corruptValue(path: String, table: String, column: String, row: String, problem: String)
     /// Any other SQLite failure, with SQLite's message.
     case database(path: String, message: String)
 
@@ -101,6 +104,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .corruptEmbedding(let path, let model, let questionID, let bytes, let expected):
             return "embedding of question \(questionID) for model \"\(model)\" in \(path) is corrupt: "
                 + "it has \(Self.bytes(bytes)), expected \(Self.bytes(expected))"
+        case .corruptValue(let path, let table, let column, let row, let problem):
+            return "\(path) is corrupt: \(table).\(column) of \(row) \(problem)"
         case .database(let path, let message):
             return "\(path): SQLite error: \(message)"
         }

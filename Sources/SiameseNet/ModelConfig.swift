@@ -107,8 +107,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(subwordMaxN >= subwordMinN && subwordMaxN <= 32,
                     "sub-word max n must be between the min n (\(subwordMinN)) and 32, got \(subwordMaxN)")
         try require(subwordMinCount >= 1, "sub-word min count must be at least 1, got \(subwordMinCount)")
-        try require(tokenizerVersion == Tokenizer.version,
-                    "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
+        try validateLimits()
+        try require(Tokenizer.supportedVersions.contains(tokenizerVersion),
+                    "the model uses tokenizer version \(tokenizerVersion); this build reads versions \(Tokenizer.supportedVersions.lowerBound) to \(Tokenizer.supportedVersions.upperBound)")
     }
 }
 

@@ -29,7 +29,7 @@ struct Demo: ReportingCommand {
                           "How can I get my money back?"]
 
     func validate() throws {
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        try OptionBounds.check(epochs, "--epochs", 1...ModelConfig.maximumEpochs)
     }
 
     func execute() throws {

@@ -56,7 +56,7 @@ struct Eval: ReportingCommand {
     var scores = false
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
+        try OptionBounds.check(k, "-k", 1...Query.maximumK)
         if !(bm25MaxDf > 0 && bm25MaxDf <= 1) { throw ValidationError("--bm25-max-df must be in (0, 1]") }
     }
 
@@ -201,8 +201,8 @@ struct FusionOptions: ParsableArguments {
     var fusionWeight: Double = 1
 
     func validate() throws {
-        if !fusionWeight.isFinite || fusionWeight < 0 {
-            throw ValidationError("--fusion-weight must be a non-negative number")
+        if !fusionWeight.isFinite || fusionWeight < 0 || fusionWeight > 1e6 {
+            throw ValidationError("--fusion-weight must be a number from 0 to 1000000")
         }
     }
 

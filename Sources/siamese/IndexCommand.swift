@@ -27,14 +27,14 @@ struct Index: ReportingCommand {
     @Flag(name: .long, help: "Skip malformed rows and questions without words (counted) instead of stopping.")
     var skipBad = false
 
-    @Option(name: .long, help: "Questions encoded per batch.")
+    @Option(name: .long, help: "Questions encoded per batch (1 to 65536).")
     var batchSize = 512
 
     @Flag(name: .long, help: "Print the summary as JSON.")
     var json = false
 
     func validate() throws {
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        try OptionBounds.check(batchSize, "--batch-size", 1...65_536)
     }
 
     func execute() throws {

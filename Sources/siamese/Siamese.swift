@@ -9,5 +9,11 @@ struct Siamese: ParsableCommand {
             Train a model on duplicate pairs, index your questions, then ask whether a question was asked before.
             Everything lives in one SQLite file (--db, default $SIAMESE_DB or siamese.sqlite).
             """,
+        version: Version.description,
         subcommands: [Train.self, Index.self, Query.self, Compare.self, Eval.self, Info.self, Demo.self])
+
+    static func main() {
+        StandardStreams.prepare()
+        main(nil)
+    }
 }

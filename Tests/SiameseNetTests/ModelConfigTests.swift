@@ -11,7 +11,11 @@ import Testing
 
     @Test func configOfTheFirstReleaseStillDecodes() throws {
         let config = try JSONDecoder().decode(ModelConfig.self, from: Data(Self.firstReleaseJSON.utf8))
-        #expect(config == ModelConfig())
+        var expected = ModelConfig()
+        // Its tokenizer rule (no NFC step) is still applied to the models that recorded it.
+        expected.tokenizerVersion = 1
+        #expect(config == expected)
+        try config.validate()
     }
 
     @Test func encodingRoundTrips() throws {

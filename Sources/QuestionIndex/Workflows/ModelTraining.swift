@@ -50,10 +50,19 @@ public struct ModelTraining {
         public var keptEpoch: Int
     }
 
+    /// What is wrong with an epoch's result, nil when its loss and every weight are finite numbers.
+    static func divergence(loss: Float, model: SiameseModel) -> String? {
+        if !loss.isFinite { return "its loss is \(loss)" }
+        if let tensor = model.encoder.weights.nonFiniteTensor { return "weight \"\(tensor)\" is no longer finite" }
+        return nil
+    }
+
     /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing a model of that name.
     /// - Parameters:
     ///   - progress: after every batch.
     ///   - epochFinished: after every recorded epoch, with whether its weights were kept.
+    /// - Throws: `TrainingError.diverged` when an epoch ends with a non-finite loss or weights (that epoch is
+    ///   not saved), besides the errors of the store.
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
                     epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in }) throws -> Outcome {
@@ -66,6 +75,10 @@ public struct ModelTraining {
                    threshold: (threshold: Float, accuracy: Double)?)?
         for epoch in 1...config.epochs {
             let summary = trainer.trainEpoch(progress: progress)
+            // Diverged weights must never be stored: they encode every question as NaN.
+            if let problem = Self.divergence(loss: summary.loss, model: trainer.model) {
+                throw TrainingError.diverged(model: modelName, epoch: epoch, problem: problem, keptEpoch: kept?.epoch)
+            }
             var scored: LabelledScores?
             if !validationPairs.isEmpty {
                 scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
@@ -103,5 +116,21 @@ public struct ModelTraining {
         return Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
                        thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
                        keptEpoch: kept.epoch)
+    }
+}
+
+/// Why a training run stopped.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// Epoch `epoch` ended with a non-finite loss or weights; nothing of it was saved. `keptEpoch` is the epoch
+    /// the stored model holds, nil when none was saved.
+    case diverged(model: String, epoch: Int, problem: String, keptEpoch: Int?)
+
+    public var description: String {
+        switch self {
+        case .diverged(let model, let epoch, let problem, let keptEpoch):
+            let stored = keptEpoch.map { "model \"\(model)\" keeps epoch \($0)" } ?? "nothing was saved"
+            return "training diverged in epoch \(epoch) (\(problem)); \(stored); "
+                + "try a lower --learning-rate or a --clip-norm"
+        }
     }
 }

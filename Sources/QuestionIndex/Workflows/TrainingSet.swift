@@ -28,7 +28,7 @@ public struct TrainingSet: Sendable {
     ///   - config: supplies `maxTokens`, `minCount`, `maxVocabularySize` and the sub-word settings.
     /// The vocabulary is built from every question of `pairs` (non-duplicates are real questions too).
     public init(pairs: [QuestionPair], config: ModelConfig) {
-        let tokenizer = Tokenizer(maxTokens: config.maxTokens)
+        let tokenizer = Tokenizer(maxTokens: config.maxTokens, version: config.tokenizerVersion)
         let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
         vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
                                 maxSize: config.maxVocabularySize)
