@@ -49,7 +49,7 @@ struct Demo: ReportingCommand {
         var config = ModelConfig.recommended
         config.epochs = epochs
         let trainingSet = TrainingSet(pairs: pairs, config: config)
-        print("1. train: \(trainingSet.pairs.count) duplicate pairs from \(pairsFile), \(epochs) epochs")
+        print("1. train: \(trainingSet.pairsDescription) from \(pairsFile), \(epochs) epochs")
         let start = Date()
         let outcome = try ModelTraining(modelName: "demo", config: config, calibrationPairs: pairs, workers: workers)
             .run(store: store, trainingSet: trainingSet)

@@ -162,9 +162,7 @@ struct Train: ReportingCommand {
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
         if let validationNote { Terminal.note(validationNote) }
-        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs"
-                      + (trainingSet.impliedPairs > 0 ? " (\(trainingSet.impliedPairs) implied by the labels)" : "")
-                      + ", vocabulary \(trainingSet.vocabulary.count)"
+        Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
@@ -194,7 +192,7 @@ struct Train: ReportingCommand {
         if json {
             let keptRecord = outcome.epochs.first { $0.epoch == outcome.keptEpoch }
             try Terminal.printJSON(TrainSummary(
-                model: model, database: database.path, pairs: trainingSet.pairs.count,
+                model: model, database: database.path, pairs: trainingSet.labelledPairs, impliedPairs: trainingSet.impliedPairs,
                 nonDuplicatePairs: config.nonDuplicateWeight > 0 ? trainingSet.nonDuplicatePairs.count : 0,
                 vocabulary: trainingSet.vocabulary.count, epochs: outcome.epochs.count, keptEpoch: outcome.keptEpoch,
                 loss: keptRecord?.loss, validationROCAUC: keptRecord?.validationAUC, threshold: outcome.threshold,
@@ -202,7 +200,8 @@ struct Train: ReportingCommand {
                 questionsToEmbed: questionsToEmbed))
             return
         }
-        var line = "trained model \"\(model)\": \(outcome.epochs.count) epochs on \(trainingSet.pairs.count) pairs"
+        var line = "trained model \"\(model)\": \(outcome.epochs.count) epochs on \(trainingSet.labelledPairs) pairs"
+        if trainingSet.impliedPairs > 0 { line += " (+\(trainingSet.impliedPairs) implied)" }
         if config.nonDuplicateWeight > 0 { line += " and \(trainingSet.nonDuplicatePairs.count) non-duplicates" }
         if let last { line += String(format: ", loss %.4f", last.loss) }
         print(line)
@@ -225,7 +224,9 @@ struct Train: ReportingCommand {
 struct TrainSummary: Encodable {
     var model: String
     var database: String
+    /// Labelled duplicate pairs trained on, and the pairs their clusters imply that were added.
     var pairs: Int
+    var impliedPairs: Int
     var nonDuplicatePairs: Int
     var vocabulary: Int
     var epochs: Int
@@ -240,7 +241,7 @@ struct TrainSummary: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, database, pairs, vocabulary, epochs, loss, threshold, calibration
-        case nonDuplicatePairs = "non_duplicate_pairs", keptEpoch = "kept_epoch"
+        case nonDuplicatePairs = "non_duplicate_pairs", keptEpoch = "kept_epoch", impliedPairs = "implied_pairs"
         case validationROCAUC = "validation_roc_auc", calibratedOn = "calibrated_on"
         case questionsToEmbed = "questions_to_embed"
     }
@@ -251,6 +252,7 @@ struct TrainSummary: Encodable {
         try c.encode(model, forKey: .model)
         try c.encode(database, forKey: .database)
         try c.encode(pairs, forKey: .pairs)
+        try c.encode(impliedPairs, forKey: .impliedPairs)
         try c.encode(nonDuplicatePairs, forKey: .nonDuplicatePairs)
         try c.encode(vocabulary, forKey: .vocabulary)
         try c.encode(epochs, forKey: .epochs)

@@ -10,7 +10,7 @@ struct TrainCommandTests {
             let lines = result.stdoutLines
             try #require(lines.count == 3, "\(result)")
             let loss = try #require(number(in: lines[0],
-                                           #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss (\d+\.\d{4})/#))
+                                           #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss (\d+\.\d{4})/#))
             #expect(loss > 0 && loss < 1)
             let calibration = try #require(lines[1].wholeMatch(
                 of: #/duplicate threshold (-?\d\.\d{4}) \(best accuracy (\d\.\d{3}) on the training pairs\)/#))
@@ -24,7 +24,7 @@ struct TrainCommandTests {
             let notes = result.stderrLines
             // SampleData's questions all link up: no question-disjoint validation slice, said so.
             #expect(notes.first?.hasPrefix("validation: none (SampleData/faq_pairs.tsv has no question-disjoint 10%") == true)
-            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs, vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
+            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs (+106 implied by the labels), vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
             let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
             try #require(epochLines.count == 3, "\(result)")
             var losses: [Double] = []
@@ -56,7 +56,7 @@ struct TrainCommandTests {
             let result = try workspace.trainQuickModel("--json")
             try #require(result.stdoutLines.count == 1, "\(result)")
             let summary = try jsonObject(result.stdout)
-            #expect(keys(summary) == ["model", "database", "pairs", "vocabulary", "epochs", "loss", "threshold",
+            #expect(keys(summary) == ["model", "database", "pairs", "implied_pairs", "vocabulary", "epochs", "loss", "threshold",
                                       "calibrated_on", "questions_to_embed", "non_duplicate_pairs", "kept_epoch",
                                       "validation_roc_auc", "calibration"])
             #expect(int(summary["kept_epoch"]) == 3)
@@ -67,6 +67,7 @@ struct TrainCommandTests {
             #expect(summary["model"] as? String == "default")
             #expect(summary["database"] as? String == "siamese.sqlite")
             #expect(int(summary["pairs"]) == 400)
+            #expect(int(summary["implied_pairs"]) == 106)
             #expect(int(summary["vocabulary"]) == 558)
             #expect(int(summary["epochs"]) == 3)
             #expect(summary["calibrated_on"] as? String == "training")
@@ -96,7 +97,7 @@ struct TrainCommandTests {
             let best = aucs.max()!, kept = aucs.firstIndex(of: best)! + 1
             let lines = result.stdoutLines
             try #require(lines.count == 4, "\(result)")
-            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
+            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
             #expect(lines[1] == "kept epoch \(kept) of 3: best validation ROC-AUC " + String(format: "%.4f", best))
             #expect(lines[2].wholeMatch(of:
                 #/duplicate threshold -?\d\.\d{4} \(best accuracy \d\.\d{3} on 550 dev pairs \(SampleData/faq_pairs.tsv\)\)/#)

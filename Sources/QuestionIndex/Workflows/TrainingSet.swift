@@ -20,8 +20,15 @@ public struct TrainingSet: Sendable {
     public let nonDuplicatePairs: [TrainingPair]
     /// Duplicate pairs left out because a question has no words (only punctuation or symbols).
     public let emptyQuestions: Int
-    /// How many of `pairs` are implied by the labels rather than labelled (`config.impliedPairRatio`).
+    /// How many of `pairs` are implied by the labels rather than labelled (`config.impliedPairRatio`); they
+    /// follow the labelled ones.
     public let impliedPairs: Int
+    /// How many of `pairs` are labelled rows.
+    public var labelledPairs: Int { pairs.count - impliedPairs }
+    /// "400 duplicate pairs" or "400 duplicate pairs (+106 implied by the labels)".
+    public var pairsDescription: String {
+        "\(labelledPairs) duplicate pairs" + (impliedPairs > 0 ? " (+\(impliedPairs) implied by the labels)" : "")
+    }
 
     /// - Parameters:
     ///   - pairs: rows of a pair file; rows without a label are taken as duplicates.
