@@ -6,7 +6,7 @@ import SiameseNet
 /// `--db`: the index file shared by every command.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The index database.", discussion: "Default: $SIAMESE_DB, else siamese.sqlite.",
-                                            valueName: "path"))
+                                            valueName: "path"), completion: .file())
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["SIAMESE_DB"] ?? "siamese.sqlite" }
@@ -114,6 +114,7 @@ enum Terminal {
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

@@ -12,11 +12,12 @@ struct Demo: ReportingCommand {
             The index is written to a temporary file and removed, unless --db names one to keep.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Folder holding faq_pairs.tsv and faq_questions.txt.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder holding faq_pairs.tsv and faq_questions.txt.", valueName: "dir"),
+            completion: .directory)
     var data: String?
 
     @Option(name: .long, help: ArgumentHelp("Keep the demo index in this file (its model \"demo\" is replaced).",
-                                            valueName: "path"))
+                                            valueName: "path"), completion: .file())
     var db: String?
 
     @Option(name: .long, help: "Training epochs.")

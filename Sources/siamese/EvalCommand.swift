@@ -20,11 +20,12 @@ struct Eval: ReportingCommand {
             the corpus is encoded in memory and BM25 runs in a temporary in-memory database.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Labelled question pairs (is_duplicate 0/1).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Labelled question pairs (is_duplicate 0/1).", valueName: "file"),
+            completion: .file())
     var pairs: String
 
     @Option(name: .long, help: ArgumentHelp("More questions for the retrieval corpus (pair or question files; repeatable).",
-                                            valueName: "file"))
+                                            valueName: "file"), completion: .file())
     var distractors: [String] = []
 
     @OptionGroup var database: DatabaseOptions

@@ -14,7 +14,7 @@ struct Index: ReportingCommand {
             (after a retrain). Vectors are committed in batches: an interrupted run resumes where it stopped.
             """)
 
-    @Argument(help: ArgumentHelp("Files of questions to add.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Files of questions to add.", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @OptionGroup var database: DatabaseOptions

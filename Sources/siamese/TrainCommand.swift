@@ -16,11 +16,12 @@ struct Train: ReportingCommand {
             vectors are dropped: run `siamese index` afterwards).
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"),
+            completion: .file())
     var pairs: String
 
     @Option(name: .long, help: ArgumentHelp("Labelled pairs that pick the best epoch and calibrate the threshold.",
-                                            valueName: "file"))
+                                            valueName: "file"), completion: .file())
     var dev: String?
 
     @Option(name: .long, help: ArgumentHelp(

@@ -55,6 +55,9 @@ struct InfoCommandTests {
             #expect(int(calibration["kept_epoch"]) == 3)
             #expect(calibration["pairs"] as? String == "training")
             #expect(model["name"] as? String == "default")
+            // ISO 8601 in UTC, as scripts expect (Foundation's default would print seconds since 2001).
+            let created = try #require(model["created_at"] as? String, "\(model)")
+            #expect(created.wholeMatch(of: #/\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z/#) != nil, "\(created)")
             #expect(int(model["dimension"]) == 32)
             #expect(int(model["vocabulary"]) == 558)
             #expect(int(model["vectors"]) == 120)
