@@ -26,6 +26,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case modelNotFound(path: String, name: String, available: [String])
     /// No model has this id (ids come from `loadModel` or `modelSummaries`).
     case modelIDNotFound(path: String, id: Int64)
+    /// A training run ended but the model it was to replace (or the name it was to take) changed meanwhile.
+    case modelChangedDuringTraining(path: String, name: String, created: Bool)
     /// A model name must not be empty.
     case invalidModelName(String)
     /// A stored model cannot be restored: bad configuration, vocabulary or set of weights.
@@ -79,7 +81,14 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             let known = available.isEmpty ? "it has none" : "it has " + available.map { "\"\($0)\"" }.joined(separator: ", ")
             return "no model named \"\(name)\" in \(path) (\(known))"
         case .modelIDNotFound(let path, let id):
-            return "no model with id \(id) in \(path)"
+            return "the model this command works with (id \(id)) is no longer in \(path): it was replaced by a new "
+                + "training run or removed while the command ran; run the command again"
+        case .modelChangedDuringTraining(let path, let name, let created):
+            return created
+                ? "another run created a model \"\(name)\" in \(path) while this one trained; it was kept and this "
+                    + "run's model was discarded (train again with --force to replace it, or pick another --model)"
+                : "the model \"\(name)\" in \(path) was replaced by another run while this one trained; it was kept "
+                    + "and this run's model was discarded"
         case .invalidModelName(let name):
             return "invalid model name \"\(name)\": it must not be empty"
         case .corruptModel(let path, let model, let reason):

@@ -30,20 +30,77 @@ extension QuestionStore {
     /// - Throws: `IndexError.invalidEpochRecord` for an epoch number below 1 or a value that is not finite
     ///   (a diverged run), besides the errors of `saveModel`.
     /// - Parameter calibration: how the threshold was chosen and which epoch these weights are.
+    /// - Parameter trainingFor: when set, the model is saved as an unfinished training run (state 'training')
+    ///   that will take this name in `finishTraining`; commands never use it until then.
     @discardableResult
     public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
-                          threshold: Float? = nil, calibration: ModelCalibration? = nil) throws(IndexError) -> Int64 {
+                          threshold: Float? = nil, calibration: ModelCalibration? = nil,
+                          trainingFor target: String? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
         try Self.validate(epoch, model: name)
         let config = try encodedConfig(model.config, name: name)
         let calibrationJSON = try encodedCalibration(calibration, name: name)
         return try write { db in
             let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold,
-                                         calibration: calibrationJSON)
+                                         calibration: calibrationJSON, trainingFor: target)
             try db.execute(sql: "DELETE FROM training_epoch WHERE model_id = ? AND epoch >= ?",
                            arguments: [id, epoch.epoch])
             try Self.insertEpoch(db, modelID: id, epoch)
             return id
+        }
+    }
+
+    /// The id of the ready model named `name`, or nil when there is none.
+    public func readyModelID(name: String) throws(IndexError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'", arguments: [name])
+        }
+    }
+
+    /// Ends a training run: in one transaction, the run's model (`runID`, saved with `trainingFor: name`) takes
+    /// the name `name` and replaces the ready model of that name, which is deleted with its vectors and learning
+    /// curve. Readers see the old model or the new one, never a mix; a process still writing vectors for the old
+    /// model gets `modelIDNotFound` instead of mixing them into the new one.
+    /// - Parameter replacing: the id of the model of that name when the run started (nil: there was none). When
+    ///   another run or command has since replaced or created it, nothing changes and the run's model is deleted.
+    /// - Throws: `IndexError.modelChangedDuringTraining`, `.modelIDNotFound` when the run's model is gone.
+    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?) throws(IndexError) {
+        let path = self.path
+        let outcome: Result<Void, IndexError> = try write { db in
+            try Self.requireModel(db, id: runID, path: path)
+            let current = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
+                                             arguments: [name])
+            guard current == expected else {
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [runID])
+                return .failure(.modelChangedDuringTraining(path: path, name: name, created: expected == nil))
+            }
+            if let current { try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current]) }
+            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL WHERE id = ?",
+                           arguments: [name, runID])
+            return .success(())
+        }
+        try outcome.get()
+    }
+
+    /// Deletes the model of an unfinished training run (after the run failed); the model it was to replace stays.
+    public func discardTraining(runID: Int64) throws(IndexError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM model WHERE id = ? AND state = 'training'", arguments: [runID])
+        }
+    }
+
+    /// Unfinished training runs (killed, or still running in another process): their target names and when they
+    /// last saved an epoch. Their models are never used.
+    public func unfinishedTrainingRuns() throws(IndexError) -> [(target: String, savedAt: Date?)] {
+        let path = self.path
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.id, m.target, (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
+                FROM model m WHERE m.state = 'training' ORDER BY m.id
+                """).map { fetched throws in
+                let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
+                return (try row.text("target"), try row.optionalDate("saved_at"))
+            }
         }
     }
 
@@ -167,7 +224,7 @@ extension QuestionStore {
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
                     (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS trained_at,
                     (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
-                FROM model m ORDER BY m.name
+                FROM model m WHERE m.state = 'ready' ORDER BY m.name
                 """
             ).map { fetched throws in
                 var row = StoredRow(fetched, table: "model", name: "a model row", path: path)
@@ -240,7 +297,7 @@ extension QuestionStore {
 
     /// Inserts or replaces the model row, vocabulary and weights; returns the model id.
     private static func writeModel(_ db: Database, name: String, model: SiameseModel, config: String,
-                                   threshold: Float?, calibration: String?) throws -> Int64 {
+                                   threshold: Float?, calibration: String?, trainingFor target: String? = nil) throws -> Int64 {
         let id: Int64
         if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) {
             id = existing
@@ -252,10 +309,11 @@ extension QuestionStore {
         } else {
             try db.execute(
                 sql: """
-                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration])
+                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration,
+                            target == nil ? "ready" : "training", target])
             id = db.lastInsertedRowID
         }
         let vocabulary = model.vocabulary
@@ -286,14 +344,14 @@ extension QuestionStore {
     private static func modelRow(_ db: Database, name: String?, path: String) throws -> Row {
         let columns = "m.id, m.name, m.created_at, m.config, m.dimension, m.threshold, m.calibration"
         if let name {
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ? AND m.state = 'ready'",
                                              arguments: [name])
             else { throw try notFound(db, name: name, path: path) }
             return row
         }
         // Most recently trained: last epoch record, else creation; the larger id breaks ties.
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT \(columns) FROM model m
+            SELECT \(columns) FROM model m WHERE m.state = 'ready'
             ORDER BY COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
                 m.id DESC
             LIMIT 1
@@ -328,7 +386,7 @@ extension QuestionStore {
 
     private static func notFound(_ db: Database, name: String, path: String) throws -> IndexError {
         // Names as SQLite prints them: any stored type reads as text here.
-        let names = try String.fetchAll(db, sql: "SELECT CAST(name AS TEXT) FROM model WHERE name IS NOT NULL ORDER BY name")
+        let names = try String.fetchAll(db, sql: "SELECT CAST(name AS TEXT) FROM model WHERE name IS NOT NULL AND state = 'ready' ORDER BY name")
         return names.isEmpty ? .noModel(path: path) : .modelNotFound(path: path, name: name, available: names)
     }
 
