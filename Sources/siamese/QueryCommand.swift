@@ -22,6 +22,10 @@ struct Query: ReportingCommand {
     @Option(name: .short, help: "Number of matches to show (at most 1000000; all stored questions when fewer).")
     var k = 10
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Show only matches whose cosine is at least this (-1 to 1); a question may then have none.", valueName: "score"))
+    var minScore: Float?
+
     @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
     var json = false
 
@@ -34,6 +38,9 @@ struct Query: ReportingCommand {
 
     func validate() throws {
         try OptionBounds.check(k, "-k", 1...Query.maximumK)
+        if let minScore, !(minScore >= -1 && minScore <= 1) {
+            throw ValidationError("--min-score must be a cosine from -1 to 1, got \(minScore)")
+        }
     }
 
     func execute() throws {
@@ -75,7 +82,8 @@ struct Query: ReportingCommand {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
         }
-        for (position, (query, matches)) in zip(questions, results).enumerated() {
+        for (position, (query, all)) in zip(questions, results).enumerated() {
+            let matches = minScore.map { floor in all.filter { $0.score >= floor } } ?? all
             let coverage = search.coverage(of: query.text)
             if json {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
