@@ -1,12 +1,15 @@
 // siamese-bench dedup-quality: the clustering rules of `siamese dedup` scored against true duplicate clusters.
 //
 //   siamese-bench dedup-quality --db quora-dev.sqlite --pairs quora/dev.tsv [--model NAME] [--all]
+//                               [--train quora/train.tsv]
 //
 // The index must hold every question of --pairs, embedded with the model (`siamese index --db DB dev.tsv`).
 // For each rule (single link, community, average link) and each threshold 0.50…0.99, the clusters of the
 // stored vectors of those questions are scored against the connected components of the pairs labelled
 // duplicate: pairwise precision/recall/F1, B-cubed F1, largest cluster. Prints each rule's best threshold
-// (by pair F1), and with --all every threshold.
+// (by pair F1), and with --all every threshold. With --train, also the honest protocol: each rule's threshold
+// calibrated as `siamese train` does (best pair F1 on the questions of the seeded, question-disjoint 10% of
+// the training file that training held out), then scored on --pairs.
 import Foundation
 import QuestionIndex
 import SiameseNet
@@ -63,6 +66,20 @@ func dedupQuality(_ options: Options) throws {
         if let stored = model.calibration?.dedupThreshold {
             let point = sweep.scores(rule: rule, thresholds: [stored])[0]
             best.append((rule, point))
+        }
+    }
+    if let train = options.values["train"] {
+        guard let split = ValidationSplit(pairs: try PairReader().read(train).pairs, fraction: 0.1, seed: 1) else {
+            throw BenchError(description: "\(train) has no held-out split")
+        }
+        print("calibrated on the questions of the held-out 10% of \(train) (seed 1), scored here:")
+        print(header + "  held-out F1")
+        for rule in ClusteringRule.allCases {
+            guard let calibrated = try DedupCalibration.calibrate(model: model.model, pairs: split.validation,
+                                                                  kind: "held-out", rule: rule, workers: 1)
+            else { continue }
+            let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold])[0]
+            print(row(rule, point) + String(format: "  %11.3f", calibrated.f1))
         }
     }
     print("best threshold of each rule by pair F1" + (model.calibration?.dedupThreshold == nil ? ":" : ", then at the stored threshold:"))

@@ -100,8 +100,9 @@ public struct ModelTraining {
             epochFinished(record, improves)
         }
         guard let kept else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
-        return Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
-                       thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
-                       keptEpoch: kept.epoch)
+        let outcome = Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
+                              thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
+                              keptEpoch: kept.epoch)
+        return try calibratingDedupThreshold(outcome, store: store)
     }
 }
