@@ -11,7 +11,8 @@ struct Dedup: ReportingCommand {
             cluster shows its representative (*, the member most similar on average to the others), every \
             member with its id, external id and similarity to the representative, and its lowest internal \
             similarity. The threshold defaults to the model's dedup threshold, calibrated at training time for \
-            all-pairs F1 (shown by `siamese info`); a model without one needs --threshold.
+            all-pairs F1 (shown by `siamese info`); a model without one needs --threshold. --store keeps the \
+            run and its clusters in the index; --show RUN prints a stored run again.
             """)
 
     @OptionGroup var database: DatabaseOptions
@@ -23,10 +24,10 @@ struct Dedup: ReportingCommand {
     var threshold: Float?
 
     @Option(name: .long, help: "How pairs become clusters: average-link (default), single-link or community.")
-    var rule: ClusteringRule = .standard
+    var rule: ClusteringRule?
 
-    @Option(name: .long, help: "Show clusters of at least this many questions.")
-    var minSize = 2
+    @Option(name: .long, help: "Show clusters of at least this many questions (default 2).")
+    var minSize: Int?
 
     @Option(name: .long, help: "Output: text, tsv, csv or jsonl.")
     var format: OutputFormat = .text
@@ -34,21 +35,38 @@ struct Dedup: ReportingCommand {
     @Flag(name: .long, help: "Print the pairs at or above the threshold (id1, id2, score) instead of clusters.")
     var pairsOnly = false
 
+    @Flag(name: .long, help: "Also store the run and its clusters in the index (its number is printed on stderr).")
+    var store = false
+
+    @Option(name: .long, help: ArgumentHelp("Print the stored run RUN again instead of scanning.", valueName: "run"))
+    var show: Int64?
+
     func validate() throws {
         if let threshold, !(threshold >= -1 && threshold <= 1) {
             throw ValidationError("--threshold must be a cosine between -1 and 1, not \(threshold)")
         }
-        if minSize < 2 { throw ValidationError("--min-size must be at least 2") }
+        if let minSize, minSize < 2 { throw ValidationError("--min-size must be at least 2") }
+        if store && pairsOnly { throw ValidationError("--store keeps clusters: it cannot be combined with --pairs-only") }
+        if let show {
+            if show < 1 { throw ValidationError("--show takes a run number (1 or more), not \(show)") }
+            if threshold != nil || rule != nil || minSize != nil || pairsOnly || store || modelOptions.model != nil {
+                throw ValidationError("--show prints a stored run as it was: it cannot be combined with "
+                                      + "--threshold, --rule, --min-size, --pairs-only, --store or --model")
+            }
+        }
     }
 
     func execute() throws {
+        if let show { return try showRun(show) }
         threads.apply()
-        let dedup = try IndexDeduplication(store: database.openForReading(), modelName: modelOptions.model)
+        let index = store ? try database.openExistingForWriting() : try database.openForReading()
+        let dedup = try IndexDeduplication(store: index, modelName: modelOptions.model)
         let threshold = try dedup.threshold(explicit: threshold)
+        let rule = self.rule ?? .standard
+        let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2)
         let progress = ProgressLine()
         let start = Date()
-        let report = try dedup.run(Deduplication(threshold: threshold, rule: rule, minimumSize: minSize),
-                                   pairsOnly: pairsOnly) { done, total in
+        let report = try dedup.run(deduplication, pairsOnly: pairsOnly) { done, total in
             progress.update("scanning block \(done)/\(total)", done: done, total: total, unit: "blocks")
         }
         progress.finish()
@@ -62,6 +80,23 @@ struct Dedup: ReportingCommand {
         Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score) among \(report.result.questionCount) questions"
             + (pairsOnly ? "" : "; \(report.result.clusters.count) clusters of \(clustered) questions (\(rule.rawValue))")
             + String(format: " in %.2f s", Date().timeIntervalSince(start)))
+        if store {
+            let run = try index.saveDedupRun(modelID: dedup.model.id, deduplication: deduplication, result: report.result)
+            Terminal.note("stored as run \(run); `siamese dedup --show \(run)` prints it again")
+        }
+    }
+
+    private func showRun(_ id: Int64) throws {
+        let index = try database.openForReading()
+        guard let run = try index.dedupRun(id: id) else {
+            throw CommandError("no dedup run \(id) in \(database.path)")
+        }
+        let questions = try index.questions(ids: run.clusters.flatMap { $0.members.map(\.questionID) })
+        try DedupPrinter(format: format, questions: questions).printClusters(run.clusters)
+        let clustered = run.clusters.reduce(0) { $0 + $1.count }
+        Terminal.note("run \(run.id) of \(run.createdAt.formatted(.iso8601)): model \"\(run.modelName)\", \(run.pairCount) pairs "
+            + "at or above \(run.threshold.score) among \(run.questionCount) questions; \(run.clusters.count) clusters of "
+            + "\(clustered) questions (\(run.rule), at least \(run.minimumSize))")
     }
 }
 

@@ -184,3 +184,35 @@ import Testing
         }
     }
 }
+
+@Suite struct DedupRunStorageTests {
+    @Test func aStoredRunReadsBackAsItWasAndLosesDeletedQuestions() throws {
+        try withStore { store, path in
+            let model = tinyModel()
+            let modelID = try store.saveModel(name: "faq", model: model)
+            let texts = ["how old are you", "what is your age", "your age please", "where do you live", "where is your home"]
+            let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
+            try store.storeEmbeddings(modelID: modelID, questionIDs: ids, vectors: model.encode(texts))
+            let matrix = try store.embeddingMatrix(modelID: modelID)
+            let dedup = Deduplication(threshold: -1, rule: .singleLink)  // everything in one cluster
+            let result = dedup.run(matrix)
+            try #require(result.clusters.count == 1 && result.clusters[0].count == 5)
+            let runID = try store.saveDedupRun(modelID: modelID, deduplication: dedup, result: result)
+            let run = try #require(try store.dedupRun(id: runID))
+            #expect(run.clusters == result.clusters)
+            #expect(run.modelID == modelID && run.modelName == "faq" && run.threshold == -1 && run.rule == "single-link")
+            #expect(run.minimumSize == 2 && run.questionCount == 5 && run.pairCount == 10)
+            #expect(try store.dedupRun(id: runID + 1) == nil)
+
+            let removed = result.clusters[0].members[1].questionID
+            try rawDatabase(path).write { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                try db.execute(sql: "DELETE FROM question WHERE id = ?", arguments: [removed])
+            }
+            let after = try #require(try store.dedupRun(id: runID))
+            #expect(after.clusters[0].members.map(\.questionID) == result.clusters[0].members.map(\.questionID).filter { $0 != removed })
+            try store.deleteModel(name: "faq")
+            #expect(try store.dedupRun(id: runID)?.modelID == nil)
+        }
+    }
+}

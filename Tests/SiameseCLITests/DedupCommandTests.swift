@@ -142,3 +142,35 @@ struct DedupCommandTests {
         }
     }
 }
+
+@Suite("siamese dedup --store and --show")
+struct DedupRunCommandTests {
+    @Test("a stored run prints again as it was found, in every format")
+    func storeAndShow() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let found = try workspace.succeed("dedup", "--threshold", "0.95", "--store")
+            #expect(found.stderr.contains("stored as run 1; `siamese dedup --show 1` prints it again"), "\(found)")
+            try #require(!found.stdout.isEmpty)
+            let shown = try workspace.succeed("dedup", "--show", "1")
+            #expect(shown.stdout == found.stdout)
+            #expect(shown.stderr.contains("model \"default\""))
+            #expect(shown.stderr.contains("at or above 0.9500 among 120 questions"))
+            for format in ["tsv", "csv", "jsonl"] {
+                let again = try workspace.succeed("dedup", "--threshold", "0.95", "--format", format)
+                #expect(try workspace.succeed("dedup", "--show", "1", "--format", format).stdout == again.stdout, "\(format)")
+            }
+            let second = try workspace.succeed("dedup", "--threshold", "0.97", "--rule", "single-link", "--store")
+            #expect(second.stderr.contains("stored as run 2"))
+            #expect(try workspace.succeed("dedup", "--show", "2").stdout == second.stdout)
+
+            let missing = try workspace.run("dedup", "--show", "9")
+            #expect(missing.exitCode == 1)
+            #expect(missing.stderr == "siamese: error: no dedup run 9 in siamese.sqlite\n")
+            for options in [["--show", "1", "--threshold", "0.9"], ["--show", "0"], ["--store", "--pairs-only"]] {
+                let result = try workspace.run(["dedup"] + options)
+                #expect(result.exitCode == 64, "\(result)")
+            }
+        }
+    }
+}
