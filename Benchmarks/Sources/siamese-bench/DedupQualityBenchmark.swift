@@ -75,9 +75,13 @@ func dedupQuality(_ options: Options) throws {
         print("calibrated on the questions of the held-out 10% of \(train) (seed 1), scored here:")
         print(header + "  held-out F1")
         for rule in ClusteringRule.allCases {
+            let calibrationStart = Date()
             guard let calibrated = try DedupCalibration.calibrate(model: model.model, pairs: split.validation,
                                                                   kind: "held-out", rule: rule, workers: 1)
             else { continue }
+            FileHandle.standardError.write(Data(String(format: "%@: calibrated on %d held-out questions in %.1f s\n",
+                                                       rule.rawValue, calibrated.questions,
+                                                       Date().timeIntervalSince(calibrationStart)).utf8))
             let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold])[0]
             print(row(rule, point) + String(format: "  %11.3f", calibrated.f1))
         }
