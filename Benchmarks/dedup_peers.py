@@ -64,7 +64,7 @@ def faiss_pairs(base, threshold):
     index.add(base)
     radius = float(np.nextafter(np.float32(threshold), np.float32(-np.inf)))
     limits, _, labels = index.range_search(base, radius)
-    counts = np.diff(limits)
+    counts = np.diff(limits).astype(np.int64)
     rows = np.repeat(np.arange(base.shape[0]), counts)
     keep = labels > rows
     return rows[keep], labels[keep]
