@@ -48,6 +48,15 @@ struct Info: ReportingCommand {
                 let pairs = calibration.pairs == "training" ? "the training pairs"
                     : "\(calibration.pairCount) \(calibration.pairs) pairs (\(calibration.source))"
                 print("  threshold rule: \(calibration.rule)\(accuracy) on \(pairs)")
+                if let dedup = calibration.dedup {
+                    let on = dedup.pairs == "training" ? "the training pairs' \(dedup.questions) questions"
+                        : "\(dedup.questions) \(dedup.pairs) questions"
+                    print("  dedup threshold \(dedup.threshold.score): best pair F1 "
+                        + String(format: "%.3f (precision %.3f, recall %.3f)", dedup.f1, dedup.precision, dedup.recall)
+                        + ", \(dedup.rule), on \(on); largest cluster \(dedup.largestCluster) (true \(dedup.largestTrueCluster))")
+                } else {
+                    print("  dedup threshold: none (`siamese dedup` needs --threshold)")
+                }
                 if let metric = calibration.selectedBy, let value = calibration.selectionValue {
                     print("  kept epoch \(calibration.keptEpoch): best validation \(metric) " + String(format: "%.4f", value))
                 } else {

@@ -25,6 +25,24 @@ final class ProgressLine {
         }
     }
 
+    /// For a stream of unknown length: shows `message` with the rate of `done` items and, when the fraction of
+    /// the input read so far is known, the time left at that pace.
+    func update(_ message: String, done: Int, fraction: Double?, unit: String) {
+        let now = Date()
+        guard now.timeIntervalSince(lastPrint) >= (interactive ? 0.1 : 5) else { return }
+        lastPrint = now
+        let elapsed = now.timeIntervalSince(start)
+        let rate = elapsed > 0 ? Double(done) / elapsed : 0
+        var line = "\(message)  \(Int(rate.rounded())) \(unit)/s"
+        if let fraction, fraction > 0 { line += "  ETA \(Self.duration(elapsed * (1 - min(fraction, 1)) / fraction))" }
+        if interactive {
+            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            drawn = true
+        } else {
+            Terminal.note(line)
+        }
+    }
+
     /// Ends the line (on a terminal) so later output starts on a new one.
     func finish() {
         if interactive && drawn { StandardStreams.writeError("\n") }

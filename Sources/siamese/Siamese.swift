@@ -10,7 +10,8 @@ struct Siamese: ParsableCommand {
             Everything lives in one SQLite file (--db, default $SIAMESE_DB or siamese.sqlite).
             """,
         version: Version.description,
-        subcommands: [Train.self, Index.self, Query.self, Compare.self, Eval.self, Info.self, Demo.self])
+        subcommands: [Train.self, Index.self, Query.self, Compare.self, Dedup.self, Check.self, Eval.self, Info.self,
+                      Demo.self])
 
     static func main() {
         StandardStreams.prepare()

@@ -215,6 +215,10 @@ struct Train: ReportingCommand {
         } else {
             print("no duplicate threshold: give labelled pairs (is_duplicate 0 and 1) to calibrate one")
         }
+        if let dedup = outcome.calibration?.dedup {
+            print("dedup threshold \(dedup.threshold.score) (best pair F1 \(String(format: "%.3f", dedup.f1)) on "
+                + "\(dedup.questions) \(dedup.pairs == "training" ? "training" : dedup.pairs) questions, \(dedup.rule))")
+        }
         print("saved to \(database.path)")
         if questionsToEmbed > 0 {
             print("\(questionsToEmbed) stored questions need vectors from this model: run `siamese index`")

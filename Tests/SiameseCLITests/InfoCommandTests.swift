@@ -14,7 +14,7 @@ struct InfoCommandTests {
             let result = try workspace.succeed("info")
             #expect(result.stderr == "")
             let lines = result.stdoutLines
-            try #require(lines.count == 12, "\(result)")
+            try #require(lines.count == 13, "\(result)")
             #expect(lines[0] == "index      siamese.sqlite")
             #expect(lines[1].wholeMatch(of: #/schema     \d{4}/#) != nil)
             #expect(lines[2].wholeMatch(of: #/size       \d+\.\d MiB/#) != nil)
@@ -23,11 +23,15 @@ struct InfoCommandTests {
             #expect(lines[5] == "model \"default\": d = 32, vocabulary 558, threshold \(threshold), 120 vectors")
             #expect(lines[6].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,
                     "\(lines[6])")
-            #expect(lines[7] == "  kept epoch 3: the last (no validation pairs)")
-            #expect(lines[8] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
+            let dedup = try #require(training.stdoutLines.first { $0.hasPrefix("dedup threshold ") }?
+                .firstMatch(of: #/dedup threshold (0\.\d{4}) \(best pair F1 (\d\.\d{3})/#))
+            #expect(lines[7].wholeMatch(of: #/  dedup threshold (0\.\d{4}): best pair F1 (\d\.\d{3}) \(precision \d\.\d{3}, recall \d\.\d{3}\), average-link, on the training pairs' 336 questions; largest cluster \d+ \(true 5\)/#)?
+                .output.1 == dedup.output.1, "\(lines[7])")
+            #expect(lines[8] == "  kept epoch 3: the last (no validation pairs)")
+            #expect(lines[9] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
             let trainedLosses = training.stderrLines.compactMap { $0.firstMatch(of: #/^epoch \d+: loss (\d+\.\d{4})/#) }
                 .map { String($0.output.1) }
-            for (epoch, line) in lines[9...].enumerated() {
+            for (epoch, line) in lines[10...].enumerated() {
                 let row = try #require(line.wholeMatch(of: #/ +(\d+) +(\d+\.\d{4}) +- +(\d+) +(\d+\.\d)/#), "\(line)")
                 #expect(Int(row.output.1) == epoch + 1)
                 #expect(String(row.output.2) == trainedLosses[epoch])

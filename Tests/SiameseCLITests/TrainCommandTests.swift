@@ -8,7 +8,7 @@ struct TrainCommandTests {
         try withWorkspace { workspace in
             let result = try workspace.trainQuickModel()
             let lines = result.stdoutLines
-            try #require(lines.count == 3, "\(result)")
+            try #require(lines.count == 4, "\(result)")
             let loss = try #require(number(in: lines[0],
                                            #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss (\d+\.\d{4})/#))
             #expect(loss > 0 && loss < 1)
@@ -18,7 +18,13 @@ struct TrainCommandTests {
             let accuracy = try #require(Double(calibration.output.2))
             #expect((-1...1).contains(threshold))
             #expect(accuracy > 0.5 && accuracy <= 1)
-            #expect(lines[2] == "saved to siamese.sqlite")
+            // The dedup threshold, on the training questions here (no validation pairs): one of the grid's cuts.
+            let dedup = try #require(lines[2].wholeMatch(
+                of: #/dedup threshold (0\.\d{2})00 \(best pair F1 (\d\.\d{3}) on 336 training questions, average-link\)/#),
+                "\(lines[2])")
+            #expect((0.5...0.99).contains(try #require(Double(dedup.output.1))))
+            #expect((0...1).contains(try #require(Double(dedup.output.2))))
+            #expect(lines[3] == "saved to siamese.sqlite")
 
             // stderr: the plan, then progress lines, and one "epoch N: …  (saved)" line per epoch.
             let notes = result.stderrLines
@@ -96,8 +102,11 @@ struct TrainCommandTests {
             for i in 1..<3 { #expect(saved[i] == (aucs[i] > aucs[..<i].max()!), "\(aucs) \(saved)") }
             let best = aucs.max()!, kept = aucs.firstIndex(of: best)! + 1
             let lines = result.stdoutLines
-            try #require(lines.count == 4, "\(result)")
+            try #require(lines.count == 5, "\(result)")
             #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
+            // Calibrated on the dev pairs' 336 distinct questions.
+            #expect(lines[3].wholeMatch(of: #/dedup threshold 0\.\d{4} \(best pair F1 \d\.\d{3} on 336 dev questions, average-link\)/#)
+                    != nil, "\(lines[3])")
             #expect(lines[1] == "kept epoch \(kept) of 3: best validation ROC-AUC " + String(format: "%.4f", best))
             #expect(lines[2].wholeMatch(of:
                 #/duplicate threshold -?\d\.\d{4} \(best accuracy \d\.\d{3} on 550 dev pairs \(SampleData/faq_pairs.tsv\)\)/#)

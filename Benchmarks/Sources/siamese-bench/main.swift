@@ -5,6 +5,8 @@
 //   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--json]
 //   siamese-bench quality --train quora/train.tsv --dev quora/dev.tsv [--epochs 5] [--threads 2] [--seed 1]
 //   siamese-bench scan-data / scan: the query hot path against numpy, faiss and sqlite-vec (ScanBenchmark.swift)
+//   siamese-bench dedup-quality --db DB --pairs quora/dev.tsv: dedup clustering rules scored (DedupQualityBenchmark.swift)
+//   siamese-bench dedup-data / dedup-scan: the dedup pair scan against numpy and faiss (DedupScanBenchmark.swift)
 //
 // Both implementations read the same token file, so they see the same tokens and the same batches.
 import Foundation
@@ -24,7 +26,7 @@ struct Options {
         while let argument = iterator.next() {
             guard argument.hasPrefix("--") else { throw BenchError(description: "unexpected argument \(argument)") }
             let name = String(argument.dropFirst(2))
-            if name == "json" { flags.insert(name); continue }
+            if name == "json" || name == "all" { flags.insert(name); continue }
             guard let value = iterator.next() else { throw BenchError(description: "\(argument) needs a value") }
             values[name] = value
         }
@@ -186,7 +188,7 @@ func quality(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 do {
-    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode|quality|scan-data|scan …") }
+    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode|quality|scan-data|scan|dedup-quality|dedup-data|dedup-scan …") }
     let options = try Options(arguments.dropFirst(2))
     switch arguments[1] {
     case "export-tokens": try exportTokens(options)
@@ -195,6 +197,9 @@ do {
     case "quality": try quality(options)
     case "scan-data": try scanData(options)
     case "scan": try scan(options)
+    case "dedup-quality": try dedupQuality(options)
+    case "dedup-data": try dedupData(options)
+    case "dedup-scan": try dedupScan(options)
     default: throw BenchError(description: "unknown command \(arguments[1])")
     }
 } catch {

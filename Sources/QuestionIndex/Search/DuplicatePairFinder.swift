@@ -56,7 +56,7 @@ public struct DuplicatePairFinder: Sendable {
                             let row = s + r * rowsJ
                             let idI = ids[startI + r]
                             // In a diagonal block, only the entries right of the diagonal: j > i.
-                            for c in (blockI == blockJ ? r + 1 : 0)..<rowsJ where row[c] >= threshold {
+                            Self.scan(row, from: blockI == blockJ ? r + 1 : 0, to: rowsJ, threshold: threshold) { c in
                                 let idJ = ids[startJ + c]
                                 found.append(ScoredPair(id1: min(idI, idJ), id2: max(idI, idJ), score: row[c]))
                             }
@@ -69,5 +69,27 @@ public struct DuplicatePairFinder: Sendable {
         }
         found.sort(by: ScoredPair.precedes)
         return found
+    }
+
+    /// Calls `hit` with every c in start..<end where row[c] ≥ threshold, in increasing order. Nearly every
+    /// score is below the threshold, so 16 at a time are compared with one SIMD test and only a chunk with a
+    /// hit is looked at one by one: the scan of the B×B scores then costs less than their gemm.
+    @inline(__always)
+    private static func scan(_ row: UnsafeMutablePointer<Float>, from start: Int, to end: Int, threshold: Float,
+                             hit: (Int) -> Void) {
+        var c = start
+        let limit = SIMD16<Float>(repeating: threshold)
+        let raw = UnsafeRawPointer(row)
+        while c + 16 <= end {
+            let chunk = raw.loadUnaligned(fromByteOffset: c * MemoryLayout<Float>.stride, as: SIMD16<Float>.self)
+            if any(chunk .>= limit) {
+                for k in c..<(c + 16) where row[k] >= threshold { hit(k) }
+            }
+            c += 16
+        }
+        while c < end {
+            if row[c] >= threshold { hit(c) }
+            c += 1
+        }
     }
 }

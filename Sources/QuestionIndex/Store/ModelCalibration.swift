@@ -19,6 +19,12 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
     public var selectedBy: String?
     /// Its value at `keptEpoch`.
     public var selectionValue: Double?
+    /// The threshold `siamese dedup` uses, calibrated for all-pairs clustering; nil for a model trained before
+    /// it was (or without questions to calibrate it on). Absent from older records, which still decode.
+    public var dedup: DedupThreshold? = nil
+
+    /// The dedup threshold, if calibrated.
+    public var dedupThreshold: Float? { dedup?.threshold }
 
     public init(rule: String = "best accuracy", pairs: String, source: String, pairCount: Int, accuracy: Double?,
                 keptEpoch: Int, selectedBy: String?, selectionValue: Double?) {
@@ -35,6 +41,43 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
     enum CodingKeys: String, CodingKey {
         case rule, pairs, source, accuracy
         case pairCount = "pair_count", keptEpoch = "kept_epoch", selectedBy = "selected_by"
-        case selectionValue = "selection_value"
+        case selectionValue = "selection_value", dedup
+    }
+}
+
+/// How a model's dedup threshold was calibrated: the threshold of best pairwise F1 of the clusters of a set of
+/// labelled questions against their true clusters (connected components of their duplicate pairs), over
+/// `DedupSweep.standardThresholds`.
+public struct DedupThreshold: Codable, Sendable, Equatable {
+    public var threshold: Float
+    /// The clustering rule it was calibrated with (`ClusteringRule.rawValue`).
+    public var rule: String
+    /// Which pairs' questions: "dev", "held-out" or "training", as `ModelCalibration.pairs`.
+    public var pairs: String
+    /// The number of distinct questions clustered.
+    public var questions: Int
+    /// Pairwise precision, recall and F1 there, and the largest cluster against the largest true one.
+    public var precision: Double
+    public var recall: Double
+    public var f1: Double
+    public var largestCluster: Int
+    public var largestTrueCluster: Int
+
+    public init(threshold: Float, rule: String, pairs: String, questions: Int, precision: Double, recall: Double,
+                f1: Double, largestCluster: Int, largestTrueCluster: Int) {
+        self.threshold = threshold
+        self.rule = rule
+        self.pairs = pairs
+        self.questions = questions
+        self.precision = precision
+        self.recall = recall
+        self.f1 = f1
+        self.largestCluster = largestCluster
+        self.largestTrueCluster = largestTrueCluster
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case threshold, rule, pairs, questions, precision, recall, f1
+        case largestCluster = "largest_cluster", largestTrueCluster = "largest_true_cluster"
     }
 }

@@ -203,6 +203,18 @@ extension QuestionStore {
         }
     }
 
+    /// Replaces the calibration record of a model (e.g. to add its dedup threshold after training).
+    /// - Throws: `IndexError.modelIDNotFound`, `.invalidThreshold` for a dedup threshold that is not a cosine.
+    public func updateCalibration(modelID: Int64, modelName: String, _ calibration: ModelCalibration) throws(IndexError) {
+        if let dedup = calibration.dedupThreshold { try Self.validate(name: modelName, threshold: dedup) }
+        let json = try encodedCalibration(calibration, name: modelName)
+        let path = self.path
+        try write { db in
+            try db.execute(sql: "UPDATE model SET calibration = ? WHERE id = ?", arguments: [json, modelID])
+            if db.changesCount == 0 { throw IndexError.modelIDNotFound(path: path, id: modelID) }
+        }
+    }
+
     /// Deletes a model with its vocabularies, weights, learning curve and embeddings.
     /// - Throws: `IndexError.modelNotFound`.
     public func deleteModel(name: String) throws(IndexError) {

@@ -128,10 +128,19 @@ public struct ModelTraining {
             throw error
         }
         guard let kept, let modelID else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
+        let outcome = Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
+                              thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
+                              keptEpoch: kept.epoch)
+        // The dedup threshold goes into the run's model before it takes the name: one swap, all of it.
+        let calibrated: Outcome
+        do {
+            calibrated = try calibratingDedupThreshold(outcome, store: store)
+        } catch {
+            try? store.discardTraining(runID: modelID)
+            throw error
+        }
         try store.finishTraining(runID: modelID, name: modelName, replacing: replaced)
-        return Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
-                       thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
-                       keptEpoch: kept.epoch)
+        return calibrated
     }
 }
 

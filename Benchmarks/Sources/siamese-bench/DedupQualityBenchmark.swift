@@ -1,0 +1,93 @@
+// siamese-bench dedup-quality: the clustering rules of `siamese dedup` scored against true duplicate clusters.
+//
+//   siamese-bench dedup-quality --db quora-dev.sqlite --pairs quora/dev.tsv [--model NAME] [--all]
+//                               [--train quora/train.tsv]
+//
+// The index must hold every question of --pairs, embedded with the model (`siamese index --db DB dev.tsv`).
+// For each rule (single link, community, average link) and each threshold 0.50…0.99, the clusters of the
+// stored vectors of those questions are scored against the connected components of the pairs labelled
+// duplicate: pairwise precision/recall/F1, B-cubed F1, largest cluster. Prints each rule's best threshold
+// (by pair F1), and with --all every threshold. With --train, also the honest protocol: each rule's threshold
+// calibrated as `siamese train` does (best pair F1 on the questions of the seeded, question-disjoint 10% of
+// the training file that training held out), then scored on --pairs.
+import Foundation
+import QuestionIndex
+import SiameseNet
+
+func dedupQuality(_ options: Options) throws {
+    let start = Date()
+    let truth = DuplicateGroundTruth(pairs: try PairReader().read(options.string("pairs")).pairs)
+    let store = try QuestionStore(path: options.string("db"), mode: .readOnly)
+    let model = try store.loadModel(name: options.values["model"])
+    let stored = try store.embeddingMatrix(modelID: model.id)
+    // The stored rows of the truth's questions, in the truth's order (matched by normalized text).
+    let tokenizer = Tokenizer()
+    let texts = try store.questionText(ids: stored.ids)
+    var rowOfNormalized: [String: Int] = [:]
+    for (row, id) in stored.ids.enumerated() {
+        if let text = texts[id] { rowOfNormalized[tokenizer.normalized(text)] = row }
+    }
+    let d = stored.dimension
+    var vectors: [Float] = []
+    vectors.reserveCapacity(truth.questions.count * d)
+    for (index, key) in truth.normalized.enumerated() {
+        guard let row = rowOfNormalized[key] else {
+            throw BenchError(description: "question \"\(truth.questions[index])\" is not indexed with model \"\(model.name)\"")
+        }
+        vectors += stored.vectors[(row * d)..<((row + 1) * d)]
+    }
+    let matrix = EmbeddingMatrix(dimension: d, ids: truth.questions.indices.map { Int64($0 + 1) }, vectors: vectors)
+    let thresholds = DedupSweep.standardThresholds
+    let sweep = DedupSweep(matrix: matrix, truth: truth, lowestThreshold: thresholds[0])
+    print("\(truth.questions.count) questions; true clusters: \(truth.clusterCount) covering \(truth.clusteredQuestions) "
+        + "questions, \(truth.pairCount) same-cluster pairs, largest \(truth.largestCluster)")
+    if let stored = model.calibration?.dedupThreshold {
+        print("model \"\(model.name)\": stored dedup threshold \(String(format: "%.2f", stored))")
+    }
+    let header = "rule           threshold  pair P  pair R  pair F1  B³ P    B³ R    B³ F1   clusters  largest"
+    func row(_ rule: ClusteringRule, _ point: DedupSweep.Point) -> String {
+        let a = point.agreement
+        return rule.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+            + String(format: "  %9.2f  %6.3f  %6.3f  %7.3f  %6.3f  %6.3f  %6.3f  %8d  %7d", point.threshold,
+                     a.pairPrecision, a.pairRecall, a.pairF1, a.bCubedPrecision, a.bCubedRecall, a.bCubedF1,
+                     a.clusterCount, a.largestCluster)
+    }
+    var best: [(ClusteringRule, DedupSweep.Point)] = []
+    for rule in ClusteringRule.allCases {
+        let ruleStart = Date()
+        let points = sweep.scores(rule: rule, thresholds: thresholds)
+        if options.flags.contains("all") {
+            print(header)
+            for point in points { print(row(rule, point)) }
+        }
+        if let top = DedupSweep.best(points) { best.append((rule, top)) }
+        FileHandle.standardError.write(Data(String(format: "%@: %.1f s for %d thresholds\n", rule.rawValue,
+                                                   Date().timeIntervalSince(ruleStart), thresholds.count).utf8))
+        if let stored = model.calibration?.dedupThreshold {
+            let point = sweep.scores(rule: rule, thresholds: [stored])[0]
+            best.append((rule, point))
+        }
+    }
+    if let train = options.values["train"] {
+        guard let split = ValidationSplit(pairs: try PairReader().read(train).pairs, fraction: 0.1, seed: 1) else {
+            throw BenchError(description: "\(train) has no held-out split")
+        }
+        print("calibrated on the questions of the held-out 10% of \(train) (seed 1), scored here:")
+        print(header + "  held-out F1")
+        for rule in ClusteringRule.allCases {
+            let calibrationStart = Date()
+            guard let calibrated = try DedupCalibration.calibrate(model: model.model, pairs: split.validation,
+                                                                  kind: "held-out", rule: rule, workers: 1)
+            else { continue }
+            FileHandle.standardError.write(Data(String(format: "%@: calibrated on %d held-out questions in %.1f s\n",
+                                                       rule.rawValue, calibrated.questions,
+                                                       Date().timeIntervalSince(calibrationStart)).utf8))
+            let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold])[0]
+            print(row(rule, point) + String(format: "  %11.3f", calibrated.f1))
+        }
+    }
+    print("best threshold of each rule by pair F1" + (model.calibration?.dedupThreshold == nil ? ":" : ", then at the stored threshold:"))
+    print(header)
+    for (rule, point) in best { print(row(rule, point)) }
+    print(String(format: "%.1f s in all", Date().timeIntervalSince(start)))
+}

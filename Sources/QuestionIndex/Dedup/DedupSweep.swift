@@ -1,0 +1,68 @@
+/// Scores a clustering rule at many thresholds against true clusters, with one pair scan: the measurement
+/// behind the default rule and the calibration of a model's dedup threshold.
+public struct DedupSweep: Sendable {
+    /// The thresholds tried when calibrating: 0.50, 0.51, …, 0.99.
+    public static let standardThresholds: [Float] = (50...99).map { Float($0) / 100 }
+
+    /// One threshold's outcome.
+    public struct Point: Sendable, Equatable {
+        public var threshold: Float
+        public var agreement: ClusterAgreement
+    }
+
+    /// The vectors of the questions, one row per question of `truth`, in its order.
+    public let matrix: EmbeddingMatrix
+    public let truth: DuplicateGroundTruth
+    /// Every pair ≥ the lowest threshold to try, score descending.
+    private let pairs: [ScoredPair]
+
+    /// Scans `matrix` once for the pairs ≥ `lowestThreshold`.
+    /// - Parameter matrix: row i is question i of `truth`.
+    public init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float,
+                progress: ((Int, Int) -> Void)? = nil) {
+        precondition(matrix.count == truth.labels.count, "one vector per question of the truth")
+        self.matrix = matrix
+        self.truth = truth
+        pairs = DuplicatePairFinder(threshold: lowestThreshold).pairs(in: matrix, progress: progress)
+    }
+
+    /// The agreement of `rule` with the truth at each of `thresholds` (each at least the lowest threshold).
+    public func scores(rule: ClusteringRule, thresholds: [Float]) -> [Point] {
+        if rule == .averageLink, let lowest = thresholds.min() {
+            // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
+            var rowOf: [Int64: Int] = [:]
+            for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
+            let rowPairs = pairs.prefix { $0.score >= lowest }.compactMap { pair -> PairClustering.RowPair? in
+                guard let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
+                return PairClustering.RowPair(a: min(a, b), b: max(a, b), score: pair.score)
+            }
+            let merges = PairClustering(matrix: matrix, threshold: lowest, pairs: rowPairs).averageLinkMerges()
+            return thresholds.map { threshold in
+                var sets = RowUnionFind(count: matrix.count)
+                for merge in merges where merge.score >= threshold { sets.join(merge.a, merge.b) }
+                let labels = ClusterAgreement.labels(clusters: sets.groups(), count: matrix.count)
+                return Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
+            }
+        }
+        return thresholds.map { threshold in
+            // Pairs are sorted by score descending: those ≥ threshold are a prefix.
+            var low = 0, high = pairs.count
+            while low < high {
+                let middle = (low + high) / 2
+                if pairs[middle].score >= threshold { low = middle + 1 } else { high = middle }
+            }
+            let end = low
+            let dedup = Deduplication(threshold: threshold, rule: rule)
+            let clusters = dedup.rowClusters(of: Array(pairs[..<end]), in: matrix)
+            let labels = ClusterAgreement.labels(clusters: clusters, count: matrix.count)
+            return Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
+        }
+    }
+
+    /// The point of best pairwise F1 (ties: the higher threshold), nil for no thresholds.
+    public static func best(_ points: [Point]) -> Point? {
+        points.max { a, b in
+            a.agreement.pairF1 != b.agreement.pairF1 ? a.agreement.pairF1 < b.agreement.pairF1 : a.threshold < b.threshold
+        }
+    }
+}

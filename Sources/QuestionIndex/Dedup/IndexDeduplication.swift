@@ -1,0 +1,71 @@
+import Foundation
+
+/// Deduplicates the questions of an index under one model: the work of `siamese dedup`. Loads the model and
+/// its vectors once; `run` scans for pairs, clusters them and attaches the stored questions.
+public struct IndexDeduplication: Sendable {
+    public let store: QuestionStore
+    public let model: StoredModel
+    public let matrix: EmbeddingMatrix
+
+    /// - Throws: `IndexError.noModel`/`.modelNotFound`, `SearchError.nothingIndexed` when the model has no vectors.
+    public init(store: QuestionStore, modelName: String?) throws {
+        self.store = store
+        model = try store.loadModel(name: modelName)
+        matrix = try store.embeddingMatrix(modelID: model.id)
+        guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
+    }
+
+    /// The threshold to use: `explicit` when given, else the model's calibrated dedup threshold.
+    /// - Throws: `DedupError.invalidThreshold` for an explicit value outside [-1, 1], `.noThreshold` when
+    ///   neither exists (a model trained before dedup thresholds were calibrated, or without enough labelled
+    ///   duplicates).
+    public func threshold(explicit: Float?) throws -> Float {
+        if let explicit {
+            guard explicit >= -1 && explicit <= 1 else { throw DedupError.invalidThreshold(explicit) }
+            return explicit
+        }
+        guard let stored = model.calibration?.dedupThreshold else {
+            throw DedupError.noThreshold(path: store.path, model: model.name)
+        }
+        return stored
+    }
+
+    /// A run's findings with the stored questions they name.
+    public struct Report: Sendable {
+        public var model: String
+        public var threshold: Float
+        public var rule: ClusteringRule
+        public var result: Deduplication.Result
+        /// The stored questions of every pair and cluster member, by id.
+        public var questions: [Int64: StoredQuestion]
+    }
+
+    /// Finds every pair ≥ `deduplication.threshold` and, unless `pairsOnly`, their clusters.
+    /// - Parameter progress: after each block of the pair scan, (blocks done, blocks in all).
+    public func run(_ deduplication: Deduplication, pairsOnly: Bool = false,
+                    progress: ((Int, Int) -> Void)? = nil) throws -> Report {
+        let pairs = deduplication.pairs(in: matrix, progress: progress)
+        let clusters = pairsOnly ? [] : deduplication.clusters(of: pairs, in: matrix)
+        var ids = Set(clusters.flatMap { $0.members.map(\.questionID) })
+        if pairsOnly { for pair in pairs { ids.insert(pair.id1); ids.insert(pair.id2) } }
+        return Report(model: model.name, threshold: deduplication.threshold, rule: deduplication.rule,
+                      result: Deduplication.Result(pairs: pairs, clusters: clusters, questionCount: matrix.count),
+                      questions: try store.questions(ids: Array(ids)))
+    }
+}
+
+/// Errors of deduplication a user can act on.
+public enum DedupError: Error, Equatable, CustomStringConvertible {
+    case noThreshold(path: String, model: String)
+    case invalidThreshold(Float)
+
+    public var description: String {
+        switch self {
+        case .noThreshold(let path, let model):
+            return "model \"\(model)\" in \(path) has no dedup threshold (it was trained before they were calibrated, "
+                + "or without enough labelled duplicates); give one with --threshold, e.g. --threshold 0.8"
+        case .invalidThreshold(let value):
+            return "invalid threshold \(value): it must be a cosine between -1 and 1"
+        }
+    }
+}

@@ -1,0 +1,245 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Reads the questions of a file row by row, holding only the current chunk: for `siamese check` on inputs of
+/// any size, where output must start before the end of the input.
+///
+/// Formats as `QuestionReader` (chosen by extension): plain text, one question per line (blank lines skipped);
+/// `.tsv` (no quoting) or `.csv` (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks) with a
+/// header holding a `question` column and an optional `id` column. Lines end at LF or CRLF. A UTF-8
+/// byte-order mark is ignored. Path `-` reads stdin as plain text.
+///
+/// Each `next()` returns a row or the problem with that row (wrong field count, invalid UTF-8, empty question
+/// field); the caller decides whether it is fatal. Problems with the file as a whole (missing, no header, no
+/// question column) throw from `init`.
+public struct QuestionStream {
+    /// A row of the file: its question, or why it has none.
+    public typealias Row = Result<SourceQuestion, ReaderError>
+
+    public let path: String
+    private var lines: ChunkedLines
+
+    /// The share of the file read so far, for an ETA; nil when its size is unknown (stdin, a pipe).
+    public var fractionRead: Double? { lines.fractionRead }
+
+    /// Closes the file (not stdin); the stream must not be read afterwards.
+    public func close() { lines.closeFile() }
+    private let layout: Layout
+
+    private enum Layout {
+        case plain
+        case table(format: TableFormat, header: TableHeader, question: Int, id: Int?)
+    }
+
+    /// Opens `path` and reads its header (tables).
+    /// - Throws: `ReaderError.fileNotFound`/`.unreadable`, `.emptyFile` (no line with content), `.invalidUTF8`
+    ///   in the header, `.noQuestionColumn`, `.duplicateColumn`.
+    public init(path: String) throws(ReaderError) {
+        self.path = path
+        lines = try ChunkedLines(path: path)
+        guard path != "-", let format = TableFormat(extensionOf: path) else {
+            layout = .plain
+            return
+        }
+        var headerFields: [String]?, headerLine = 0
+        while let record = try Self.nextRecord(&lines, format: format, path: path) {
+            if record.isBlank { continue }
+            headerLine = record.line
+            headerFields = try record.fields.get()
+            break
+        }
+        guard let headerFields else { throw .emptyFile(file: path) }
+        let header = TableHeader(file: path, line: headerLine, fields: headerFields)
+        guard let question = try header.column("question") else {
+            throw .noQuestionColumn(file: path, line: headerLine, found: header.names)
+        }
+        layout = .table(format: format, header: header, question: question, id: try header.column("id"))
+    }
+
+    /// The next row, or nil at the end of the file.
+    /// - Throws: `ReaderError.unreadable` when reading fails midway.
+    public mutating func next() throws(ReaderError) -> Row? {
+        switch layout {
+        case .plain:
+            while let line = try lines.next() {
+                guard UTF8Validator.isValid(line.bytes, 0..<line.bytes.count) else {
+                    return .failure(.invalidUTF8(file: path, line: line.number))
+                }
+                let text = FieldValue.trimmed(String(decoding: line.bytes, as: UTF8.self))
+                if text.isEmpty { continue }
+                return .success(SourceQuestion(text: text, externalID: nil, line: line.number))
+            }
+            return nil
+        case .table(let format, let header, let question, let id):
+            while let record = try Self.nextRecord(&lines, format: format, path: path) {
+                if record.isBlank { continue }
+                let fields: [String]
+                switch record.fields {
+                case .failure(let error): return .failure(error)
+                case .success(let value): fields = value
+                }
+                guard fields.count == header.names.count else {
+                    return .failure(.wrongFieldCount(file: path, line: record.line, expected: header.names.count,
+                                                     found: fields.count))
+                }
+                let text = FieldValue.trimmed(fields[question])
+                guard !text.isEmpty else { return .failure(.emptyQuestion(file: path, line: record.line, column: "question")) }
+                return .success(SourceQuestion(text: text, externalID: id.flatMap { FieldValue.identifier(fields[$0]) },
+                                               line: record.line))
+            }
+            return nil
+        }
+    }
+
+    /// One record: the line it starts on and its fields (or why they cannot be read).
+    private struct Record {
+        let line: Int
+        let fields: Result<[String], ReaderError>
+        let isBlank: Bool
+    }
+
+    /// The next record of a table: one line for TSV; for CSV, lines are joined while a quoted field is open
+    /// (an odd number of quotes so far), then split into fields.
+    private static func nextRecord(_ lines: inout ChunkedLines, format: TableFormat,
+                                   path: String) throws(ReaderError) -> Record? {
+        guard let first = try lines.next() else { return nil }
+        var bytes = first.bytes
+        if format == .csv {
+            var quotes = bytes.reduce(0) { $0 + ($1 == 0x22 ? 1 : 0) }
+            while quotes % 2 == 1 {
+                guard let more = try lines.next() else {
+                    return Record(line: first.number, fields: .failure(.unterminatedQuote(file: path, line: first.number)),
+                                  isBlank: false)
+                }
+                bytes.append(0x0A)
+                bytes += more.bytes
+                quotes += more.bytes.reduce(0) { $0 + ($1 == 0x22 ? 1 : 0) }
+            }
+        }
+        if bytes.isEmpty { return Record(line: first.number, fields: .success([]), isBlank: true) }
+        guard UTF8Validator.isValid(bytes, 0..<bytes.count) else {
+            return Record(line: first.number, fields: .failure(.invalidUTF8(file: path, line: first.number)), isBlank: false)
+        }
+        let text = String(decoding: bytes, as: UTF8.self)
+        let fields = format == .csv ? csvFields(text) : text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
+        return Record(line: first.number, fields: .success(fields), isBlank: false)
+    }
+
+    /// The fields of one complete CSV record: commas separate, a field starting with `"` runs to the matching
+    /// `"` with `""` standing for one quote.
+    static func csvFields(_ record: String) -> [String] {
+        var fields: [String] = [], field = "", inQuotes = false, atFieldStart = true
+        var characters = Array(record.unicodeScalars)[...]
+        while let c = characters.popFirst() {
+            if inQuotes {
+                if c == "\"" {
+                    if characters.first == "\"" { field.unicodeScalars.append("\""); characters.removeFirst() } else { inQuotes = false }
+                } else {
+                    field.unicodeScalars.append(c)
+                }
+            } else if c == "," {
+                fields.append(field)
+                field = ""
+                atFieldStart = true
+                continue
+            } else if c == "\"" && atFieldStart {
+                inQuotes = true
+            } else {
+                field.unicodeScalars.append(c)
+            }
+            atFieldStart = false
+        }
+        fields.append(field)
+        return fields
+    }
+}
+
+/// The lines of a file (or stdin), read in 64 KiB chunks: each line's bytes without its ending (LF or CRLF)
+/// and its 1-based number. A final line without LF counts; a leading UTF-8 byte-order mark is dropped.
+struct ChunkedLines {
+    private let descriptor: Int32
+    private let ownsDescriptor: Bool
+    private let path: String
+    private var buffer: [UInt8] = []
+    private var position = 0
+    private var atEnd = false
+    private var number = 0
+    private var checkedBOM = false
+    /// Bytes read so far, and the file's size when it is a regular file.
+    private var bytesRead = 0
+    private var size: Int?
+
+    var fractionRead: Double? { size.map { $0 > 0 ? Double(bytesRead) / Double($0) : 1 } }
+
+    init(path: String) throws(ReaderError) {
+        self.path = path
+        if path == "-" {
+            descriptor = STDIN_FILENO
+            ownsDescriptor = false
+            return
+        }
+        let opened = open(path, O_RDONLY)
+        guard opened >= 0 else {
+            let code = errno
+            throw code == ENOENT ? .fileNotFound(file: path) : .unreadable(file: path, reason: String(cString: strerror(code)))
+        }
+        var info = stat()
+        if fstat(opened, &info) == 0, (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFDIR) {
+            close(opened)
+            throw .unreadable(file: path, reason: "is a directory")
+        }
+        descriptor = opened
+        ownsDescriptor = true
+        if (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) { size = Int(info.st_size) }
+    }
+
+    /// Closes the file; reading after this is not allowed.
+    func closeFile() {
+        if ownsDescriptor { _ = close(descriptor) }
+    }
+
+    mutating func next() throws(ReaderError) -> (number: Int, bytes: [UInt8])? {
+        while true {
+            if let newline = buffer[position...].firstIndex(of: 0x0A) {
+                var end = newline
+                if end > position && buffer[end - 1] == 0x0D { end -= 1 }
+                let line = Array(buffer[position..<end])
+                position = newline + 1
+                number += 1
+                return (number, line)
+            }
+            if atEnd {
+                guard position < buffer.count else { return nil }
+                var line = Array(buffer[position...])
+                if line.last == 0x0D { line.removeLast() }
+                position = buffer.count
+                number += 1
+                return (number, line)
+            }
+            try fill()
+        }
+    }
+
+    /// Drops the consumed bytes and reads the next chunk.
+    private mutating func fill() throws(ReaderError) {
+        buffer.removeSubrange(..<position)
+        position = 0
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw .unreadable(file: path, reason: String(cString: strerror(errno)))
+            }
+            if count == 0 { atEnd = true } else { buffer += chunk[..<count]; bytesRead += count }
+            break
+        }
+        if !checkedBOM && (buffer.count >= 3 || atEnd) {
+            checkedBOM = true
+            if buffer.starts(with: [0xEF, 0xBB, 0xBF]) { buffer.removeFirst(3) }
+        }
+    }
+}

@@ -1,0 +1,248 @@
+import Foundation
+import SiameseNet
+import Testing
+@testable import QuestionIndex
+
+@Suite struct DeduplicationTests {
+    /// Unit vectors in the plane at these angles (degrees), then one orthogonal to the plane; ids 10, 20, ….
+    private func planeMatrix(_ degrees: [Double]) -> EmbeddingMatrix {
+        var vectors: [Float] = []
+        for angle in degrees {
+            let radians = angle * .pi / 180
+            vectors += [Float(cos(radians)), Float(sin(radians)), 0]
+        }
+        vectors += [0, 0, 1]
+        return EmbeddingMatrix(dimension: 3, ids: (1...(degrees.count + 1)).map { Int64($0 * 10) }, vectors: vectors)
+    }
+
+    /// A chain A–B–C–D at 0°, 28°, 58°, 90°: neighbours score 0.883, 0.866, 0.848, the rest ≤ 0.53.
+    private var chain: EmbeddingMatrix { planeMatrix([0, 28, 58, 90]) }
+
+    private func memberSets(_ clusters: [DuplicateCluster]) -> [Set<Int64>] {
+        clusters.map { Set($0.members.map(\.questionID)) }
+    }
+
+    @Test func theThreeRulesCutAChainDifferently() {
+        let matrix = chain
+        func clusters(_ rule: ClusteringRule) -> [Set<Int64>] {
+            memberSets(Deduplication(threshold: 0.8, rule: rule).run(matrix).clusters)
+        }
+        // Single link chains everything; community takes B's neighbourhood (the largest proposal, before C's
+        // of equal size) and leaves D alone; average link joins A+B and C+D, whose mean cross similarity is 0.47.
+        #expect(clusters(.singleLink) == [[10, 20, 30, 40]])
+        #expect(clusters(.community) == [[10, 20, 30]])
+        #expect(clusters(.averageLink) == [[10, 20], [30, 40]])
+        #expect(Deduplication(threshold: 0.8).run(matrix).pairs.count == 3)
+    }
+
+    @Test func aClusterHasItsMostCentralMemberFirstAndItsLowestSimilarity() throws {
+        let matrix = planeMatrix([0, 28, 58])
+        let result = Deduplication(threshold: 0.8, rule: .singleLink).run(matrix)
+        let cluster = try #require(result.clusters.first)
+        #expect(result.clusters.count == 1)
+        // Mean similarity to the others: A (0.883 + 0.530) / 2, B (0.883 + 0.866) / 2, C (0.530 + 0.866) / 2.
+        #expect(cluster.representative.questionID == 20)
+        #expect(cluster.members.map(\.questionID) == [20, 10, 30])
+        #expect(abs(cluster.members[1].similarity - Float(cos(28 * Double.pi / 180))) < 1e-5)
+        #expect(abs(cluster.members[2].similarity - Float(cos(30 * Double.pi / 180))) < 1e-5)
+        let bMean = Float((cos(28 * Double.pi / 180) + cos(30 * Double.pi / 180)) / 2)
+        #expect(abs(cluster.representative.meanSimilarity - bMean) < 1e-5)
+        #expect(abs(cluster.lowestSimilarity - Float(cos(58 * Double.pi / 180))) < 1e-5)
+    }
+
+    @Test func clustersAreLargestFirstAndMinimumSizeFilters() {
+        // Two groups: three close vectors around 0°, two around 90°; far apart from each other.
+        let matrix = planeMatrix([0, 5, 10, 90, 95])
+        let all = Deduplication(threshold: 0.9, rule: .averageLink).run(matrix).clusters
+        #expect(memberSets(all) == [[10, 20, 30], [40, 50]])
+        let large = Deduplication(threshold: 0.9, rule: .averageLink, minimumSize: 3).run(matrix).clusters
+        #expect(memberSets(large) == [[10, 20, 30]])
+    }
+
+    /// Average link (UPGMA) the textbook way: the full similarity matrix, merging the pair of clusters of
+    /// highest mean similarity while it is at least the threshold.
+    private func naiveAverageLink(_ matrix: EmbeddingMatrix, threshold: Float) -> Set<Set<Int64>> {
+        let d = matrix.dimension, n = matrix.count
+        func dot(_ i: Int, _ j: Int) -> Double {
+            (0..<d).reduce(0.0) { $0 + Double(matrix.vectors[i * d + $1]) * Double(matrix.vectors[j * d + $1]) }
+        }
+        let similarity = (0..<n).map { i in (0..<n).map { j in dot(i, j) } }
+        var clusters = (0..<n).map { [$0] }
+        while true {
+            var best: (Double, Int, Int)?
+            for a in 0..<clusters.count {
+                for b in (a + 1)..<max(a + 1, clusters.count) {
+                    var total = 0.0
+                    for i in clusters[a] { for j in clusters[b] { total += similarity[i][j] } }
+                    let mean = total / Double(clusters[a].count * clusters[b].count)
+                    if mean >= Double(threshold), mean > (best?.0 ?? -2) { best = (mean, a, b) }
+                }
+            }
+            guard let (_, a, b) = best else { break }
+            clusters[a] += clusters[b]
+            clusters.remove(at: b)
+        }
+        return Set(clusters.filter { $0.count >= 2 }.map { Set($0.map { matrix.ids[$0] }) })
+    }
+
+    @Test(arguments: [1, 2, 3] as [UInt64])
+    func averageLinkFromPairsEqualsUPGMAOnTheFullMatrix(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let d = 6, groups = 12
+        // Groups of 1–5 noisy copies of random centres: near ties between groups and within them.
+        var vectors: [Float] = []
+        for _ in 0..<groups {
+            let centre = randomUnitVectors(count: 1, dimension: d, using: &random)
+            for _ in 0...(random.next() % 5) {
+                var row = centre.map { $0 + 0.35 * random.nextGaussian() }
+                let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                row = row.map { $0 / norm }
+                vectors += row
+            }
+        }
+        let n = vectors.count / d
+        let matrix = EmbeddingMatrix(dimension: d, ids: (0..<Int64(n)).map { 1000 - 3 * $0 }, vectors: vectors)
+        for threshold: Float in [0.6, 0.75, 0.9] {
+            let found = Set(memberSets(Deduplication(threshold: threshold, rule: .averageLink).run(matrix).clusters))
+            #expect(found == naiveAverageLink(matrix, threshold: threshold), "threshold \(threshold)")
+            // Not a trivial agreement: clusters of three or more form at the lower thresholds.
+            if threshold < 0.9 { #expect(found.contains { $0.count >= 3 }, "threshold \(threshold): \(found)") }
+        }
+    }
+
+    @Test func clusterAgreementCountsPairsAndBCubed() {
+        // Predicted {0, 1, 2}; true {0, 1} and {2, 3}; item 4 alone in both.
+        let predicted = ClusterAgreement.labels(clusters: [[0, 1, 2]], count: 5)
+        let truth = ClusterAgreement.labels(clusters: [[0, 1], [2, 3]], count: 5)
+        let agreement = ClusterAgreement(predicted: predicted, truth: truth)
+        #expect(agreement.predictedPairs == 3 && agreement.truePairs == 2 && agreement.commonPairs == 1)
+        #expect(abs(agreement.pairPrecision - 1.0 / 3) < 1e-12)
+        #expect(abs(agreement.pairRecall - 0.5) < 1e-12)
+        #expect(abs(agreement.pairF1 - 0.4) < 1e-12)
+        let bCubedPrecision: Double = (2.0 / 3 + 2.0 / 3 + 1.0 / 3 + 1 + 1) / 5
+        #expect(abs(agreement.bCubedPrecision - bCubedPrecision) < 1e-12)
+        #expect(abs(agreement.bCubedRecall - 0.8) < 1e-12)
+        #expect(agreement.largestCluster == 3 && agreement.clusterCount == 1)
+    }
+
+    @Test func groundTruthIsTheComponentsOfDuplicateRowsOverDistinctTexts() {
+        let pairs = [
+            QuestionPair(question1: "How old are you?", question2: "What is your age?", isDuplicate: true, line: 2),
+            QuestionPair(question1: "what is your AGE", question2: "Your age, please?", isDuplicate: true, line: 3),
+            QuestionPair(question1: "How old are you?", question2: "Where do you live?", isDuplicate: false, line: 4),
+            QuestionPair(question1: "???", question2: "Where do you live?", isDuplicate: true, line: 5),
+        ]
+        let truth = DuplicateGroundTruth(pairs: pairs)
+        #expect(truth.questions == ["How old are you?", "What is your age?", "Your age, please?", "Where do you live?"])
+        #expect(truth.labels[0] == truth.labels[1] && truth.labels[1] == truth.labels[2])
+        #expect(truth.labels[3] != truth.labels[0])
+        #expect(truth.pairCount == 3 && truth.clusterCount == 1 && truth.largestCluster == 3)
+        #expect(truth.clusteredQuestions == 3)
+    }
+
+    /// The sweep replays one agglomeration: the merges made down to 0.6 that score ≥ t are UPGMA at t.
+    @Test(arguments: [4, 5] as [UInt64])
+    func oneAgglomerationServesEveryHigherThreshold(seed: UInt64) {
+        var random = SeededGenerator(seed: seed)
+        let d = 6
+        var vectors: [Float] = []
+        for _ in 0..<12 {
+            let centre = randomUnitVectors(count: 1, dimension: d, using: &random)
+            for _ in 0...(random.next() % 5) {
+                var row = centre.map { $0 + 0.35 * random.nextGaussian() }
+                let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
+                row = row.map { $0 / norm }
+                vectors += row
+            }
+        }
+        let n = vectors.count / d
+        let matrix = EmbeddingMatrix(dimension: d, ids: (0..<Int64(n)).map { $0 + 1 }, vectors: vectors)
+        let pairs = DuplicatePairFinder(threshold: 0.6).pairs(in: matrix).map { pair in
+            PairClustering.RowPair(a: Int(pair.id1) - 1, b: Int(pair.id2) - 1, score: pair.score)
+        }
+        let merges = PairClustering(matrix: matrix, threshold: 0.6, pairs: pairs).averageLinkMerges()
+        #expect(zip(merges, merges.dropFirst()).allSatisfy { $0.score >= $1.score }, "merge scores never rise")
+        for threshold: Float in [0.6, 0.7, 0.8, 0.9] {
+            var sets = RowUnionFind(count: n)
+            for merge in merges where merge.score >= threshold { sets.join(merge.a, merge.b) }
+            let replayed = Set(sets.groups().map { Set($0.map { Int64($0 + 1) }) })
+            #expect(replayed == naiveAverageLink(matrix, threshold: threshold), "threshold \(threshold)")
+        }
+    }
+
+    @Test func theSweepPicksTheThresholdOfBestPairF1() throws {
+        // True clusters {a, b} and {c, d}; vectors of the chain: a–b 0.883, b–c 0.866, c–d 0.848. Average link
+        // finds both clusters at 0.8, only a+b at 0.85 and 0.87 (b cannot join: its mean with a+b is 0.70), none at 0.9.
+        let pairs = [("a", "b", true), ("c", "d", true), ("a", "d", false)].enumerated().map { row, pair in
+            QuestionPair(question1: pair.0, question2: pair.1, isDuplicate: pair.2, line: row + 2)
+        }
+        let truth = DuplicateGroundTruth(pairs: pairs)
+        #expect(truth.questions == ["a", "b", "c", "d"])
+        let matrix = planeMatrix([0, 28, 90, 58])  // rows at 0°, 28°, 90°, 58°: reordered to a, b, c, d below
+        let reordered = EmbeddingMatrix(dimension: 3, ids: [1, 2, 3, 4],
+                                        vectors: Array(matrix.vectors[0..<6]) + Array(matrix.vectors[9..<12])
+                                            + Array(matrix.vectors[6..<9]))
+        let sweep = DedupSweep(matrix: reordered, truth: truth, lowestThreshold: 0.8)
+        let points = sweep.scores(rule: .averageLink, thresholds: [0.8, 0.85, 0.87, 0.9])
+        let expected: [Double] = [1, 2.0 / 3, 2.0 / 3, 0]
+        let f1s = points.map(\.agreement.pairF1)
+        #expect(f1s == expected)
+        #expect(DedupSweep.best(points)?.threshold == 0.8)
+        let single = sweep.scores(rule: .singleLink, thresholds: [0.8])[0].agreement
+        #expect(single.predictedPairs == 6 && single.commonPairs == 2)
+    }
+
+    @Test func aCalibrationRecordWithoutADedupThresholdStillLoads() throws {
+        try withStore { store, path in
+            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
+            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
+                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
+            let id = try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record, threshold: 0.5,
+                                         calibration: calibration)
+            #expect(try store.loadModel(name: "faq").calibration?.dedupThreshold == nil)
+            calibration.dedup = DedupThreshold(threshold: 0.81, rule: "average-link", pairs: "dev", questions: 40,
+                                               precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
+                                               largestTrueCluster: 3)
+            try store.updateCalibration(modelID: id, modelName: "faq", calibration)
+            #expect(try store.loadModel(name: "faq").calibration == calibration)
+            let json = try rawDatabase(path).read { db in try String.fetchOne(db, sql: "SELECT calibration FROM model") }
+            #expect(json?.contains("\"dedup\":{") == true)
+            calibration.dedup?.threshold = 1.5
+            #expect(throws: IndexError.invalidThreshold(1.5)) {
+                try store.updateCalibration(modelID: id, modelName: "faq", calibration)
+            }
+        }
+    }
+}
+
+@Suite struct DedupRunStorageTests {
+    @Test func aStoredRunReadsBackAsItWasAndLosesDeletedQuestions() throws {
+        try withStore { store, path in
+            let model = tinyModel()
+            let modelID = try store.saveModel(name: "faq", model: model)
+            let texts = ["how old are you", "what is your age", "your age please", "where do you live", "where is your home"]
+            let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
+            try store.storeEmbeddings(modelID: modelID, questionIDs: ids, vectors: model.encode(texts))
+            let matrix = try store.embeddingMatrix(modelID: modelID)
+            let dedup = Deduplication(threshold: -1, rule: .singleLink)  // everything in one cluster
+            let result = dedup.run(matrix)
+            try #require(result.clusters.count == 1 && result.clusters[0].count == 5)
+            let runID = try store.saveDedupRun(modelID: modelID, deduplication: dedup, result: result)
+            let run = try #require(try store.dedupRun(id: runID))
+            #expect(run.clusters == result.clusters)
+            #expect(run.modelID == modelID && run.modelName == "faq" && run.threshold == -1 && run.rule == "single-link")
+            #expect(run.minimumSize == 2 && run.questionCount == 5 && run.pairCount == 10)
+            #expect(try store.dedupRun(id: runID + 1) == nil)
+
+            let removed = result.clusters[0].members[1].questionID
+            try rawDatabase(path).write { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                try db.execute(sql: "DELETE FROM question WHERE id = ?", arguments: [removed])
+            }
+            let after = try #require(try store.dedupRun(id: runID))
+            #expect(after.clusters[0].members.map(\.questionID) == result.clusters[0].members.map(\.questionID).filter { $0 != removed })
+            try store.deleteModel(name: "faq")
+            #expect(try store.dedupRun(id: runID)?.modelID == nil)
+        }
+    }
+}

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+@testable import QuestionIndex
+
+@Suite struct QuestionStreamTests {
+    /// Every row of the file `name` holding `bytes`, read with a stream.
+    private func rows(_ name: String, _ bytes: [UInt8]) throws -> [QuestionStream.Row] {
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: name).path(percentEncoded: false)
+            try Data(bytes).write(to: URL(fileURLWithPath: path))
+            var stream = try QuestionStream(path: path)
+            defer { stream.close() }
+            var rows: [QuestionStream.Row] = []
+            while let row = try stream.next() { rows.append(row) }
+            return rows
+        }
+    }
+
+    private func rows(_ name: String, _ text: String) throws -> [QuestionStream.Row] {
+        try rows(name, Array(text.utf8))
+    }
+
+    private func questions(_ rows: [QuestionStream.Row]) -> [SourceQuestion] {
+        rows.compactMap { try? $0.get() }
+    }
+
+    @Test func plainLinesSkipBlanksAndKeepLineNumbers() throws {
+        let read = try rows("new.txt", [0xEF, 0xBB, 0xBF] + Array("How old are you?\r\n\n  \nWhat is your age?".utf8))
+        #expect(questions(read) == [SourceQuestion(text: "How old are you?", line: 1),
+                                    SourceQuestion(text: "What is your age?", line: 4)])
+    }
+
+    @Test func tsvRowsWithIdsAndProblemsPerRow() throws {
+        let bytes = Array("note\tquestion\tid\nx\tHow old are you?\tT-1\n\ny\tonly two\nz\t  \tT-3\nw\tbad ".utf8)
+            + [0xFF] + Array("\tT-4\nv\tWhat is your age?\t\n".utf8)
+        let read = try rows("tickets.tsv", bytes)
+        try #require(read.count == 5)
+        #expect(try read[0].get() == SourceQuestion(text: "How old are you?", externalID: "T-1", line: 2))
+        guard case .failure(.wrongFieldCount(_, 4, 3, 2)) = read[1] else { Issue.record("\(read[1])"); return }
+        guard case .failure(.emptyQuestion(_, 5, "question")) = read[2] else { Issue.record("\(read[2])"); return }
+        guard case .failure(.invalidUTF8(_, 6)) = read[3] else { Issue.record("\(read[3])"); return }
+        #expect(try read[4].get() == SourceQuestion(text: "What is your age?", externalID: nil, line: 7))
+    }
+
+    @Test func csvQuotedFieldsSpanLinesAndAnOpenQuoteFailsItsRow() throws {
+        let text = "id,question\nA,\"How much is the fish, please?\"\nB,\"multi\nline \"\"quoted\"\"\"\nC,Where is it?\nD,\"never closed\nE,lost\n"
+        let read = try rows("new.csv", text)
+        try #require(read.count == 4)
+        #expect(questions(read) == [SourceQuestion(text: "How much is the fish, please?", externalID: "A", line: 2),
+                                    SourceQuestion(text: "multi\nline \"quoted\"", externalID: "B", line: 3),
+                                    SourceQuestion(text: "Where is it?", externalID: "C", line: 5)])
+        guard case .failure(.unterminatedQuote(_, 6)) = read[3] else { Issue.record("\(read[3])"); return }
+    }
+
+    @Test func aFileLargerThanOneChunkReadsLikeTheWholeFileReader() throws {
+        var text = "id\tquestion\n"
+        for row in 0..<5_000 { text += "q\(row)\tQuestion number \(row) about a fairly long topic, to cross chunks?\n" }
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: "many.tsv").path(percentEncoded: false)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            #expect(text.utf8.count > 3 * 65_536)
+            var stream = try QuestionStream(path: path)
+            var streamed: [SourceQuestion] = []
+            while let row = try stream.next() { streamed.append(try row.get()) }
+            stream.close()
+            #expect(streamed == (try QuestionReader().read(path).questions))
+            #expect(streamed.count == 5_000 && streamed.last?.line == 5_001)
+        }
+    }
+
+    @Test func aTableWithoutAQuestionColumnIsRefused() throws {
+        #expect(throws: ReaderError.self) { try rows("pairs.tsv", "question1\tquestion2\na\tb\n") }
+        #expect(throws: ReaderError.self) { try rows("empty.csv", "\n\n") }
+    }
+}
