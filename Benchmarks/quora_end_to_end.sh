@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The whole flow on the Quora files, from the CLI, in a release build:
-#   train 5 epochs on quora/train.tsv (epoch and threshold picked on a held-out 10% of it) → eval on
+#   train with the defaults on quora/train.tsv (epoch and thresholds picked on a held-out 10% of it) → eval on
 #   quora/dev.tsv beside FTS5 BM25 and the hybrid → index every question of quora/dev.tsv →
 #   time one-shot queries (process time = user + sys, median of 11 runs).
 #
@@ -18,7 +18,7 @@ bash "$root/scripts/setup.sh"
 (cd "$root" && swift build -c release --product siamese >&2)
 siamese="$root/.build/release/siamese"
 
-"$siamese" train --db "$db" --pairs "$data/train.tsv" --epochs 5
+"$siamese" train --db "$db" --pairs "$data/train.tsv"
 "$siamese" eval --db "$db" --pairs "$data/dev.tsv" --distractors "$data/train.tsv" --hybrid --report "$out/quora.html"
 "$siamese" index --db "$db" "$data/dev.tsv"
 
