@@ -35,6 +35,17 @@ import Testing
         #expect(Deduplication(threshold: 0.8).run(matrix).pairs.count == 3)
     }
 
+    @Test func aPairLimitStopsTheScanInsteadOfExhaustingMemory() {
+        // 15 pairs ≥ 0.5 among the six plane vectors (the seventh row is orthogonal); 4 row blocks of 2: 10 products.
+        let matrix = planeMatrix([0, 5, 10, 15, 20, 25])
+        let finder = DuplicatePairFinder(threshold: 0.5, blockRows: 2)
+        #expect(finder.pairs(in: matrix, limit: 15) == finder.pairs(in: matrix))
+        #expect(finder.pairs(in: matrix).count == 15)
+        var blocks = 0
+        #expect(finder.pairs(in: matrix, limit: 14, progress: { _, _ in blocks += 1 }) == nil)
+        #expect(blocks < 10, "the scan stops early: \(blocks) of 10 block products")
+    }
+
     @Test func aClusterHasItsMostCentralMemberFirstAndItsLowestSimilarity() throws {
         let matrix = planeMatrix([0, 28, 58])
         let result = Deduplication(threshold: 0.8, rule: .singleLink).run(matrix)
