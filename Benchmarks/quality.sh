@@ -15,14 +15,17 @@ shift || true
 out="$here/out/quality"
 mkdir -p "$out"
 
+first_round="--input-dropout 0 --implied-pairs 0 --epochs 5"
 declare -A variants=(
-    [course]="--non-duplicate-weight 0 --max-subwords 0"
-    [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0"
-    [sub-words]="--non-duplicate-weight 0 --max-subwords 50000"
+    [course]="--non-duplicate-weight 0 --max-subwords 0 $first_round"
+    [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0 $first_round"
+    [sub-words]="--non-duplicate-weight 0 --max-subwords 50000 $first_round"
+    [non-duplicates-0.25+sub-words]="--non-duplicate-weight 0.25 $first_round"
+    [non-duplicates+sub-words]="$first_round"
+    [+dropout-0.25-8-epochs]="--implied-pairs 0"
     [recommended]=""
-    [non-duplicates-0.25+sub-words]="--non-duplicate-weight 0.25"
 )
-order=(course non-duplicates sub-words non-duplicates-0.25+sub-words recommended)
+order=(course non-duplicates sub-words non-duplicates-0.25+sub-words non-duplicates+sub-words +dropout-0.25-8-epochs recommended)
 [ "$#" -gt 0 ] && order=("$@")
 
 bash "$root/scripts/setup.sh"

@@ -26,6 +26,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case modelNotFound(path: String, name: String, available: [String])
     /// No model has this id (ids come from `loadModel` or `modelSummaries`).
     case modelIDNotFound(path: String, id: Int64)
+    /// A training run ended but the model it was to replace (or the name it was to take) changed meanwhile.
+    case modelChangedDuringTraining(path: String, name: String, created: Bool)
     /// A model name must not be empty.
     case invalidModelName(String)
     /// A stored model cannot be restored: bad configuration, vocabulary or set of weights.
@@ -48,6 +50,9 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case embeddingNotUnit(model: String, questionID: Int64, norm: Float)
     /// A stored embedding BLOB has the wrong size.
     case corruptEmbedding(path: String, model: String, questionID: Int64, bytes: Int, expected: Int)
+    /// A value read back from the database has the wrong type or an impossible value (the file was changed by
+    /// something else than siamese); `row` names the row, `problem` completes "TABLE.COLUMN of ROW …".
+    case corruptValue(path: String, table: String, column: String, row: String, problem: String)
     /// Any other SQLite failure, with SQLite's message.
     case database(path: String, message: String)
 
@@ -76,7 +81,14 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             let known = available.isEmpty ? "it has none" : "it has " + available.map { "\"\($0)\"" }.joined(separator: ", ")
             return "no model named \"\(name)\" in \(path) (\(known))"
         case .modelIDNotFound(let path, let id):
-            return "no model with id \(id) in \(path)"
+            return "the model this command works with (id \(id)) is no longer in \(path): it was replaced by a new "
+                + "training run or removed while the command ran; run the command again"
+        case .modelChangedDuringTraining(let path, let name, let created):
+            return created
+                ? "another run created a model \"\(name)\" in \(path) while this one trained; it was kept and this "
+                    + "run's model was discarded (train again with --force to replace it, or pick another --model)"
+                : "the model \"\(name)\" in \(path) was replaced by another run while this one trained; it was kept "
+                    + "and this run's model was discarded"
         case .invalidModelName(let name):
             return "invalid model name \"\(name)\": it must not be empty"
         case .corruptModel(let path, let model, let reason):
@@ -101,6 +113,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .corruptEmbedding(let path, let model, let questionID, let bytes, let expected):
             return "embedding of question \(questionID) for model \"\(model)\" in \(path) is corrupt: "
                 + "it has \(Self.bytes(bytes)), expected \(Self.bytes(expected))"
+        case .corruptValue(let path, let table, let column, let row, let problem):
+            return "\(path) is corrupt: \(table).\(column) of \(row) \(problem)"
         case .database(let path, let message):
             return "\(path): SQLite error: \(message)"
         }

@@ -68,11 +68,18 @@ public struct Encoder: Sendable {
     }
 
     /// Runs the encoder and keeps every activation the backward pass needs, in `workspace`'s buffers.
-    func forward(_ batch: PackedBatch, workspace: EncoderWorkspace = EncoderWorkspace()) -> EncoderActivations {
+    /// - Parameter inputDropout: in training, the rate p at which each value of a token's input vector is zeroed
+    ///   (the others scaled by 1/(1−p)), and the seed of the mask; nil at inference.
+    func forward(_ batch: PackedBatch, workspace: EncoderWorkspace = EncoderWorkspace(),
+                 inputDropout: (rate: Float, seed: UInt64)? = nil) -> EncoderActivations {
         let d = dimension, g4 = 4 * d
         let rows = batch.totalRows
         let act = EncoderActivations(batch: batch, dimension: d, workspace: workspace)
         embed(batch, into: act.inputs.pointer)
+        if let inputDropout, inputDropout.rate > 0 {
+            var generator = SeededGenerator(seed: inputDropout.seed)
+            act.applyInputDropout(rate: inputDropout.rate, generator: &generator)
+        }
         let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer, h = act.hidden.pointer
         weights.inputWeights.withPointer { wx in
             weights.bias.withPointer { bias in
@@ -164,6 +171,10 @@ public struct Encoder: Sendable {
         weights.inputWeights.withPointer { wx in
             BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx, dx.pointer)
         }
+        if act.hasInputDropout {
+            let mask = work.inputDropoutMask.pointer
+            for i in 0..<(rows * d) { dx.pointer[i] *= mask[i] }
+        }
         guard batch.hasSubwords else {
             gradients.embedding.withMutablePointer { de in
                 for r in 0..<rows {
@@ -212,6 +223,8 @@ final class EncoderActivations: @unchecked Sendable {
     var hidden: FloatBuffer { workspace.hidden }      // [rows, d]
     var norms: FloatBuffer { workspace.norms }        // [count] L2 norm of each mean
     var units: FloatBuffer { workspace.units }        // [count, d] normalized means
+    /// Whether `inputs` were multiplied by `workspace.inputDropoutMask`.
+    private(set) var hasInputDropout = false
 
     /// Sizes the workspace's buffers for `batch`; every one is fully written by the forward pass except
     /// `units`, which accumulates and starts at zero.
@@ -226,6 +239,20 @@ final class EncoderActivations: @unchecked Sendable {
         workspace.gates.resize(to: rows * 4 * d, zeroed: false)
         workspace.norms.resize(to: batch.count, zeroed: false)
         workspace.units.resize(to: batch.count * d, zeroed: true)
+    }
+
+    /// Zeroes each input value with probability `rate` and scales the rest by 1/(1−rate) (inverted dropout,
+    /// so inference needs no rescaling); the mask is kept for the backward pass.
+    func applyInputDropout(rate: Float, generator: inout SeededGenerator) {
+        let count = batch.totalRows * dimension, keep = 1 / (1 - rate)
+        let mask = workspace.inputDropoutMask
+        mask.resize(to: count, zeroed: false)
+        let m = mask.pointer, x = inputs.pointer
+        for i in 0..<count {
+            m[i] = generator.nextUnitFloat() < rate ? 0 : keep
+            x[i] *= m[i]
+        }
+        hasInputDropout = true
     }
 
     /// Mean of each sequence's hidden states over its real tokens, then L2 normalization.

@@ -42,6 +42,8 @@ final class EncoderWorkspace: @unchecked Sendable {
     let hidden = FloatBuffer(), norms = FloatBuffer(), units = FloatBuffer()
     let meanGradient = FloatBuffer(), gateGradient = FloatBuffer(), inputGradient = FloatBuffer()
     let hiddenGradient = FloatBuffer(), cellGradient = FloatBuffer()
+    /// [rows, d] dropout multipliers of the input vectors (0 or 1/(1−p)), when training with input dropout.
+    let inputDropoutMask = FloatBuffer()
 }
 
 extension Array where Element == Float {

@@ -1,12 +1,13 @@
 /// Ranking metrics for duplicate detection from similarity scores.
 public enum Metrics {
     /// Area under the ROC curve: the probability that a random duplicate scores above a random
-    /// non-duplicate (ties count half). Nil when either class is absent.
+    /// non-duplicate (ties count half). Nil when either class is absent or a score is not finite.
     /// - Complexity: O(n log n).
     public static func rocAUC(scores: [Float], labels: [Bool]) -> Double? {
         precondition(scores.count == labels.count, "one label per score")
         let positives = labels.filter { $0 }.count, negatives = labels.count - positives
-        guard positives > 0, negatives > 0 else { return nil }
+        // A NaN score has no rank (and would make the sort's order meaningless).
+        guard positives > 0, negatives > 0, scores.allSatisfy(\.isFinite) else { return nil }
         let order = scores.indices.sorted { scores[$0] < scores[$1] }
         // Mann–Whitney U: sum of positive ranks, with tied scores sharing their mean rank.
         var rankSum = 0.0
@@ -24,11 +25,13 @@ public enum Metrics {
 
     /// The duplicate cut-off that best separates labelled pairs: a pair is called a duplicate when its score
     /// is at or above the threshold, and the threshold maximizes accuracy (ties: the higher threshold).
-    /// It lies midway between two adjacent distinct scores. Nil when `scores` is empty.
+    /// It lies midway between two adjacent distinct scores, clamped to [-1, 1]. Nil when `scores` is empty or
+    /// a score is not finite.
     /// - Complexity: O(n log n).
     public static func bestThreshold(scores: [Float], labels: [Bool]) -> (threshold: Float, accuracy: Double)? {
         precondition(scores.count == labels.count, "one label per score")
-        guard !scores.isEmpty else { return nil }
+        // NaN equals no score, so the grouping loop below would never move past it.
+        guard !scores.isEmpty, scores.allSatisfy(\.isFinite) else { return nil }
         let order = scores.indices.sorted { scores[$0] > scores[$1] }
         let negatives = labels.filter { !$0 }.count
         // Calling nothing a duplicate: every negative is right.
@@ -45,6 +48,8 @@ public enum Metrics {
             let below = position < order.count ? scores[order[position]] : score - 1
             if correct > best.correct { best = (correct, (score + below) / 2) }
         }
-        return (best.threshold, Double(best.correct) / Double(scores.count))
+        // A cosine threshold stays in [-1, 1]: rounding lets a cosine reach 1.0000001 (whose next float is
+        // the cut that calls nothing a duplicate), and the midpoint below the lowest score can pass -1.
+        return (min(max(best.threshold, -1), 1), Double(best.correct) / Double(scores.count))
     }
 }

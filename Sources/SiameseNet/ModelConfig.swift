@@ -15,6 +15,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Duplicate pairs per batch.
     public var batchSize: Int = 256
     public var learningRate: Float = 0.01
+    /// Training only: duplicate pairs implied by the labels (A~B and B~C give A~C) added to the training pairs,
+    /// at most this many per labelled pair of each duplicate cluster (0: only the labelled pairs, the course).
+    public var impliedPairRatio: Double = 0
+    /// Training only: the rate at which each value of a token's input vector is dropped (0: off, the course).
+    public var inputDropout: Float = 0
     /// α of the triplet loss.
     public var margin: Float = 0.25
     /// Global gradient-norm clip; nil for none.
@@ -39,11 +44,15 @@ public struct ModelConfig: Codable, Sendable, Equatable {
 
     /// The configuration `siamese train` uses unless told otherwise: the course model plus the changes that
     /// measurably helped on Quora (docs/design.md, "Match quality"): labelled non-duplicates as hard
-    /// negatives (weight 1) and 50,000 character 3–5-gram sub-words.
+    /// negatives (weight 1), 50,000 character 3–5-gram sub-words, input dropout 0.25 for 8 epochs (the epoch
+    /// kept is picked on validation pairs), and one implied duplicate pair per labelled pair of a cluster.
     public static var recommended: ModelConfig {
         var config = ModelConfig()
         config.nonDuplicateWeight = 1
         config.maxSubwords = 50_000
+        config.inputDropout = 0.25
+        config.epochs = 8
+        config.impliedPairRatio = 1
         return config
     }
 
@@ -61,6 +70,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         batchSize = try c.decode(Int.self, forKey: .batchSize)
         learningRate = try c.decode(Float.self, forKey: .learningRate)
         margin = try c.decode(Float.self, forKey: .margin)
+        inputDropout = try c.decodeIfPresent(Float.self, forKey: .inputDropout) ?? 0
+        impliedPairRatio = try c.decodeIfPresent(Double.self, forKey: .impliedPairRatio) ?? 0
         clipNorm = try c.decodeIfPresent(Float.self, forKey: .clipNorm)
         seed = try c.decode(UInt64.self, forKey: .seed)
         nonDuplicateWeight = try c.decodeIfPresent(Float.self, forKey: .nonDuplicateWeight) ?? 0
@@ -86,6 +97,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(batchSize >= 2, "batch size must be at least 2 (the loss needs negatives), got \(batchSize)")
         try require(learningRate > 0 && learningRate.isFinite, "learning rate must be positive, got \(learningRate)")
         try require(margin >= 0 && margin.isFinite, "margin must be non-negative, got \(margin)")
+        try require(inputDropout >= 0 && inputDropout < 1, "input dropout must be in [0, 1), got \(inputDropout)")
+        try require(impliedPairRatio >= 0 && impliedPairRatio <= 1000,
+                    "implied pair ratio must be between 0 and 1000, got \(impliedPairRatio)")
         try require(nonDuplicateWeight >= 0 && nonDuplicateWeight.isFinite,
                     "non-duplicate weight must be non-negative, got \(nonDuplicateWeight)")
         try require(clipNorm.map { $0 > 0 && $0.isFinite } ?? true, "clip norm must be positive")
@@ -94,8 +108,9 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         try require(subwordMaxN >= subwordMinN && subwordMaxN <= 32,
                     "sub-word max n must be between the min n (\(subwordMinN)) and 32, got \(subwordMaxN)")
         try require(subwordMinCount >= 1, "sub-word min count must be at least 1, got \(subwordMinCount)")
-        try require(tokenizerVersion == Tokenizer.version,
-                    "the model uses tokenizer version \(tokenizerVersion); this build has version \(Tokenizer.version)")
+        try validateLimits()
+        try require(Tokenizer.supportedVersions.contains(tokenizerVersion),
+                    "the model uses tokenizer version \(tokenizerVersion); this build reads versions \(Tokenizer.supportedVersions.lowerBound) to \(Tokenizer.supportedVersions.upperBound)")
     }
 }
 

@@ -9,7 +9,7 @@ public struct SiameseModel: Sendable {
     public var vocabulary: Vocabulary { lexicon.vocabulary }
     /// The sub-word vocabulary; nil when the model has none (`config.maxSubwords == 0`, or no n-gram was kept).
     public var subwords: SubwordVocabulary? { lexicon.subwords }
-    public var tokenizer: Tokenizer { Tokenizer(maxTokens: config.maxTokens) }
+    public var tokenizer: Tokenizer { Tokenizer(maxTokens: config.maxTokens, version: config.tokenizerVersion) }
     public var dimension: Int { config.dimension }
 
     /// A model with fresh weights, seeded by `config.seed`.

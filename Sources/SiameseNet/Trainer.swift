@@ -145,7 +145,9 @@ public final class Trainer {
                                             subwordCount: model.encoder.weights.subwordCount) else {
             preconditionFailure("training pairs were validated in init")
         }
-        let activations = model.encoder.forward(packed, workspace: workspace)
+        let dropout = model.config.inputDropout
+        let activations = model.encoder.forward(packed, workspace: workspace,
+                                                inputDropout: dropout > 0 ? (dropout, generator.next()) : nil)
         let units = activations.unitVectorsInInputOrder()
         // Pairs without a cluster get one of their own (negative ids never collide with real clusters).
         let groups = batch.contains { pairs[$0].cluster != nil } ? batch.map { pairs[$0].cluster ?? -1 - $0 } : nil

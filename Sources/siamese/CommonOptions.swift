@@ -6,7 +6,7 @@ import SiameseNet
 /// `--db`: the index file shared by every command.
 struct DatabaseOptions: ParsableArguments {
     @Option(name: .long, help: ArgumentHelp("The index database.", discussion: "Default: $SIAMESE_DB, else siamese.sqlite.",
-                                            valueName: "path"))
+                                            valueName: "path"), completion: .file())
     var db: String?
 
     var path: String { db ?? ProcessInfo.processInfo.environment["SIAMESE_DB"] ?? "siamese.sqlite" }
@@ -45,8 +45,12 @@ struct ThreadOptions: ParsableArguments {
     @Option(name: .long, help: "Threads for matrix products (default: all cores for train, index and demo; 1 for query and compare).")
     var threads: Int?
 
+    /// More threads than any machine this runs on has cores; larger values are refused before they reach
+    /// BLAS (whose thread count is a 32-bit integer).
+    static let maximum = 1024
+
     func validate() throws {
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1") }
+        if let threads { try OptionBounds.check(threads, "--threads", 1...Self.maximum) }
     }
 
     /// Sets the BLAS thread count: `--threads`, else `defaultCount`, else every core.
@@ -58,6 +62,17 @@ struct ThreadOptions: ParsableArguments {
         // The command has not started any BLAS work yet: idle workers can be stopped safely.
         if count == 1 { BLAS.stopWorkerThreads() }
         return count
+    }
+}
+
+/// Range checks of numeric options, run in `validate()` before any arithmetic on them: a value outside its
+/// range is a usage error naming the option and the bound.
+enum OptionBounds {
+    static func check<T: Comparable>(_ value: T, _ name: String, _ range: ClosedRange<T>) throws {
+        if value < range.lowerBound { throw ValidationError("\(name) must be at least \(range.lowerBound)") }
+        if value > range.upperBound {
+            throw ValidationError("\(name) must be at most \(range.upperBound), got \(value)")
+        }
     }
 }
 
@@ -86,11 +101,11 @@ extension ReportingCommand {
 /// Writing to the terminal: results to stdout, messages and progress to stderr.
 enum Terminal {
     static func error(_ message: String) {
-        FileHandle.standardError.write(Data("siamese: error: \(message)\n".utf8))
+        StandardStreams.writeError("siamese: error: \(message)\n")
     }
 
     static func note(_ message: String) {
-        FileHandle.standardError.write(Data("\(message)\n".utf8))
+        StandardStreams.writeError("\(message)\n")
     }
 
     static var stderrIsTerminal: Bool { isatty(STDERR_FILENO) == 1 }
@@ -99,6 +114,7 @@ enum Terminal {
     static func printJSON<T: Encodable>(_ value: T) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
     }
 }

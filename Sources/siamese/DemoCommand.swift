@@ -12,11 +12,12 @@ struct Demo: ReportingCommand {
             The index is written to a temporary file and removed, unless --db names one to keep.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Folder holding faq_pairs.tsv and faq_questions.txt.", valueName: "dir"))
+    @Option(name: .long, help: ArgumentHelp("Folder holding faq_pairs.tsv and faq_questions.txt.", valueName: "dir"),
+            completion: .directory)
     var data: String?
 
     @Option(name: .long, help: ArgumentHelp("Keep the demo index in this file (its model \"demo\" is replaced).",
-                                            valueName: "path"))
+                                            valueName: "path"), completion: .file())
     var db: String?
 
     @Option(name: .long, help: "Training epochs.")
@@ -29,7 +30,7 @@ struct Demo: ReportingCommand {
                           "How can I get my money back?"]
 
     func validate() throws {
-        if epochs < 1 { throw ValidationError("--epochs must be at least 1") }
+        try OptionBounds.check(epochs, "--epochs", 1...ModelConfig.maximumEpochs)
     }
 
     func execute() throws {
@@ -49,7 +50,7 @@ struct Demo: ReportingCommand {
         var config = ModelConfig.recommended
         config.epochs = epochs
         let trainingSet = TrainingSet(pairs: pairs, config: config)
-        print("1. train: \(trainingSet.pairs.count) duplicate pairs from \(pairsFile), \(epochs) epochs")
+        print("1. train: \(trainingSet.pairsDescription) from \(pairsFile), \(epochs) epochs")
         let start = Date()
         let outcome = try ModelTraining(modelName: "demo", config: config, calibrationPairs: pairs, workers: workers)
             .run(store: store, trainingSet: trainingSet)

@@ -20,11 +20,12 @@ struct Eval: ReportingCommand {
             the corpus is encoded in memory and BM25 runs in a temporary in-memory database.
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Labelled question pairs (is_duplicate 0/1).", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Labelled question pairs (is_duplicate 0/1).", valueName: "file"),
+            completion: .file())
     var pairs: String
 
     @Option(name: .long, help: ArgumentHelp("More questions for the retrieval corpus (pair or question files; repeatable).",
-                                            valueName: "file"))
+                                            valueName: "file"), completion: .file())
     var distractors: [String] = []
 
     @OptionGroup var database: DatabaseOptions
@@ -56,7 +57,7 @@ struct Eval: ReportingCommand {
     var scores = false
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
+        try OptionBounds.check(k, "-k", 1...Query.maximumK)
         if !(bm25MaxDf > 0 && bm25MaxDf <= 1) { throw ValidationError("--bm25-max-df must be in (0, 1]") }
     }
 
@@ -201,8 +202,8 @@ struct FusionOptions: ParsableArguments {
     var fusionWeight: Double = 1
 
     func validate() throws {
-        if !fusionWeight.isFinite || fusionWeight < 0 {
-            throw ValidationError("--fusion-weight must be a non-negative number")
+        if !fusionWeight.isFinite || fusionWeight < 0 || fusionWeight > 1e6 {
+            throw ValidationError("--fusion-weight must be a number from 0 to 1000000")
         }
     }
 

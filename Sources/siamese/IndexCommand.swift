@@ -11,10 +11,10 @@ struct Index: ReportingCommand {
             column (or question1/question2, as in a pair file: both questions of every row are added). \
             A question already stored (same words, ignoring case and punctuation) is skipped, so indexing a \
             file twice adds nothing. With no FILE, embeds the stored questions that have no vector yet \
-            (after a retrain). Vectors are committed in batches: an interrupted run resumes where it stopped.
+            (after a retrain). FILE - reads standard input, one question per line (a table needs a .tsv or .csv file name). Vectors are             committed in batches: an interrupted run resumes where it stopped.
             """)
 
-    @Argument(help: ArgumentHelp("Files of questions to add.", valueName: "file"))
+    @Argument(help: ArgumentHelp("Files of questions to add.", valueName: "file"), completion: .file())
     var files: [String] = []
 
     @OptionGroup var database: DatabaseOptions
@@ -27,14 +27,15 @@ struct Index: ReportingCommand {
     @Flag(name: .long, help: "Skip malformed rows and questions without words (counted) instead of stopping.")
     var skipBad = false
 
-    @Option(name: .long, help: "Questions encoded per batch.")
+    @Option(name: .long, help: "Questions encoded per batch (1 to 65536).")
     var batchSize = 512
 
     @Flag(name: .long, help: "Print the summary as JSON.")
     var json = false
 
     func validate() throws {
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        try OptionBounds.check(batchSize, "--batch-size", 1...65_536)
+        if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
     }
 
     func execute() throws {
@@ -45,13 +46,16 @@ struct Index: ReportingCommand {
         let reader = QuestionReader(skipBad: skipBad)
         let tokenizer = Tokenizer()
         for file in files {
-            let output = try reader.read(file)
+            // `-` is standard input, named as such in messages and as the questions' source.
+            let output = try reader.read(file == "-" ? "/dev/stdin" : file)
             badRows += output.skipped
             for problem in output.problems.prefix(5) { Terminal.note("skipped: \(problem)") }
             var questions: [SourceQuestion] = []
             for question in output.questions {
                 if tokenizer.normalized(question.text).isEmpty {
-                    guard skipBad else { throw CommandError("\(file):\(question.line): the question has no words") }
+                    guard skipBad else {
+                        throw CommandError("\(file == "-" ? "/dev/stdin" : file):\(question.line): the question has no words")
+                    }
                     badRows += 1
                     continue
                 }
@@ -66,7 +70,7 @@ struct Index: ReportingCommand {
         var added = 0, alreadyStored = 0
         for input in inputs {
             let result = try store.addQuestions(input.questions.map { ($0.text, $0.externalID) },
-                                                source: URL(fileURLWithPath: input.file).lastPathComponent)
+                                                source: input.file == "-" ? "stdin" : URL(fileURLWithPath: input.file).lastPathComponent)
             added += result.added.count
             alreadyStored += result.skipped
         }

@@ -24,7 +24,8 @@ struct Info: ReportingCommand {
                           vectors: summary.embeddingCount, calibration: summary.calibration,
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
                                                          pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
-            })
+            },
+            unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map { UnfinishedRun(model: $0.target, savedAt: $0.savedAt) })
         if json {
             try Terminal.printJSON(info)
         } else {
@@ -71,6 +72,12 @@ struct Info: ReportingCommand {
                     + String(format: "  %8.0f  %7.1f", epoch.pairsPerSecond, epoch.seconds) + kept)
             }
         }
+        for run in info.unfinishedTrainingRuns {
+            let saved = run.savedAt.map { " (last epoch saved \($0.formatted(.iso8601)))" } ?? ""
+            print("")
+            print("unfinished training run for model \"\(run.model)\"\(saved): another `siamese train` is running, or "
+                + "one was interrupted; it is never used, and a finished run of that name replaces the model")
+        }
     }
 }
 
@@ -80,6 +87,29 @@ struct IndexInfo: Encodable {
     var bytes: Int
     var questions: Int
     var models: [ModelInfo]
+    /// Runs of `siamese train` that have not finished (still running, or killed): their models are never used.
+    var unfinishedTrainingRuns: [UnfinishedRun]
+
+    enum CodingKeys: String, CodingKey {
+        case database, schema, bytes, questions, models
+        case unfinishedTrainingRuns = "unfinished_training_runs"
+    }
+}
+
+struct UnfinishedRun: Encodable {
+    var model: String
+    var savedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case model
+        case savedAt = "saved_at"
+    }
+
+    func encode(to encoder: any Swift.Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(model, forKey: .model)
+        try c.encode(savedAt, forKey: .savedAt)  // null when no epoch was saved
+    }
 }
 
 struct ModelInfo: Encodable {

@@ -18,7 +18,7 @@ final class ProgressLine {
         let remaining = rate > 0 ? Double(total - done) / rate : 0
         let line = "\(message)  \(Int(rate.rounded())) \(unit)/s  ETA \(Self.duration(remaining))"
         if interactive {
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
+            StandardStreams.writeError("\r\u{1B}[K\(line)")
             drawn = true
         } else {
             Terminal.note(line)
@@ -45,7 +45,7 @@ final class ProgressLine {
 
     /// Ends the line (on a terminal) so later output starts on a new one.
     func finish() {
-        if interactive && drawn { FileHandle.standardError.write(Data("\n".utf8)) }
+        if interactive && drawn { StandardStreams.writeError("\n") }
         drawn = false
     }
 

@@ -9,7 +9,7 @@ struct Query: ReportingCommand {
         discussion: """
             Prints the k best matches, best first (ties by id), with their cosine similarity; matches at or \
             above the model's duplicate threshold are marked "duplicate". QUESTION "-" reads one question per \
-            line from stdin and answers each in turn, loading the index once.
+            line from stdin and answers each in turn as it arrives, loading the index once.
             """)
 
     @Argument(help: ArgumentHelp("The question, or - to read one per line from stdin.", valueName: "question"))
@@ -19,8 +19,12 @@ struct Query: ReportingCommand {
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
-    @Option(name: .short, help: "Number of matches to show.")
+    @Option(name: .short, help: "Number of matches to show (at most 1000000; all stored questions when fewer).")
     var k = 10
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Show only matches whose cosine is at least this (-1 to 1); a question may then have none.", valueName: "score"))
+    var minScore: Float?
 
     @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
     var json = false
@@ -33,26 +37,43 @@ struct Query: ReportingCommand {
     @OptionGroup var fusion: FusionOptions
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
+        try OptionBounds.check(k, "-k", 1...Query.maximumK)
+        if let minScore, !(minScore >= -1 && minScore <= 1) {
+            throw ValidationError("--min-score must be a cosine from -1 to 1, got \(minScore)")
+        }
     }
 
     func execute() throws {
         // One small product per query: more threads only add start-up cost.
         threads.apply(default: 1)
-        let questions: [(text: String, line: Int?)]
-        if question == "-" {
-            var lines: [(String, Int?)] = []
-            var number = 0
-            while let line = readLine() {
-                number += 1
-                let text = line.trimmingCharacters(in: .whitespaces)
-                if !text.isEmpty { lines.append((text, number)) }
-            }
-            questions = lines
-        } else {
-            questions = [(question, nil)]
-        }
         let search = try QuestionSearch(store: database.openForReading(), modelName: modelOptions.model)
+        guard question == "-" else {
+            try answer([(question, nil)], search: search, first: true)
+            return
+        }
+        // Streamed: questions are answered in blocks as stdin delivers them, so memory stays bounded and
+        // answers appear before the input ends.
+        var block: [(text: String, line: Int?)] = [], first = true
+        var lines = StdinLines()
+        while let line = try lines.next() {
+            let text = line.trimmingCharacters(in: .whitespaces)
+            if !text.isEmpty { block.append((text, lines.number)) }
+            // Answer what is there before waiting for more input, and in blocks of bounded size.
+            if !block.isEmpty && (block.count == Self.streamBlock || lines.drained) {
+                try answer(block, search: search, first: first)
+                first = false
+                block.removeAll(keepingCapacity: true)
+            }
+        }
+        if !block.isEmpty { try answer(block, search: search, first: first) }
+    }
+
+    /// Questions of `query -` encoded and searched together: one encoder batch, one scan.
+    static let streamBlock = 256
+
+    /// Searches and prints the answers to `questions` (with their stdin line numbers for `-`); `first` when no
+    /// answer was printed before them.
+    private func answer(_ questions: [(text: String, line: Int?)], search: QuestionSearch, first: Bool) throws {
         let results: [[QuestionSearch.Match]]
         do {
             results = hybrid ? try search.hybridSearch(questions.map(\.text), k: k, fusion: fusion.selected)
@@ -61,7 +82,8 @@ struct Query: ReportingCommand {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
         }
-        for (position, (query, matches)) in zip(questions, results).enumerated() {
+        for (position, (query, all)) in zip(questions, results).enumerated() {
+            let matches = minScore.map { floor in all.filter { $0.score >= floor } } ?? all
             let coverage = search.coverage(of: query.text)
             if json {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
@@ -70,6 +92,8 @@ struct Query: ReportingCommand {
                                                    matches: matches.enumerated().map { MatchResult(rank: $0.offset + 1, $0.element) }))
                 continue
             }
+            // A blank line between answers.
+            if question == "-" && !(first && position == 0) { print("") }
             if let note = coverage.note(for: query.line.map { "stdin:\($0): the question" } ?? "the question") {
                 Terminal.note(note)
             }
@@ -78,10 +102,14 @@ struct Query: ReportingCommand {
                 let mark = match.isDuplicate ? "duplicate" : "         "
                 print(String(format: "%3d  ", rank + 1) + match.score.score + "  \(mark)  \(match.text)")
             }
-            // A blank line between answers; compared by position, as the same question may come twice.
-            if question == "-" && position < questions.count - 1 { print("") }
         }
+        StandardStreams.flushOutput()
     }
+}
+
+extension Query {
+    /// The largest `-k` of `query` and `eval`: far more matches than anyone reads, small enough for any arithmetic.
+    static let maximumK = 1_000_000
 }
 
 struct QueryResult: Encodable {

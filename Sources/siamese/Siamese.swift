@@ -9,5 +9,12 @@ struct Siamese: ParsableCommand {
             Train a model on duplicate pairs, index your questions, then ask whether a question was asked before.
             Everything lives in one SQLite file (--db, default $SIAMESE_DB or siamese.sqlite).
             """,
-        subcommands: [Train.self, Index.self, Query.self, Compare.self, Dedup.self, Check.self, Eval.self, Info.self, Demo.self])
+        version: Version.description,
+        subcommands: [Train.self, Index.self, Query.self, Compare.self, Dedup.self, Check.self, Eval.self, Info.self,
+                      Demo.self])
+
+    static func main() {
+        StandardStreams.prepare()
+        main(nil)
+    }
 }

@@ -16,11 +16,12 @@ struct Train: ReportingCommand {
             vectors are dropped: run `siamese index` afterwards).
             """)
 
-    @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"))
+    @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"),
+            completion: .file())
     var pairs: String
 
     @Option(name: .long, help: ArgumentHelp("Labelled pairs that pick the best epoch and calibrate the threshold.",
-                                            valueName: "file"))
+                                            valueName: "file"), completion: .file())
     var dev: String?
 
     @Option(name: .long, help: ArgumentHelp(
@@ -47,6 +48,14 @@ struct Train: ReportingCommand {
 
     @Option(name: .long, help: "Adam's learning rate.")
     var learningRate = ModelConfig.recommended.learningRate
+
+    @Option(name: .long, help: "Training only: drop each value of a token's input vector at this rate (0: off).")
+    var inputDropout = ModelConfig.recommended.inputDropout
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Also train on duplicates implied by the labels (A~B, B~C: A~C), up to this many per labelled pair of a cluster.",
+        valueName: "ratio"))
+    var impliedPairs = ModelConfig.recommended.impliedPairRatio
 
     @Option(name: .long, help: "The triplet loss margin α.")
     var margin = ModelConfig.recommended.margin
@@ -98,6 +107,8 @@ struct Train: ReportingCommand {
         config.epochs = epochs
         config.batchSize = batchSize
         config.learningRate = learningRate
+        config.inputDropout = inputDropout
+        config.impliedPairRatio = impliedPairs
         config.margin = margin
         config.clipNorm = clipNorm
         config.seed = seed
@@ -152,7 +163,7 @@ struct Train: ReportingCommand {
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
         if let validationNote { Terminal.note(validationNote) }
-        Terminal.note("training \"\(model)\" on \(trainingSet.pairs.count) duplicate pairs, vocabulary \(trainingSet.vocabulary.count)"
+        Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
         let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
@@ -182,7 +193,7 @@ struct Train: ReportingCommand {
         if json {
             let keptRecord = outcome.epochs.first { $0.epoch == outcome.keptEpoch }
             try Terminal.printJSON(TrainSummary(
-                model: model, database: database.path, pairs: trainingSet.pairs.count,
+                model: model, database: database.path, pairs: trainingSet.labelledPairs, impliedPairs: trainingSet.impliedPairs,
                 nonDuplicatePairs: config.nonDuplicateWeight > 0 ? trainingSet.nonDuplicatePairs.count : 0,
                 vocabulary: trainingSet.vocabulary.count, epochs: outcome.epochs.count, keptEpoch: outcome.keptEpoch,
                 loss: keptRecord?.loss, validationROCAUC: keptRecord?.validationAUC, threshold: outcome.threshold,
@@ -190,7 +201,8 @@ struct Train: ReportingCommand {
                 questionsToEmbed: questionsToEmbed))
             return
         }
-        var line = "trained model \"\(model)\": \(outcome.epochs.count) epochs on \(trainingSet.pairs.count) pairs"
+        var line = "trained model \"\(model)\": \(outcome.epochs.count) epochs on \(trainingSet.labelledPairs) pairs"
+        if trainingSet.impliedPairs > 0 { line += " (+\(trainingSet.impliedPairs) implied)" }
         if config.nonDuplicateWeight > 0 { line += " and \(trainingSet.nonDuplicatePairs.count) non-duplicates" }
         if let last { line += String(format: ", loss %.4f", last.loss) }
         print(line)
@@ -217,7 +229,9 @@ struct Train: ReportingCommand {
 struct TrainSummary: Encodable {
     var model: String
     var database: String
+    /// Labelled duplicate pairs trained on, and the pairs their clusters imply that were added.
     var pairs: Int
+    var impliedPairs: Int
     var nonDuplicatePairs: Int
     var vocabulary: Int
     var epochs: Int
@@ -232,7 +246,7 @@ struct TrainSummary: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case model, database, pairs, vocabulary, epochs, loss, threshold, calibration
-        case nonDuplicatePairs = "non_duplicate_pairs", keptEpoch = "kept_epoch"
+        case nonDuplicatePairs = "non_duplicate_pairs", keptEpoch = "kept_epoch", impliedPairs = "implied_pairs"
         case validationROCAUC = "validation_roc_auc", calibratedOn = "calibrated_on"
         case questionsToEmbed = "questions_to_embed"
     }
@@ -243,6 +257,7 @@ struct TrainSummary: Encodable {
         try c.encode(model, forKey: .model)
         try c.encode(database, forKey: .database)
         try c.encode(pairs, forKey: .pairs)
+        try c.encode(impliedPairs, forKey: .impliedPairs)
         try c.encode(nonDuplicatePairs, forKey: .nonDuplicatePairs)
         try c.encode(vocabulary, forKey: .vocabulary)
         try c.encode(epochs, forKey: .epochs)

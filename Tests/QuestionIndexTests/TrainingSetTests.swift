@@ -37,4 +37,31 @@ import SiameseNet
         #expect(clusters[0] != clusters[3])
         #expect(set.pairs[2].firstKey == "qid:2")
     }
+
+    /// A~B, B~C, C~D label a cluster of four with three unlabelled pairs (A~C, A~D, B~D); E~F has none.
+    @Test(arguments: [(0.0, 0), (0.5, 1), (1.0, 3), (5.0, 3)])
+    func impliedPairsComeFromClustersUpToTheRatio(ratio: Double, expected: Int) {
+        var config = ModelConfig()
+        config.impliedPairRatio = ratio
+        let rows = [pair("a one", "b two", true, "1", "2"), pair("b two", "c three", true, "2", "3"),
+                    pair("c three", "d four", true, "3", "4"), pair("e five", "f six", true, "5", "6"),
+                    pair("a one", "e five", false, "1", "5")]
+        let set = TrainingSet(pairs: rows, config: config)
+        #expect(set.impliedPairs == expected)
+        #expect(set.pairs.count == 4 + expected)
+        let labelled = Set(set.pairs.prefix(4).map { [$0.firstKey, $0.secondKey].sorted() })
+        let implied = set.pairs.dropFirst(4)
+        for pair in implied {
+            #expect(pair.cluster == set.pairs[0].cluster)
+            #expect(pair.firstKey != pair.secondKey)
+            #expect(!labelled.contains([pair.firstKey, pair.secondKey].sorted()))
+            // Each side keeps its own words.
+            let words = ["qid:1": ["a", "one"], "qid:2": ["b", "two"], "qid:3": ["c", "three"], "qid:4": ["d", "four"]]
+            #expect(pair.first == set.vocabulary.ids(of: words[pair.firstKey] ?? []))
+            #expect(pair.second == set.vocabulary.ids(of: words[pair.secondKey] ?? []))
+        }
+        #expect(Set(implied.map { [$0.firstKey, $0.secondKey].sorted() }).count == expected)
+        // Seeded: the same rows and seed give the same pairs.
+        #expect(TrainingSet(pairs: rows, config: config).pairs == set.pairs)
+    }
 }

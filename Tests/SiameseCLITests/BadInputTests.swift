@@ -90,7 +90,7 @@ struct BadInputTests {
                 + Workspace.quickTraining)
             #expect(Array(result.stderrLines.prefix(2)) == ["malformedRow.tsv: skipped 1 malformed rows",
                                                             "  malformedRow.tsv:6: expected 6 fields, found 4"])
-            #expect(result.stdoutLines.first?.hasPrefix("trained model \"default\": 3 epochs on 400 pairs and ")
+            #expect(result.stdoutLines.first?.hasPrefix("trained model \"default\": 3 epochs on 400 pairs (+106 implied) and ")
                 == true, "\(result)")
 
             let index = try workspace.succeed("index", file.fileName, "--skip-bad")
@@ -167,6 +167,10 @@ struct UsageErrorTests {
         UsageCase(arguments: ["index", "--batch-size", "0"], message: "--batch-size must be at least 1"),
         UsageCase(arguments: ["index", "--bogus"], message: "Unknown option '--bogus'"),
         UsageCase(arguments: ["demo", "--epochs", "0"], message: "--epochs must be at least 1"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--input-dropout", "1"],
+                  message: "input dropout must be in [0, 1), got 1.0"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--implied-pairs=-1"],
+                  message: "implied pair ratio must be between 0 and 1000, got -1.0"),
     ]
 
     @Test("bad arguments are a usage error that touches nothing", arguments: cases)

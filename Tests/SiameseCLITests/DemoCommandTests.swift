@@ -10,7 +10,7 @@ struct DemoCommandTests {
             let result = try workspace.succeed("demo")
             let lines = result.stdoutLines
             try #require(lines.count == 23, "\(result)")
-            #expect(lines[0].wholeMatch(of: #/1\. train: 400 duplicate pairs from .*SampleData/faq_pairs\.tsv, 30 epochs/#)
+            #expect(lines[0].wholeMatch(of: #/1\. train: 400 duplicate pairs \(\+106 implied by the labels\) from .*SampleData/faq_pairs\.tsv, 30 epochs/#)
                 != nil, "\(lines[0])")
             #expect(lines[1].wholeMatch(
                 of: #/   loss \d+\.\d{4} → \d+\.\d{4} in \d+\.\d s; duplicate threshold (-?\d\.\d{4}|none)/#) != nil,

@@ -23,6 +23,24 @@ struct IndexCommandTests {
         }
     }
 
+    @Test("- reads one question per line from standard input")
+    func standardInput() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            let plain = try workspace.succeed("index", "-", stdin: "How old are you?\nIs there a student discount?\n")
+            #expect(plain.stdoutLines.first == "added 2 questions (0 already stored)", "\(plain)")
+            let again = try workspace.succeed("index", "-", stdin: "How old are you?\r\nDo you ship to Norway?\r\n")
+            #expect(again.stdoutLines.first == "added 1 questions (1 already stored)", "\(again)")
+            let query = try workspace.succeed("query", "Do you ship to Norway?", "-k", "1", "--json")
+            #expect(query.stdout.contains("\"text\":\"Do you ship to Norway?\""), "\(query)")
+            let bad = try workspace.run("index", "-", stdin: "How old are you?\n???\n")
+            #expect(bad.exitCode == 1)
+            #expect(bad.stderrLines.last == "siamese: error: /dev/stdin:2: the question has no words", "\(bad)")
+            let twice = try workspace.run("index", "-", "-")
+            #expect(twice.exitCode == 64)
+        }
+    }
+
     @Test("--json prints the documented summary")
     func json() throws {
         try withWorkspace { workspace in

@@ -46,6 +46,30 @@ struct QueryCommandTests {
         }
     }
 
+    @Test("--min-score keeps the matches at or above it, in the same order")
+    func minScore() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            // Full-precision scores from the JSON: the text shows them rounded.
+            func scores(_ extra: String...) throws -> [(text: String, score: String)] {
+                let result = try workspace.succeed(["query", "How old are you?", "-k", "20", "--json"] + extra)
+                let matches = try #require(try jsonObject(result.stdout)["matches"] as? [[String: Any]])
+                return matches.map { ($0["text"] as? String ?? "", "\($0["score"] ?? "")") }
+            }
+            let all = try scores()
+            try #require(all.count == 20)
+            let floor = all[6].score
+            let kept = try scores("--min-score", floor)
+            #expect(kept.map(\.text) == all.filter { Float($0.score)! >= Float(floor)! }.map(\.text))
+            #expect(kept.count >= 7 && kept.count < 20, "\(kept)")
+            let none = try workspace.succeed("query", "How old are you?", "--min-score", "1", "--json")
+            #expect(none.stdout.contains("\"matches\":[]"), "\(none)")
+            let bad = try workspace.run("query", "How old are you?", "--min-score", "1.5")
+            #expect(bad.exitCode == 64)
+            #expect(bad.stderr.contains("--min-score must be a cosine from -1 to 1, got 1.5"))
+        }
+    }
+
     @Test("- answers each line of stdin in order, skipping blank lines, one block per question")
     func questionsFromStdin() throws {
         try withWorkspace { workspace in

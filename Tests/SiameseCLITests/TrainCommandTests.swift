@@ -10,7 +10,7 @@ struct TrainCommandTests {
             let lines = result.stdoutLines
             try #require(lines.count == 4, "\(result)")
             let loss = try #require(number(in: lines[0],
-                                           #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss (\d+\.\d{4})/#))
+                                           #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss (\d+\.\d{4})/#))
             #expect(loss > 0 && loss < 1)
             let calibration = try #require(lines[1].wholeMatch(
                 of: #/duplicate threshold (-?\d\.\d{4}) \(best accuracy (\d\.\d{3}) on the training pairs\)/#))
@@ -30,7 +30,7 @@ struct TrainCommandTests {
             let notes = result.stderrLines
             // SampleData's questions all link up: no question-disjoint validation slice, said so.
             #expect(notes.first?.hasPrefix("validation: none (SampleData/faq_pairs.tsv has no question-disjoint 10%") == true)
-            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs, vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
+            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs (+106 implied by the labels), vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
             let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
             try #require(epochLines.count == 3, "\(result)")
             var losses: [Double] = []
@@ -62,7 +62,7 @@ struct TrainCommandTests {
             let result = try workspace.trainQuickModel("--json")
             try #require(result.stdoutLines.count == 1, "\(result)")
             let summary = try jsonObject(result.stdout)
-            #expect(keys(summary) == ["model", "database", "pairs", "vocabulary", "epochs", "loss", "threshold",
+            #expect(keys(summary) == ["model", "database", "pairs", "implied_pairs", "vocabulary", "epochs", "loss", "threshold",
                                       "calibrated_on", "questions_to_embed", "non_duplicate_pairs", "kept_epoch",
                                       "validation_roc_auc", "calibration"])
             #expect(int(summary["kept_epoch"]) == 3)
@@ -73,6 +73,7 @@ struct TrainCommandTests {
             #expect(summary["model"] as? String == "default")
             #expect(summary["database"] as? String == "siamese.sqlite")
             #expect(int(summary["pairs"]) == 400)
+            #expect(int(summary["implied_pairs"]) == 106)
             #expect(int(summary["vocabulary"]) == 558)
             #expect(int(summary["epochs"]) == 3)
             #expect(summary["calibrated_on"] as? String == "training")
@@ -102,7 +103,7 @@ struct TrainCommandTests {
             let best = aucs.max()!, kept = aucs.firstIndex(of: best)! + 1
             let lines = result.stdoutLines
             try #require(lines.count == 5, "\(result)")
-            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
+            #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
             // Calibrated on the dev pairs' 336 distinct questions.
             #expect(lines[3].wholeMatch(of: #/dedup threshold 0\.\d{4} \(best pair F1 \d\.\d{3} on 336 dev questions, average-link\)/#)
                     != nil, "\(lines[3])")

@@ -70,6 +70,30 @@ import Testing
         try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
     }
 
+    /// With input dropout (a fixed mask, drawn from one seed in both the analytic and the numeric passes), on
+    /// questions with sub-words: the mask multiplies the input gradient before it is scattered to E_word, E_sub.
+    @Test(arguments: [\EncoderWeights.embedding, \.subwordEmbedding, \.inputWeights, \.recurrentWeights, \.bias])
+    func encoderParametersWithInputDropout(_ keyPath: WritableKeyPath<EncoderWeights, [Float]> & Sendable) throws {
+        let weights = EncoderWeights(vocabularySize: Self.vocabularySize, dimension: Self.dimension, seed: 29,
+                                     subwordCount: 7)
+        let questions = randomQuestions(lengths: [4, 1, 6, 3], vocabularySize: Self.vocabularySize, subwordCount: 7,
+                                        seed: 13)
+        let batch = try PackedBatch(questions, vocabularySize: weights.vocabularySize, subwordCount: weights.subwordCount)
+        let r = randomVector(count: questions.count * Self.dimension, seed: 10)
+        let dropout = (rate: Float(0.3), seed: UInt64(77))
+        let loss = { (w: EncoderWeights) throws -> Float in
+            let units = Encoder(weights: w).forward(batch, inputDropout: dropout)
+            return VectorMath.dot(units.unitVectorsInInputOrder(), r)
+        }
+        let encoder = Encoder(weights: weights)
+        let activations = encoder.forward(batch, inputDropout: dropout)
+        #expect(activations.hasInputDropout)
+        var gradient = EncoderWeights(zerosForVocabularySize: weights.vocabularySize, dimension: weights.dimension,
+                                      subwordCount: weights.subwordCount)
+        encoder.backward(activations, unitGradients: r, into: &gradient)
+        try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
+    }
+
     @Test(arguments: [nil, [1, 1, 2, 3, 2]])
     func tripletLossWithRespectToItsInputs(groups: [Int]?) {
         let n = 5, d = 4

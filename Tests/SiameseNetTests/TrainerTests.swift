@@ -71,6 +71,25 @@ func rocAUC(positives: [Float], negatives: [Float]) -> Double {
         #expect(other.model.encoder.weights != first)
     }
 
+    /// Input dropout draws its masks from the trainer's seeded stream: the same seed trains the same weights,
+    /// and the masks change what is learned. At rate 0 no value is drawn, so training is exactly the course's.
+    @Test func inputDropoutIsSeeded() throws {
+        BLAS.setThreadCount(1)
+        var data = SyntheticParaphrases(seed: 2)
+        let pairs = data.duplicatePairs(40)
+        func train(dropout: Float) throws -> EncoderWeights {
+            var config = config()
+            config.inputDropout = dropout
+            let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: vocabulary(size: data.vocabularySize)),
+                                      pairs: pairs)
+            _ = trainer.trainEpoch()
+            return trainer.model.encoder.weights
+        }
+        let withDropout = try train(dropout: 0.3)
+        #expect(try train(dropout: 0.3) == withDropout)
+        #expect(try train(dropout: 0) != withDropout)
+    }
+
     @Test func trainingLowersTheLossAndSeparatesDuplicates() throws {
         BLAS.setThreadCount(1)
         var data = SyntheticParaphrases(seed: 2)

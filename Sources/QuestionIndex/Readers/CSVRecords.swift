@@ -8,12 +8,20 @@ import CSV
 /// breaks CSV.swift ends records at). Records that are one empty line are skipped.
 ///
 /// CSV.swift silently ends a quoted field that is never closed at the end of the file, swallowing every row
-/// after it; that record fails with `unterminatedQuote`, which `skipBad` must not hide.
+/// after it; that record fails with `unterminatedQuote`, which `skipBad` must not hide. A quote left open
+/// before a later stray `"` swallows the rows in between the same way; the rule that catches it: a line
+/// inside a quoted field may not hold as many commas as a row has (the header's field count − 1), since such a
+/// line looks like a row of its own (`runawayQuote`, not skipped either). In a one-column file, every
+/// non-blank line inside a field does: its questions cannot span lines.
 struct CSVRecords: IteratorProtocol {
     private let file: String
     private let reader: CSVReader
     private let malformedLines: [Int]
     private var malformedIndex = 0
+    private let controlLines: [(line: Int, code: UInt8)]
+    private var controlIndex = 0
+    /// The header's field count, once the header is read.
+    private var rowFields: Int?
     private var nextLine = 1
     /// The number of the file's last line: where a record that runs to the end of the file ends.
     private let lastLine: Int
@@ -25,6 +33,7 @@ struct CSVRecords: IteratorProtocol {
         self.file = file
         let scan = UTF8Validator.scanLines(bytes)
         malformedLines = scan.malformedLines
+        controlLines = scan.controlLines
         lastLine = scan.lineBreaks + 1
         endsWithQuote = bytes.last(where: { $0 != 0x0A && $0 != 0x0D }) == 0x22
         do {
@@ -41,14 +50,23 @@ struct CSVRecords: IteratorProtocol {
             let last = first + breaks.reduce(0, +)
             nextLine = last + 1
             if fields.count == 1 && fields[0].isEmpty { continue }
-            if let bad = malformedLine(in: first...last) {
-                return RawRecord(line: first, fields: .failure(.invalidUTF8(file: file, line: bad)))
-            }
             // Only a quoted field holds line breaks, so a last field with breaks that runs to the end of the
             // file without a closing quote was never closed.
             if last == lastLine, let lastBreaks = breaks.last, lastBreaks > 0, !endsWithQuote {
                 return RawRecord(line: first, fields: .failure(.unterminatedQuote(file: file, line: first)))
             }
+            if let rowFields, let rowLine = Self.rowLikeLine(in: fields, firstLine: first, rowFields: rowFields) {
+                return RawRecord(line: first, fields: .failure(.runawayQuote(file: file, line: first, rowLine: rowLine)))
+            }
+            // Checked after the quotes: these may be skipped, a swallowed row must not be.
+            if let bad = malformedLine(in: first...last) {
+                return RawRecord(line: first, fields: .failure(.invalidUTF8(file: file, line: bad)))
+            }
+            if let control = controlLine(in: first...last) {
+                return RawRecord(line: first,
+                                 fields: .failure(.controlCharacter(file: file, line: control.line, code: control.code)))
+            }
+            if rowFields == nil { rowFields = fields.count }
             return RawRecord(line: first, fields: .success(fields))
         }
         return nil
@@ -63,6 +81,41 @@ struct CSVRecords: IteratorProtocol {
             return nil
         }
         return malformedLines[malformedIndex]
+    }
+
+    /// The first line with a forbidden control character within `lines`; like `malformedLine`, only moves forward.
+    private mutating func controlLine(in lines: ClosedRange<Int>) -> (line: Int, code: UInt8)? {
+        while controlIndex < controlLines.count && controlLines[controlIndex].line < lines.lowerBound {
+            controlIndex += 1
+        }
+        guard controlIndex < controlLines.count, lines.contains(controlLines[controlIndex].line) else { return nil }
+        return controlLines[controlIndex]
+    }
+
+    /// The number of the first line inside a field (after one of its line breaks) that holds at least
+    /// `rowFields` − 1 commas and is not blank: a row swallowed by an open quote. Nil when there is none.
+    private static func rowLikeLine(in fields: [String], firstLine: Int, rowFields: Int) -> Int? {
+        var line = firstLine
+        for field in fields {
+            var commas = 0, blank = true, inside = false
+            var afterCR = false
+            for byte in field.utf8 {
+                let isBreak = byte == 0x0D || (byte == 0x0A && !afterCR)
+                afterCR = byte == 0x0D
+                if byte == 0x0A || byte == 0x0D {
+                    if inside && !blank && commas >= rowFields - 1 { return line }
+                    if isBreak { line += 1 }
+                    inside = true
+                    commas = 0
+                    blank = true
+                    continue
+                }
+                if byte == 0x2C { commas += 1 }
+                if byte != 0x20 && byte != 0x09 { blank = false }
+            }
+            if inside && !blank && commas >= rowFields - 1 { return line }
+        }
+        return nil
     }
 
     /// The line breaks inside a field: LF, CRLF and lone CR each count once.

@@ -22,7 +22,9 @@ struct ProblemLog {
     }
 
     private static func losesLaterRows(_ error: ReaderError) -> Bool {
-        if case .unterminatedQuote = error { return true }
-        return false
+        switch error {
+        case .unterminatedQuote, .runawayQuote: return true
+        default: return false
+        }
     }
 }

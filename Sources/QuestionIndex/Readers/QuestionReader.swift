@@ -78,6 +78,10 @@ public struct QuestionReader: Sendable {
                 try log.skip(.invalidUTF8(file: path, line: line.number))
                 continue
             }
+            if let code = ControlCharacters.first(in: bytes, line.range) {
+                try log.skip(.controlCharacter(file: path, line: line.number, code: code))
+                continue
+            }
             let text = FieldValue.trimmed(String(decoding: bytes[line.range], as: UTF8.self))
             if text.isEmpty { continue }
             questions.append(SourceQuestion(text: text, externalID: nil, line: line.number))

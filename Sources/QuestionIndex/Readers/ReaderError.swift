@@ -32,6 +32,15 @@ public enum ReaderError: Error, Equatable, Sendable, CustomStringConvertible, Lo
     case unterminatedQuote(file: String, line: Int)
     /// A question is empty or only white space.
     case emptyQuestion(file: String, line: Int, column: String)
+    /// The line holds a control character other than tab and line breaks (NUL, ESC, …): `code` is its value.
+    case controlCharacter(file: String, line: Int, code: UInt8)
+    /// A CSV quoted field opened on `line` runs across `rowLine`, which holds a whole row's delimiters: most
+    /// likely its closing quote is missing and the rows after it were swallowed. Never skipped by `skipBad`.
+    case runawayQuote(file: String, line: Int, rowLine: Int)
+    /// The file is larger than the input limit of `limit` bytes.
+    case fileTooLarge(file: String, limit: Int)
+    /// A line is longer than `limit` bytes (a binary file, or an endless stream without line breaks).
+    case lineTooLong(file: String, line: Int, limit: Int)
 
     /// One line: `FILE:LINE: problem`, or `FILE: problem` for errors about the whole file.
     public var description: String {
@@ -62,10 +71,30 @@ public enum ReaderError: Error, Equatable, Sendable, CustomStringConvertible, Lo
             "\(file):\(line): a quoted field is never closed: the rest of the file is inside it"
         case .emptyQuestion(let file, let line, let column):
             "\(file):\(line): empty \(column)"
+        case .controlCharacter(let file, let line, let code):
+            "\(file):\(line): control character \(Self.codePoint(code)) (only tab and line breaks are allowed)"
+        case .runawayQuote(let file, let line, let rowLine):
+            "\(file):\(line): the quoted field opened on this line runs on over line \(rowLine), which looks like a "
+                + "row of its own: is a closing quote missing?"
+        case .fileTooLarge(let file, let limit):
+            "\(file): larger than the input limit of \(Self.size(limit))"
+        case .lineTooLong(let file, let line, let limit):
+            "\(file):\(line): line longer than \(Self.size(limit)) (is this a text file?)"
         }
     }
 
     public var errorDescription: String? { description }
+
+    /// "U+0000", the way a character's code is written.
+    private static func codePoint(_ code: UInt8) -> String {
+        let hex = String(code, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: 4 - hex.count) + hex
+    }
+
+    /// "1 MiB", "2 GiB".
+    private static func size(_ bytes: Int) -> String {
+        bytes >= 1 << 30 && bytes % (1 << 30) == 0 ? "\(bytes >> 30) GiB" : "\(bytes >> 20) MiB"
+    }
 
     /// Header names for a message, each escaped so that the message stays on one line.
     private static func list(_ names: [String]) -> String {

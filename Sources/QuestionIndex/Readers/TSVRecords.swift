@@ -9,13 +9,17 @@ struct TSVRecords: IteratorProtocol {
         self.lines = LineScanner(bytes)
     }
 
-    /// The next non-empty line's fields, or an `invalidUTF8` failure naming it.
+    /// The next non-empty line's fields, or an `invalidUTF8` or `controlCharacter` failure naming it.
     /// - Complexity: O(length of the line).
     mutating func next() -> RawRecord? {
         while let line = lines.next() {
             if line.range.isEmpty { continue }
             guard UTF8Validator.isValid(lines.bytes, line.range) else {
                 return RawRecord(line: line.number, fields: .failure(.invalidUTF8(file: file, line: line.number)))
+            }
+            if let code = ControlCharacters.first(in: lines.bytes, line.range) {
+                return RawRecord(line: line.number,
+                                 fields: .failure(.controlCharacter(file: file, line: line.number, code: code)))
             }
             return RawRecord(line: line.number, fields: .success(Self.fields(lines.bytes, line.range)))
         }

@@ -17,12 +17,21 @@ enum UTF8Validator {
         }
     }
 
-    /// Where a file's malformed UTF-8 is, by line: what the CSV reader needs to name lines.
+    /// Where a file's malformed UTF-8 and control characters are, by line: what the CSV reader needs to name lines.
     struct LineScan: Equatable {
         /// The 1-based numbers of the lines that hold malformed UTF-8, ascending.
         var malformedLines: [Int] = []
         /// How many line breaks the file has.
         var lineBreaks = 0
+        /// The lines that hold a forbidden control character (`ControlCharacters`), with the first one's code,
+        /// ascending.
+        var controlLines: [(line: Int, code: UInt8)] = []
+
+        static func == (a: LineScan, b: LineScan) -> Bool {
+            a.malformedLines == b.malformedLines && a.lineBreaks == b.lineBreaks
+                && a.controlLines.map(\.line) == b.controlLines.map(\.line)
+                && a.controlLines.map(\.code) == b.controlLines.map(\.code)
+        }
     }
 
     /// Scans the whole file. A line ends at LF, CRLF or a lone CR, as records do in CSV.swift.
@@ -35,6 +44,8 @@ enum UTF8Validator {
                 let byte = buffer[index]
                 if byte == 0x0A || (byte == 0x0D && (index + 1 == buffer.count || buffer[index + 1] != 0x0A)) {
                     scan.lineBreaks += 1
+                } else if ControlCharacters.isForbidden(byte) && scan.controlLines.last?.line != scan.lineBreaks + 1 {
+                    scan.controlLines.append((scan.lineBreaks + 1, byte))
                 }
                 if let length = sequenceLength(buffer, at: index, end: buffer.count) {
                     index += length

@@ -42,7 +42,8 @@ public struct EmbeddingMatrix: Sendable {
                 }
             }
         }
-        var top = TopK(k: k)
+        // Never more than the rows: TopK reserves room for k hits.
+        var top = TopK(k: min(k, count))
         scores.withUnsafeBufferPointer { scores in top.consider(scores, firstRow: 0, ids: ids) }
         return top.hits
     }
@@ -66,7 +67,7 @@ public struct EmbeddingMatrix: Sendable {
         guard m > 0 else { return [] }
         // About 1 MiB of scores per slab.
         let slabRows = max(1, slabRows ?? max(256, (1 << 18) / m))
-        var tops = Array(repeating: TopK(k: k), count: m)
+        var tops = Array(repeating: TopK(k: min(k, count)), count: m)
         var scores = [Float](repeating: 0, count: m * min(slabRows, count))  // [m, slab]
         vectors.withUnsafeBufferPointer { matrix in
             queries.withUnsafeBufferPointer { queries in

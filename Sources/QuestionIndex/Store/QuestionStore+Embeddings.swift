@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import GRDBSQLite
+import SiameseNet
 
 /// Embeddings: the unit vectors of questions under one model, written in batches and read in bulk.
 extension QuestionStore {
@@ -72,7 +73,8 @@ extension QuestionStore {
     /// Uses a raw prepared statement on GRDB's connection (inside GRDB's read transaction, so the count and
     /// the rows are one snapshot): it copies each BLOB straight into the matrix, about twice as fast as a GRDB
     /// row cursor.
-    /// - Throws: `IndexError.modelIDNotFound`, `.corruptEmbedding` for a BLOB that is not 4 · d bytes.
+    /// - Throws: `IndexError.modelIDNotFound`, `.corruptEmbedding` for a BLOB that is not 4 · d bytes,
+    ///   `.corruptValue` for a value that is not a BLOB or a vector that is not a finite unit vector.
     /// - Complexity: O(N · d) for N embeddings.
     public func embeddingMatrix(modelID: Int64) throws(IndexError) -> EmbeddingMatrix {
         let path = self.path
@@ -103,6 +105,12 @@ extension QuestionStore {
                         }
                         guard rows < count else { break }
                         let questionID = sqlite3_column_int64(statement, 0)
+                        guard sqlite3_column_type(statement, 0) == SQLITE_INTEGER,
+                              sqlite3_column_type(statement, 1) == SQLITE_BLOB else {
+                            throw IndexError.corruptValue(
+                                path: path, table: "embedding", column: "question_id, vector",
+                                row: "a row of model \"\(modelName)\"", problem: "are not an integer and a BLOB")
+                        }
                         // column_blob before column_bytes, as SQLite documents.
                         let blob = sqlite3_column_blob(statement, 1)
                         let bytes = Int(sqlite3_column_bytes(statement, 1))
@@ -111,6 +119,14 @@ extension QuestionStore {
                                                               bytes: bytes, expected: 4 * d)
                         }
                         FloatBlob.decode(blob, count: d, into: target + rows * d)
+                        // A vector that is not a finite unit vector would give scores that are not cosines.
+                        let norm = Self.norm(UnsafeBufferPointer(start: target + rows * d, count: d))
+                        guard abs(norm - 1) <= Self.unitNormTolerance else {
+                            throw IndexError.corruptValue(
+                                path: path, table: "embedding", column: "vector",
+                                row: "question \(questionID) of model \"\(modelName)\"",
+                                problem: "is not a unit vector (norm \(norm))")
+                        }
                         ids[rows] = questionID
                         rows += 1
                     }
@@ -124,10 +140,10 @@ extension QuestionStore {
     }
 
     static func modelNameAndDimension(_ db: Database, id: Int64, path: String) throws -> (name: String, dimension: Int) {
-        guard let row = try Row.fetchOne(db, sql: "SELECT name, dimension FROM model WHERE id = ?", arguments: [id]) else {
-            throw IndexError.modelIDNotFound(path: path, id: id)
-        }
-        return (row["name"], row["dimension"])
+        guard let fetched = try Row.fetchOne(db, sql: "SELECT name, dimension FROM model WHERE id = ?", arguments: [id])
+        else { throw IndexError.modelIDNotFound(path: path, id: id) }
+        let row = StoredRow(fetched, table: "model", name: "model id \(id)", path: path)
+        return (try row.text("name"), try row.integer("dimension", in: 1...ModelConfig.maximumDimension))
     }
 
     /// The L2 norm, accumulated in Double; NaN or infinite when a value is not finite.

@@ -30,20 +30,77 @@ extension QuestionStore {
     /// - Throws: `IndexError.invalidEpochRecord` for an epoch number below 1 or a value that is not finite
     ///   (a diverged run), besides the errors of `saveModel`.
     /// - Parameter calibration: how the threshold was chosen and which epoch these weights are.
+    /// - Parameter trainingFor: when set, the model is saved as an unfinished training run (state 'training')
+    ///   that will take this name in `finishTraining`; commands never use it until then.
     @discardableResult
     public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
-                          threshold: Float? = nil, calibration: ModelCalibration? = nil) throws(IndexError) -> Int64 {
+                          threshold: Float? = nil, calibration: ModelCalibration? = nil,
+                          trainingFor target: String? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
         try Self.validate(epoch, model: name)
         let config = try encodedConfig(model.config, name: name)
         let calibrationJSON = try encodedCalibration(calibration, name: name)
         return try write { db in
             let id = try Self.writeModel(db, name: name, model: model, config: config, threshold: threshold,
-                                         calibration: calibrationJSON)
+                                         calibration: calibrationJSON, trainingFor: target)
             try db.execute(sql: "DELETE FROM training_epoch WHERE model_id = ? AND epoch >= ?",
                            arguments: [id, epoch.epoch])
             try Self.insertEpoch(db, modelID: id, epoch)
             return id
+        }
+    }
+
+    /// The id of the ready model named `name`, or nil when there is none.
+    public func readyModelID(name: String) throws(IndexError) -> Int64? {
+        try read { db in
+            try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'", arguments: [name])
+        }
+    }
+
+    /// Ends a training run: in one transaction, the run's model (`runID`, saved with `trainingFor: name`) takes
+    /// the name `name` and replaces the ready model of that name, which is deleted with its vectors and learning
+    /// curve. Readers see the old model or the new one, never a mix; a process still writing vectors for the old
+    /// model gets `modelIDNotFound` instead of mixing them into the new one.
+    /// - Parameter replacing: the id of the model of that name when the run started (nil: there was none). When
+    ///   another run or command has since replaced or created it, nothing changes and the run's model is deleted.
+    /// - Throws: `IndexError.modelChangedDuringTraining`, `.modelIDNotFound` when the run's model is gone.
+    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?) throws(IndexError) {
+        let path = self.path
+        let outcome: Result<Void, IndexError> = try write { db in
+            try Self.requireModel(db, id: runID, path: path)
+            let current = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
+                                             arguments: [name])
+            guard current == expected else {
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [runID])
+                return .failure(.modelChangedDuringTraining(path: path, name: name, created: expected == nil))
+            }
+            if let current { try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current]) }
+            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL WHERE id = ?",
+                           arguments: [name, runID])
+            return .success(())
+        }
+        try outcome.get()
+    }
+
+    /// Deletes the model of an unfinished training run (after the run failed); the model it was to replace stays.
+    public func discardTraining(runID: Int64) throws(IndexError) {
+        try write { db in
+            try db.execute(sql: "DELETE FROM model WHERE id = ? AND state = 'training'", arguments: [runID])
+        }
+    }
+
+    /// Unfinished training runs (killed, or still running in another process): their target names and when they
+    /// last saved an epoch. Their models are never used.
+    public func unfinishedTrainingRuns() throws(IndexError) -> [(target: String, savedAt: Date?)] {
+        let path = self.path
+        return try read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT m.id, m.target, (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
+                FROM model m WHERE m.state = 'training' ORDER BY m.id
+                """).map { fetched throws in
+                let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
+                return (try row.text("target"), try row.optionalDate("saved_at"))
+            }
         }
     }
 
@@ -79,19 +136,31 @@ extension QuestionStore {
     public func loadModel(name: String? = nil) throws(IndexError) -> StoredModel {
         let path = self.path
         return try read { db in
-            let row = try Self.modelRow(db, name: name, path: path)
-            let id: Int64 = row["id"], modelName: String = row["name"]
+            var row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model",
+                                name: name.map { "model \"\($0)\"" } ?? "the newest model", path: path)
+            let id = try row.integer("id")
+            row.name = "model id \(id)"
+            let modelName = try row.text("name")
+            row.name = "model \"\(modelName)\""
             func corrupt(_ reason: String) -> IndexError {
                 .corruptModel(path: path, model: modelName, reason: reason)
             }
             let config: ModelConfig
             do {
-                config = try JSONDecoder().decode(ModelConfig.self, from: Data((row["config"] as String).utf8))
+                config = try JSONDecoder().decode(ModelConfig.self, from: Data(try row.text("config").utf8))
+            } catch let error as IndexError {
+                throw error
             } catch {
                 throw corrupt("its configuration is not valid JSON for this build (\(error))")
             }
-            let vocabulary = try Self.loadVocabulary(db, modelID: id, corrupt: corrupt)
-            let subwords = try Self.loadSubwords(db, modelID: id, config: config, corrupt: corrupt)
+            // The vector size of the embedding table and of the encoder must agree.
+            let dimension = try row.integer("dimension", in: 1...ModelConfig.maximumDimension)
+            guard dimension == config.dimension else {
+                throw row.corrupt("dimension", "is \(dimension) but its configuration says \(config.dimension)")
+            }
+            let threshold = try Self.threshold(row)
+            let vocabulary = try Self.loadVocabulary(db, modelID: id, path: path, corrupt: corrupt)
+            let subwords = try Self.loadSubwords(db, modelID: id, config: config, path: path, corrupt: corrupt)
             let tensors = try Self.loadTensors(db, modelID: id, modelName: modelName, path: path)
             let subwordRows = tensors.first { $0.name == EncoderWeights.subwordTensorName }?.shape.first ?? 0
             guard subwordRows == (subwords?.count ?? 0) else {
@@ -104,11 +173,11 @@ extension QuestionStore {
             } catch {
                 throw corrupt(String(describing: error))
             }
-            let epochs = try Self.fetchEpochs(db, modelID: id)
-            return StoredModel(id: id, name: modelName, model: model,
-                               threshold: (row["threshold"] as Double?).map { Float($0) },
-                               createdAt: row["created_at"], epochs: epochs,
-                               calibration: try Self.decodeCalibration(row["calibration"], corrupt: corrupt))
+            let epochs = try Self.fetchEpochs(db, modelID: id, path: path)
+            return StoredModel(id: id, name: modelName, model: model, threshold: threshold,
+                               createdAt: try row.date("created_at"), epochs: epochs,
+                               calibration: try Self.decodeCalibration(try row.optionalText("calibration"),
+                                                                       corrupt: corrupt))
         }
     }
 
@@ -118,7 +187,7 @@ extension QuestionStore {
         let path = self.path
         return try read { db in
             try Self.requireModel(db, id: modelID, path: path)
-            return try Self.fetchEpochs(db, modelID: modelID)
+            return try Self.fetchEpochs(db, modelID: modelID, path: path)
         }
     }
 
@@ -167,17 +236,25 @@ extension QuestionStore {
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
                     (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS trained_at,
                     (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
-                FROM model m ORDER BY m.name
+                FROM model m WHERE m.state = 'ready' ORDER BY m.name
                 """
-            ).map { row throws in
-                ModelSummary(id: row["id"], name: row["name"], createdAt: row["created_at"],
-                             dimension: row["dimension"], vocabularySize: row["vocabulary_size"],
-                             threshold: (row["threshold"] as Double?).map { Float($0) },
-                             epochCount: row["epoch_count"], lastLoss: row["last_loss"],
-                             trainedAt: row["trained_at"], embeddingCount: row["embedding_count"],
-                             calibration: try Self.decodeCalibration(row["calibration"]) { reason in
-                                 .corruptModel(path: path, model: row["name"], reason: reason)
-                             })
+            ).map { fetched throws in
+                var row = StoredRow(fetched, table: "model", name: "a model row", path: path)
+                let id = try row.integer("id")
+                row.name = "model id \(id)"
+                let name = try row.text("name")
+                row.name = "model \"\(name)\""
+                return ModelSummary(
+                    id: id, name: name, createdAt: try row.date("created_at"),
+                    dimension: try row.integer("dimension", in: 1...ModelConfig.maximumDimension),
+                    vocabularySize: try row.integer("vocabulary_size", in: 0...Int.max),
+                    threshold: try Self.threshold(row),
+                    epochCount: try row.integer("epoch_count", in: 0...Int.max),
+                    lastLoss: try row.optionalNumber("last_loss"), trainedAt: try row.optionalDate("trained_at"),
+                    embeddingCount: try row.integer("embedding_count", in: 0...Int.max),
+                    calibration: try Self.decodeCalibration(try row.optionalText("calibration")) { reason in
+                        .corruptModel(path: path, model: name, reason: reason)
+                    })
             }
         }
     }
@@ -232,7 +309,7 @@ extension QuestionStore {
 
     /// Inserts or replaces the model row, vocabulary and weights; returns the model id.
     private static func writeModel(_ db: Database, name: String, model: SiameseModel, config: String,
-                                   threshold: Float?, calibration: String?) throws -> Int64 {
+                                   threshold: Float?, calibration: String?, trainingFor target: String? = nil) throws -> Int64 {
         let id: Int64
         if let existing = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ?", arguments: [name]) {
             id = existing
@@ -244,10 +321,11 @@ extension QuestionStore {
         } else {
             try db.execute(
                 sql: """
-                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration)
-                    VALUES (?, ?, ?, ?, ?, ?)
+                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                     """,
-                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration])
+                arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration,
+                            target == nil ? "ready" : "training", target])
             id = db.lastInsertedRowID
         }
         let vocabulary = model.vocabulary
@@ -276,16 +354,16 @@ extension QuestionStore {
 
     /// The model row named `name`, or for nil the only / most recently trained model.
     private static func modelRow(_ db: Database, name: String?, path: String) throws -> Row {
-        let columns = "m.id, m.name, m.created_at, m.config, m.threshold, m.calibration"
+        let columns = "m.id, m.name, m.created_at, m.config, m.dimension, m.threshold, m.calibration"
         if let name {
-            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT \(columns) FROM model m WHERE m.name = ? AND m.state = 'ready'",
                                              arguments: [name])
             else { throw try notFound(db, name: name, path: path) }
             return row
         }
         // Most recently trained: last epoch record, else creation; the larger id breaks ties.
         guard let row = try Row.fetchOne(db, sql: """
-            SELECT \(columns) FROM model m
+            SELECT \(columns) FROM model m WHERE m.state = 'ready'
             ORDER BY COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
                 m.id DESC
             LIMIT 1
@@ -294,43 +372,61 @@ extension QuestionStore {
         return row
     }
 
-    private static func fetchEpochs(_ db: Database, modelID: Int64) throws -> [TrainingEpochRecord] {
+    private static func fetchEpochs(_ db: Database, modelID: Int64, path: String) throws -> [TrainingEpochRecord] {
         try Row.fetchAll(db, sql: """
             SELECT epoch, loss, pairs_per_second, seconds, validation_auc, created_at
             FROM training_epoch WHERE model_id = ? ORDER BY epoch
             """, arguments: [modelID]
-        ).map { row in
-            TrainingEpochRecord(epoch: row["epoch"], loss: row["loss"], pairsPerSecond: row["pairs_per_second"],
-                                seconds: row["seconds"], validationAUC: row["validation_auc"],
-                                createdAt: row["created_at"])
+        ).map { fetched throws in
+            var row = StoredRow(fetched, table: "training_epoch", name: "an epoch of model id \(modelID)", path: path)
+            let epoch = try row.integer("epoch", in: 1...Int.max)
+            row.name = "epoch \(epoch) of model id \(modelID)"
+            return TrainingEpochRecord(epoch: epoch, loss: try row.number("loss"),
+                                       pairsPerSecond: try row.number("pairs_per_second"),
+                                       seconds: try row.number("seconds"),
+                                       validationAUC: try row.optionalNumber("validation_auc"),
+                                       createdAt: try row.date("created_at"))
         }
     }
 
+    /// The stored duplicate threshold: NULL, or a cosine in [-1, 1].
+    private static func threshold(_ row: StoredRow) throws(IndexError) -> Float? {
+        guard let value = try row.optionalNumber("threshold") else { return nil }
+        guard value >= -1 && value <= 1 else { throw row.corrupt("threshold", "is \(value), not a cosine in [-1, 1]") }
+        return Float(value)
+    }
+
     private static func notFound(_ db: Database, name: String, path: String) throws -> IndexError {
-        let names = try String.fetchAll(db, sql: "SELECT name FROM model ORDER BY name")
+        // Names as SQLite prints them: any stored type reads as text here.
+        let names = try String.fetchAll(db, sql: "SELECT CAST(name AS TEXT) FROM model WHERE name IS NOT NULL AND state = 'ready' ORDER BY name")
         return names.isEmpty ? .noModel(path: path) : .modelNotFound(path: path, name: name, available: names)
     }
 
     /// Rows (id, text, count) of `sql`, ordered by id, whose ids must run 0, 1, 2, … .
+    /// - Parameter columns: the id and text columns of the SQL table `sqlTable`, selected by `sql` with `count`.
     private static func fetchCountedStrings(_ db: Database, sql: String, modelID: Int64, table: String,
+                                            sqlTable: String, columns: (id: String, text: String), path: String,
                                             corrupt: (String) -> IndexError) throws -> ([String], [Int]) {
         var texts: [String] = [], counts: [Int] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: [modelID])
-        while let row = try rows.next() {
-            guard row[0] as Int == texts.count else {
+        while let fetched = try rows.next() {
+            let row = StoredRow(fetched, table: sqlTable, name: "\(columns.id) \(texts.count) of model id \(modelID)",
+                                path: path)
+            guard try row.integer(columns.id) == texts.count else {
                 throw corrupt("its \(table) ids are not contiguous from 0 (id \(texts.count) is missing)")
             }
-            texts.append(row[1])
-            counts.append(row[2])
+            texts.append(try row.text(columns.text))
+            counts.append(try row.integer("count", in: 0...Int.max))
         }
         return (texts, counts)
     }
 
-    private static func loadVocabulary(_ db: Database, modelID: Int64,
+    private static func loadVocabulary(_ db: Database, modelID: Int64, path: String,
                                        corrupt: (String) -> IndexError) throws -> Vocabulary {
         let (tokens, counts) = try fetchCountedStrings(
             db, sql: "SELECT token_id, token, count FROM vocabulary WHERE model_id = ? ORDER BY token_id",
-            modelID: modelID, table: "vocabulary", corrupt: corrupt)
+            modelID: modelID, table: "vocabulary", sqlTable: "vocabulary", columns: ("token_id", "token"), path: path,
+            corrupt: corrupt)
         do {
             return try Vocabulary(tokens: tokens, counts: counts)
         } catch {
@@ -340,11 +436,12 @@ extension QuestionStore {
 
     /// The stored sub-word vocabulary, nil when the model has none; ids checked contiguous from 0, n-grams
     /// unique, and the table's presence consistent with the configuration.
-    private static func loadSubwords(_ db: Database, modelID: Int64, config: ModelConfig,
+    private static func loadSubwords(_ db: Database, modelID: Int64, config: ModelConfig, path: String,
                                      corrupt: (String) -> IndexError) throws -> SubwordVocabulary? {
         let (ngrams, counts) = try fetchCountedStrings(
             db, sql: "SELECT subword_id, ngram, count FROM subword WHERE model_id = ? ORDER BY subword_id",
-            modelID: modelID, table: "sub-word", corrupt: corrupt)
+            modelID: modelID, table: "sub-word", sqlTable: "subword", columns: ("subword_id", "ngram"), path: path,
+            corrupt: corrupt)
         guard !ngrams.isEmpty else { return nil }
         guard config.usesSubwords else {
             throw corrupt("it has \(ngrams.count) sub-words but its configuration has sub-words off")
@@ -363,12 +460,14 @@ extension QuestionStore {
         let rows = try Row.fetchCursor(db, sql: "SELECT name, shape, data FROM weight WHERE model_id = ? ORDER BY name",
                                        arguments: [modelID])
         var tensors: [NamedTensor] = []
-        while let row = try rows.next() {
-            let name: String = row["name"]
+        while let fetched = try rows.next() {
+            var row = StoredRow(fetched, table: "weight", name: "a weight of model \"\(modelName)\"", path: path)
+            let name = try row.text("name")
+            row.name = "weight \"\(name)\" of model \"\(modelName)\""
             func corrupt(_ reason: String) -> IndexError {
                 .corruptWeight(path: path, model: modelName, weight: name, reason: reason)
             }
-            let shapeText: String = row["shape"]
+            let shapeText = try row.text("shape")
             guard let shape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)),
                   shape.allSatisfy({ $0 >= 0 })
             else { throw corrupt("its shape \(shapeText) is not a list of sizes") }
@@ -379,11 +478,13 @@ extension QuestionStore {
                     return overflow ? nil : product
                 }
             }
-            let data: Data = row["data"] ?? Data()
+            let data = try row.blob("data")
             guard let expectedBytes, data.count == expectedBytes, let values = FloatBlob.floats(data) else {
                 let needed = expectedBytes.map(IndexError.bytes) ?? "more than can exist"
                 throw corrupt("it has \(IndexError.bytes(data.count)) of data; shape \(shape) needs \(needed)")
             }
+            // A diverged training run used to store NaN weights: they would encode every question as NaN.
+            guard NamedTensor.allFinite(values) else { throw corrupt("it holds values that are not finite numbers") }
             tensors.append(NamedTensor(name: name, shape: shape, values: values))
         }
         return tensors

@@ -6,7 +6,8 @@ import SiameseNet
 extension QuestionStore {
     /// Adds questions in one transaction, skipping exact duplicates: a question whose normalized text
     /// (`Tokenizer().normalized`: case, punctuation and spacing ignored) is already in the index or earlier in
-    /// `questions`. Running the same input twice adds nothing the second time.
+    /// `questions`. Running the same input twice adds nothing the second time, also for a question stored by a
+    /// build whose key lacked the NFC step (tokenizer version 1).
     /// - Parameters:
     ///   - questions: texts with their optional identifiers from the input file.
     ///   - source: where they come from (e.g. the file name), stored with each and used in errors.
@@ -18,10 +19,17 @@ extension QuestionStore {
         let tokenizer = Tokenizer()
         var normalized: [String] = []
         normalized.reserveCapacity(questions.count)
+        // Keys written before tokenizer version 2 lack its NFC step: a text that is not in NFC had another key then.
+        var legacyKeys: [Int: String] = [:]
         for (index, question) in questions.enumerated() {
             let key = tokenizer.normalized(question.text)
             guard !key.isEmpty else { throw IndexError.emptyQuestion(source: source, index: index) }
             normalized.append(key)
+            if question.text.utf8.contains(where: { $0 >= 0x80 }) {
+                let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(question.text)
+                // By bytes: Swift's == holds for canonically equivalent strings, SQLite's UNIQUE does not.
+                if !legacy.utf8.elementsEqual(key.utf8) { legacyKeys[index] = legacy }
+            }
         }
         return try write { db in
             let insert = try db.cachedStatement(sql: """
@@ -30,7 +38,11 @@ extension QuestionStore {
                 """)
             let now = Date()
             var added: [Int64] = []
-            for (question, key) in zip(questions, normalized) {
+            for (index, (question, key)) in zip(questions, normalized).enumerated() {
+                if let legacy = legacyKeys[index], try Bool.fetchOne(
+                    db, sql: "SELECT EXISTS (SELECT 1 FROM question WHERE normalized = ?)", arguments: [legacy]) == true {
+                    continue
+                }
                 try insert.execute(arguments: [question.text, key, question.externalID, source, now])
                 if db.changesCount > 0 { added.append(db.lastInsertedRowID) }
             }
@@ -56,13 +68,19 @@ extension QuestionStore {
                     AND NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id)
                 ORDER BY q.id LIMIT ?
                 """, arguments: [afterID, modelID, max(0, limit)]
-            ).map { (id: $0["id"], text: $0["text"]) }
+            ).map { fetched throws in
+                var row = StoredRow(fetched, table: "question", name: "a question", path: path)
+                let id = try row.integer("id")
+                row.name = "question \(id)"
+                return (id: id, text: try row.text("text"))
+            }
         }
     }
 
     /// The stored questions with these ids; ids not in the index are absent from the result.
     public func questions(ids: [Int64]) throws(IndexError) -> [Int64: StoredQuestion] {
-        try read { db in
+        let path = self.path
+        return try read { db in
             var result: [Int64: StoredQuestion] = [:]
             result.reserveCapacity(ids.count)
             // Stay well under SQLite's limit on bound parameters.
@@ -72,9 +90,13 @@ extension QuestionStore {
                 let rows = try Row.fetchCursor(
                     db, sql: "SELECT id, text, external_id, source, created_at FROM question WHERE id IN (\(placeholders))",
                     arguments: StatementArguments(chunk))
-                while let row = try rows.next() {
-                    let question = StoredQuestion(id: row["id"], text: row["text"], externalID: row["external_id"],
-                                                  source: row["source"], createdAt: row["created_at"])
+                while let fetched = try rows.next() {
+                    var row = StoredRow(fetched, table: "question", name: "a question", path: path)
+                    let id = try row.integer("id")
+                    row.name = "question \(id)"
+                    let question = StoredQuestion(id: id, text: try row.text("text"),
+                                                  externalID: try row.optionalText("external_id"),
+                                                  source: try row.text("source"), createdAt: try row.date("created_at"))
                     result[question.id] = question
                 }
             }

@@ -56,7 +56,8 @@ public final class QuestionStore: Sendable {
         }
     }
 
-    /// Refuses, before SQLite touches it, a path that is a directory, a missing file opened read-only, or a file
+    /// Refuses, before SQLite touches it, a path that is a directory, a FIFO or a device, a missing file opened
+    /// read-only, or a file
     /// that does not start with the SQLite header (SQLite would otherwise fail only at the first query).
     private static func checkFile(at path: String, mode: OpenMode) throws(IndexError) {
         var isDirectory: ObjCBool = false
@@ -65,6 +66,11 @@ public final class QuestionStore: Sendable {
             return
         }
         if isDirectory.boolValue { throw IndexError.cannotOpen(path: path, reason: "it is a directory") }
+        // A FIFO would block the header read below until something writes to it; a device is no database.
+        var info = stat()  // follows symbolic links
+        guard stat(path, &info) == 0, info.st_mode & mode_t(S_IFMT) == mode_t(S_IFREG) else {
+            throw IndexError.cannotOpen(path: path, reason: "it is not a regular file")
+        }
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw IndexError.cannotOpen(path: path, reason: "the file cannot be read")
         }

@@ -3,10 +3,15 @@ import SiameseNet
 
 /// Trains a model on a training set and saves it into an index: the work of `siamese train` and of the demo.
 ///
+/// The run's model is written beside any model of the same name, as an unfinished run that no command uses,
+/// and takes the name only when training ends, in one transaction that deletes the model it replaces: a
+/// retrain that fails or is killed leaves the old model (and its vectors) as they were, and two runs of one
+/// name never overwrite each other silently (`IndexError.modelChangedDuringTraining`).
+///
 /// With validation pairs, every epoch is scored on them (ROC-AUC) and the stored model is always the best
 /// epoch so far: an epoch that improves the validation ROC-AUC is saved with its learning-curve row and a
 /// threshold calibrated on the validation pairs, in one transaction; one that does not only adds its row.
-/// So a killed run leaves the best whole epoch, and a finished one the best of all. Without validation pairs
+/// So a killed run leaves the best whole epoch in its unfinished model, and a finished one the best of all. Without validation pairs
 /// every epoch is saved (the last one is kept) and the threshold is calibrated at the end on
 /// `calibrationPairs` (the training file's own labelled rows: optimistic, and said so).
 public struct ModelTraining {
@@ -50,59 +55,106 @@ public struct ModelTraining {
         public var keptEpoch: Int
     }
 
-    /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing a model of that name.
+    /// What is wrong with an epoch's result, nil when its loss and every weight are finite numbers.
+    static func divergence(loss: Float, model: SiameseModel) -> String? {
+        if !loss.isFinite { return "its loss is \(loss)" }
+        if let tensor = model.encoder.weights.nonFiniteTensor { return "weight \"\(tensor)\" is no longer finite" }
+        return nil
+    }
+
+    /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing the model of that name
+    /// that exists when the run starts (if any).
     /// - Parameters:
     ///   - progress: after every batch.
     ///   - epochFinished: after every recorded epoch, with whether its weights were kept.
+    /// - Throws: `TrainingError.diverged` when an epoch ends with a non-finite loss or weights (that epoch is
+    ///   not saved), besides the errors of the store.
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
                     epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in }) throws -> Outcome {
         let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
                                                       subwords: trainingSet.subwords),
                                   pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
+        let replaced = try store.readyModelID(name: modelName)
+        let runName = "\(modelName) (training run \(UUID().uuidString.prefix(8).lowercased()))"
         var records: [TrainingEpochRecord] = []
-        var modelID: Int64 = 0
+        var modelID: Int64?
         var kept: (epoch: Int, model: SiameseModel, auc: Double?, calibration: ModelCalibration?,
                    threshold: (threshold: Float, accuracy: Double)?)?
-        for epoch in 1...config.epochs {
-            let summary = trainer.trainEpoch(progress: progress)
-            var scored: LabelledScores?
-            if !validationPairs.isEmpty {
-                scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
-            }
-            let auc = scored?.rocAUC
-            let record = TrainingEpochRecord(epoch: epoch, loss: Double(summary.loss),
-                                             pairsPerSecond: summary.pairsPerSecond, seconds: summary.seconds,
-                                             validationAUC: auc)
-            // Keep this epoch when it is the first, when there is no validation metric, or when it beats the kept one.
-            let improves = kept == nil || auc == nil || (auc ?? 0) > (kept?.auc ?? -.infinity)
-            if improves {
-                var threshold = scored?.bestThreshold, calibration: ModelCalibration?
-                var on = (kind: validationSource.kind, description: validationSource.description,
-                          count: scored?.scores.count ?? 0)
-                if threshold == nil && epoch == config.epochs && !calibrationPairs.isEmpty {
-                    let training = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers)
-                    threshold = training.bestThreshold
-                    on = ("training", "the training pairs", training.scores.count)
+        do {
+            for epoch in 1...config.epochs {
+                let summary = trainer.trainEpoch(progress: progress)
+                // Diverged weights must never be stored: they encode every question as NaN.
+                if let problem = Self.divergence(loss: summary.loss, model: trainer.model) {
+                    throw TrainingError.diverged(model: modelName, epoch: epoch, problem: problem)
                 }
-                if let threshold {
-                    calibration = ModelCalibration(rule: Self.thresholdRule, pairs: on.kind, source: on.description,
-                                                   pairCount: on.count, accuracy: threshold.accuracy, keptEpoch: epoch,
-                                                   selectedBy: auc == nil ? nil : "ROC-AUC", selectionValue: auc)
+                var scored: LabelledScores?
+                if !validationPairs.isEmpty {
+                    scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
                 }
-                modelID = try store.saveEpoch(name: modelName, model: trainer.model, epoch: record,
-                                              threshold: threshold?.threshold, calibration: calibration)
-                kept = (epoch, trainer.model, auc, calibration, threshold)
-            } else {
-                try store.recordEpoch(modelID: modelID, modelName: modelName, epoch: record)
+                let auc = scored?.rocAUC
+                let record = TrainingEpochRecord(epoch: epoch, loss: Double(summary.loss),
+                                                 pairsPerSecond: summary.pairsPerSecond, seconds: summary.seconds,
+                                                 validationAUC: auc)
+                // Keep this epoch when it is the first, when there is no validation metric, or when it beats the kept one.
+                let improves = kept == nil || auc == nil || (auc ?? 0) > (kept?.auc ?? -.infinity)
+                if improves {
+                    var threshold = scored?.bestThreshold, calibration: ModelCalibration?
+                    var on = (kind: validationSource.kind, description: validationSource.description,
+                              count: scored?.scores.count ?? 0)
+                    if threshold == nil && epoch == config.epochs && !calibrationPairs.isEmpty {
+                        let training = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers)
+                        threshold = training.bestThreshold
+                        on = ("training", "the training pairs", training.scores.count)
+                    }
+                    if let threshold {
+                        calibration = ModelCalibration(rule: Self.thresholdRule, pairs: on.kind, source: on.description,
+                                                       pairCount: on.count, accuracy: threshold.accuracy, keptEpoch: epoch,
+                                                       selectedBy: auc == nil ? nil : "ROC-AUC", selectionValue: auc)
+                    }
+                    modelID = try store.saveEpoch(name: runName, model: trainer.model, epoch: record,
+                                                  threshold: threshold?.threshold, calibration: calibration,
+                                                  trainingFor: modelName)
+                    kept = (epoch, trainer.model, auc, calibration, threshold)
+                } else {
+                    guard let modelID else { preconditionFailure("the first epoch is always kept") }
+                    try store.recordEpoch(modelID: modelID, modelName: modelName, epoch: record)
+                }
+                records.append(record)
+                epochFinished(record, improves)
             }
-            records.append(record)
-            epochFinished(record, improves)
+        } catch {
+            if let modelID { try? store.discardTraining(runID: modelID) }
+            throw error
         }
-        guard let kept else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
-        let outcome = Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
-                              thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
-                              keptEpoch: kept.epoch)
-        return try calibratingDedupThreshold(outcome, store: store)
+        guard let kept, let modelID else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
+        let outcome: Outcome
+        do {
+            // The dedup threshold joins the calibration record before the run's model is swapped in: all or nothing.
+            outcome = try calibratingDedupThreshold(
+                Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
+                        thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
+                        keptEpoch: kept.epoch), store: store)
+        } catch {
+            try? store.discardTraining(runID: modelID)
+            throw error
+        }
+        try store.finishTraining(runID: modelID, name: modelName, replacing: replaced)
+        return outcome
+    }
+}
+
+/// Why a training run stopped.
+public enum TrainingError: Error, Equatable, CustomStringConvertible {
+    /// Epoch `epoch` ended with a non-finite loss or weights; nothing of the run was saved (a model of that name
+    /// stays as it was).
+    case diverged(model: String, epoch: Int, problem: String)
+
+    public var description: String {
+        switch self {
+        case .diverged(_, let epoch, let problem):
+            return "training diverged in epoch \(epoch) (\(problem)); nothing was saved; "
+                + "try a lower --learning-rate or a --clip-norm"
+        }
     }
 }

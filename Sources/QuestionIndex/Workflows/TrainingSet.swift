@@ -20,13 +20,22 @@ public struct TrainingSet: Sendable {
     public let nonDuplicatePairs: [TrainingPair]
     /// Duplicate pairs left out because a question has no words (only punctuation or symbols).
     public let emptyQuestions: Int
+    /// How many of `pairs` are implied by the labels rather than labelled (`config.impliedPairRatio`); they
+    /// follow the labelled ones.
+    public let impliedPairs: Int
+    /// How many of `pairs` are labelled rows.
+    public var labelledPairs: Int { pairs.count - impliedPairs }
+    /// "400 duplicate pairs" or "400 duplicate pairs (+106 implied by the labels)".
+    public var pairsDescription: String {
+        "\(labelledPairs) duplicate pairs" + (impliedPairs > 0 ? " (+\(impliedPairs) implied by the labels)" : "")
+    }
 
     /// - Parameters:
     ///   - pairs: rows of a pair file; rows without a label are taken as duplicates.
     ///   - config: supplies `maxTokens`, `minCount`, `maxVocabularySize` and the sub-word settings.
     /// The vocabulary is built from every question of `pairs` (non-duplicates are real questions too).
     public init(pairs: [QuestionPair], config: ModelConfig) {
-        let tokenizer = Tokenizer(maxTokens: config.maxTokens)
+        let tokenizer = Tokenizer(maxTokens: config.maxTokens, version: config.tokenizerVersion)
         let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
         vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
                                 maxSize: config.maxVocabularySize)
@@ -67,15 +76,59 @@ public struct TrainingSet: Sendable {
         }
         var clusters = DuplicateClusters()
         for pair in kept { clusters.join(pair.firstKey, pair.secondKey) }
-        let training = kept.map { pair in
+        var training = kept.map { pair in
             TrainingPair(first: pair.first, second: pair.second, firstTokens: pair.firstTokens,
                          secondTokens: pair.secondTokens, firstKey: pair.firstKey, secondKey: pair.secondKey,
                          cluster: clusters.root(of: pair.firstKey))
         }
+        let implied = config.impliedPairRatio > 0
+            ? Self.impliedPairs(training, ratio: config.impliedPairRatio, seed: config.seed) : []
+        training += implied
+        impliedPairs = implied.count
         self.pairs = training
         self.nonDuplicates = nonDuplicates
         self.nonDuplicatePairs = nonDuplicatePairs
         self.emptyQuestions = emptyQuestions
+    }
+}
+
+extension TrainingSet {
+    /// Pairs of questions that the labels make duplicates without labelling them: two members of one duplicate
+    /// cluster (connected component) that no row pairs. Per cluster, at most `ratio` × its labelled pairs, drawn
+    /// in a seeded order, so a cluster of 91 questions adds tens of pairs rather than its 4,095.
+    static func impliedPairs(_ labelled: [TrainingPair], ratio: Double, seed: UInt64) -> [TrainingPair] {
+        typealias Member = (ids: [Int32], tokens: TokenizedQuestion?)
+        var members: [Int: [String]] = [:], labelledCount: [Int: Int] = [:]
+        var question: [String: Member] = [:], linked = Set<[String]>()
+        for pair in labelled {
+            guard let cluster = pair.cluster else { continue }
+            labelledCount[cluster, default: 0] += 1
+            linked.insert([pair.firstKey, pair.secondKey].sorted())
+            for (key, member) in [(pair.firstKey, (pair.first, pair.firstTokens)),
+                                  (pair.secondKey, (pair.second, pair.secondTokens))] where question[key] == nil {
+                question[key] = member
+                members[cluster, default: []].append(key)
+            }
+        }
+        var generator = SeededGenerator(seed: seed ^ 0x1A9E_D9A1_5EED_0001)
+        var implied: [TrainingPair] = []
+        for cluster in members.keys.sorted() {
+            guard let keys = members[cluster], keys.count > 2 else { continue }
+            var candidates: [(Int, Int)] = []
+            for i in keys.indices {
+                for j in (i + 1)..<keys.count where !linked.contains([keys[i], keys[j]].sorted()) {
+                    candidates.append((i, j))
+                }
+            }
+            generator.shuffle(&candidates)
+            let cap = Int((ratio * Double(labelledCount[cluster] ?? 0)).rounded(.down))
+            for (i, j) in candidates.prefix(cap) {
+                guard let a = question[keys[i]], let b = question[keys[j]] else { continue }
+                implied.append(TrainingPair(first: a.ids, second: b.ids, firstTokens: a.tokens, secondTokens: b.tokens,
+                                            firstKey: keys[i], secondKey: keys[j], cluster: cluster))
+            }
+        }
+        return implied
     }
 }
 
