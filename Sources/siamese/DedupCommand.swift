@@ -35,6 +35,9 @@ struct Dedup: ReportingCommand {
     @Flag(name: .long, help: "Print the pairs at or above the threshold (id1, id2, score) instead of clusters.")
     var pairsOnly = false
 
+    @Option(name: .long, help: "Stop with an error when more pairs than this reach the threshold (memory guard).")
+    var maxPairs = 20_000_000
+
     @Flag(name: .long, help: "Also store the run and its clusters in the index (its number is printed on stderr).")
     var store = false
 
@@ -46,6 +49,7 @@ struct Dedup: ReportingCommand {
             throw ValidationError("--threshold must be a cosine between -1 and 1, not \(threshold)")
         }
         if let minSize, minSize < 2 { throw ValidationError("--min-size must be at least 2") }
+        if maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
         if store && pairsOnly { throw ValidationError("--store keeps clusters: it cannot be combined with --pairs-only") }
         if let show {
             if show < 1 { throw ValidationError("--show takes a run number (1 or more), not \(show)") }
@@ -65,8 +69,9 @@ struct Dedup: ReportingCommand {
         let rule = self.rule ?? .standard
         let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2)
         let progress = ProgressLine()
+        defer { progress.finish() }  // also when the scan stops with an error
         let start = Date()
-        let report = try dedup.run(deduplication, pairsOnly: pairsOnly) { done, total in
+        let report = try dedup.run(deduplication, pairsOnly: pairsOnly, maxPairs: maxPairs) { done, total in
             progress.update("scanning block \(done)/\(total)", done: done, total: total, unit: "blocks")
         }
         progress.finish()

@@ -35,6 +35,17 @@ import Testing
         #expect(Deduplication(threshold: 0.8).run(matrix).pairs.count == 3)
     }
 
+    @Test func aPairLimitStopsTheScanInsteadOfExhaustingMemory() {
+        // 15 pairs ≥ 0.5 among the six plane vectors (the seventh row is orthogonal); 4 row blocks of 2: 10 products.
+        let matrix = planeMatrix([0, 5, 10, 15, 20, 25])
+        let finder = DuplicatePairFinder(threshold: 0.5, blockRows: 2)
+        #expect(finder.pairs(in: matrix, limit: 15) == finder.pairs(in: matrix))
+        #expect(finder.pairs(in: matrix).count == 15)
+        var blocks = 0
+        #expect(finder.pairs(in: matrix, limit: 14, progress: { _, _ in blocks += 1 }) == nil)
+        #expect(blocks < 10, "the scan stops early: \(blocks) of 10 block products")
+    }
+
     @Test func aClusterHasItsMostCentralMemberFirstAndItsLowestSimilarity() throws {
         let matrix = planeMatrix([0, 28, 58])
         let result = Deduplication(threshold: 0.8, rule: .singleLink).run(matrix)
@@ -190,6 +201,36 @@ import Testing
         #expect(DedupSweep.best(points)?.threshold == 0.8)
         let single = sweep.scores(rule: .singleLink, thresholds: [0.8])[0].agreement
         #expect(single.predictedPairs == 6 && single.commonPairs == 2)
+    }
+
+    @Test func calibrationPicksAGridThresholdAndStartsHigherWhenPairsWouldNotFit() throws {
+        // 12 groups of three questions (a~b, b~c): 36 questions, 36 true same-cluster pairs.
+        let topics = ["refund", "password", "shipping", "invoice", "account", "delivery", "coupon", "address",
+                      "order", "login", "email", "payment"]
+        var pairs: [QuestionPair] = []
+        for (index, topic) in topics.enumerated() {
+            let texts = ["how do i fix my \(topic)", "my \(topic) is broken", "\(topic) help please"]
+            pairs.append(QuestionPair(question1: texts[0], question2: texts[1], isDuplicate: true, line: 3 * index + 2))
+            pairs.append(QuestionPair(question1: texts[1], question2: texts[2], isDuplicate: true, line: 3 * index + 3))
+        }
+        let model = tinyModel(dimension: 4)
+        let full = try #require(try DedupCalibration.calibrate(model: model, pairs: pairs, kind: "dev"))
+        #expect(full.questions == 36 && full.largestTrueCluster == 3 && full.pairs == "dev" && full.rule == "average-link")
+        #expect(DedupSweep.standardThresholds.contains(full.threshold))
+        #expect(full.f1 == 2 * full.precision * full.recall / (full.precision + full.recall) || full.f1 == 0)
+
+        // With fewer candidate pairs allowed than reach 0.50, the grid starts at 0.60 (or higher).
+        let truth = DuplicateGroundTruth(pairs: pairs)
+        let vectors = try model.encode(truth.questions)
+        let matrix = EmbeddingMatrix(dimension: 4, ids: (1...36).map { Int64($0) }, vectors: vectors)
+        let atHalf = DuplicatePairFinder(threshold: 0.5).pairs(in: matrix).count
+        try #require(atHalf > 0)
+        let limited = try #require(try DedupCalibration.calibrate(model: model, pairs: pairs, kind: "dev",
+                                                                  pairLimit: atHalf - 1))
+        #expect(limited.threshold >= 0.6)
+        #expect(try DedupCalibration.calibrate(model: model, pairs: pairs, kind: "dev", pairLimit: 0) == nil)
+        #expect(try DedupCalibration.calibrate(model: model, pairs: Array(pairs.prefix(4)), kind: "dev") == nil,
+                "fewer than 20 true pairs")
     }
 
     @Test func aCalibrationRecordWithoutADedupThresholdStillLoads() throws {

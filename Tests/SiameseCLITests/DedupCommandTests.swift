@@ -129,9 +129,14 @@ struct DedupCommandTests {
                     + "trained before they were calibrated, or without enough labelled duplicates); give one with "
                     + "--threshold, e.g. --threshold 0.8\n")
             try workspace.succeed("dedup", "--threshold", "0.9")
+            let tooLow = try workspace.run("dedup", "--threshold=-1", "--max-pairs", "1000")
+            #expect(tooLow.exitCode == 1 && tooLow.stdout.isEmpty)
+            #expect(tooLow.stderr.hasSuffix("siamese: error: more than 1000 pairs score at least -1.0000: the threshold "
+                    + "is too low for deduplication; raise --threshold (or --max-pairs)\n"), "\(tooLow)")
             for (options, message) in [(["--threshold", "1.5"], "--threshold must be a cosine between -1 and 1, not 1.5"),
                                        (["--threshold", "nan"], "--threshold must be a cosine between -1 and 1, not nan"),
                                        (["--min-size", "1"], "--min-size must be at least 2"),
+                                       (["--max-pairs", "0"], "--max-pairs must be at least 1"),
                                        (["--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
                                        (["--rule", "ward"], "The value 'ward' is invalid for '--rule <rule>'")] {
                 let result = try workspace.run(["dedup"] + options)

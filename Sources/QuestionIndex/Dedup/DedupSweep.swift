@@ -20,10 +20,18 @@ public struct DedupSweep: Sendable {
     /// - Parameter matrix: row i is question i of `truth`.
     public init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float,
                 progress: ((Int, Int) -> Void)? = nil) {
+        self.init(matrix: matrix, truth: truth, lowestThreshold: lowestThreshold, pairLimit: .max, progress: progress)!
+    }
+
+    /// Scans `matrix` once for the pairs ≥ `lowestThreshold`; nil when more than `pairLimit` reach it.
+    public init?(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float, pairLimit: Int,
+                 progress: ((Int, Int) -> Void)? = nil) {
         precondition(matrix.count == truth.labels.count, "one vector per question of the truth")
         self.matrix = matrix
         self.truth = truth
-        pairs = DuplicatePairFinder(threshold: lowestThreshold).pairs(in: matrix, progress: progress)
+        guard let found = DuplicatePairFinder(threshold: lowestThreshold)
+            .pairs(in: matrix, limit: pairLimit, progress: progress) else { return nil }
+        pairs = found
     }
 
     /// The agreement of `rule` with the truth at each of `thresholds` (each at least the lowest threshold).

@@ -42,9 +42,12 @@ public struct IndexDeduplication: Sendable {
 
     /// Finds every pair ≥ `deduplication.threshold` and, unless `pairsOnly`, their clusters.
     /// - Parameter progress: after each block of the pair scan, (blocks done, blocks in all).
-    public func run(_ deduplication: Deduplication, pairsOnly: Bool = false,
+    /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low).
+    public func run(_ deduplication: Deduplication, pairsOnly: Bool = false, maxPairs: Int = 20_000_000,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
-        let pairs = deduplication.pairs(in: matrix, progress: progress)
+        guard let pairs = DuplicatePairFinder(threshold: deduplication.threshold, blockRows: deduplication.blockRows)
+            .pairs(in: matrix, limit: maxPairs, progress: progress)
+        else { throw DedupError.tooManyPairs(limit: maxPairs, threshold: deduplication.threshold) }
         let clusters = pairsOnly ? [] : deduplication.clusters(of: pairs, in: matrix)
         var ids = Set(clusters.flatMap { $0.members.map(\.questionID) })
         if pairsOnly { for pair in pairs { ids.insert(pair.id1); ids.insert(pair.id2) } }
@@ -58,6 +61,7 @@ public struct IndexDeduplication: Sendable {
 public enum DedupError: Error, Equatable, CustomStringConvertible {
     case noThreshold(path: String, model: String)
     case invalidThreshold(Float)
+    case tooManyPairs(limit: Int, threshold: Float)
 
     public var description: String {
         switch self {
@@ -66,6 +70,9 @@ public enum DedupError: Error, Equatable, CustomStringConvertible {
                 + "or without enough labelled duplicates); give one with --threshold, e.g. --threshold 0.8"
         case .invalidThreshold(let value):
             return "invalid threshold \(value): it must be a cosine between -1 and 1"
+        case .tooManyPairs(let limit, let threshold):
+            return "more than \(limit) pairs score at least \(String(format: "%.4f", Double(threshold))): the threshold is "
+                + "too low for deduplication; raise --threshold (or --max-pairs)"
         }
     }
 }

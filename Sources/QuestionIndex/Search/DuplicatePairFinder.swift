@@ -30,6 +30,13 @@ public struct DuplicatePairFinder: Sendable {
     ///   the P pairs found. P can reach N · (N − 1) / 2 for a low threshold: choose it accordingly.
     public func pairs(in matrix: EmbeddingMatrix,
                       progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair] {
+        pairs(in: matrix, limit: .max, progress: progress) ?? []
+    }
+
+    /// `pairs(in:progress:)`, stopping as soon as more than `limit` pairs are found: nil then. Guards memory
+    /// when a threshold is too low for the index (every pair of a million questions would need terabytes).
+    public func pairs(in matrix: EmbeddingMatrix, limit: Int,
+                      progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair]? {
         let count = matrix.count
         let dimension = matrix.dimension
         let ids = matrix.ids
@@ -39,11 +46,12 @@ public struct DuplicatePairFinder: Sendable {
         let blocksTotal = blockCount * (blockCount + 1) / 2
         var blocksDone = 0
         var found: [ScoredPair] = []
+        var exceeded = false
         var scores = [Float](repeating: 0, count: blockRows * blockRows)  // [rows of block I, rows of block J]
         matrix.vectors.withUnsafeBufferPointer { vectors in
             scores.withUnsafeMutableBufferPointer { scores in
                 guard let a = vectors.baseAddress, let s = scores.baseAddress else { return }
-                for blockI in 0..<blockCount {
+                scan: for blockI in 0..<blockCount {
                     let startI = blockI * blockRows
                     let rowsI = min(blockRows, count - startI)
                     for blockJ in blockI..<blockCount {
@@ -61,12 +69,17 @@ public struct DuplicatePairFinder: Sendable {
                                 found.append(ScoredPair(id1: min(idI, idJ), id2: max(idI, idJ), score: row[c]))
                             }
                         }
+                        if found.count > limit {
+                            exceeded = true
+                            break scan
+                        }
                         blocksDone += 1
                         progress?(blocksDone, blocksTotal)
                     }
                 }
             }
         }
+        if exceeded { return nil }
         found.sort(by: ScoredPair.precedes)
         return found
     }
