@@ -1,0 +1,54 @@
+import ScanKernels
+
+/// Exact top-k search in two passes: a scan of the compact int8 copy bounds every row's score, and only the rows
+/// whose upper bound reaches the k-th best lower bound are re-scored in Float32. The result is exactly
+/// `EmbeddingMatrix.search(_:k:)`'s: same ids, same order, same scores (both score with `sk_dot_f32`).
+public struct CompactSearch: Sendable {
+    /// The Float32 rows, for the exact re-score.
+    public let matrix: EmbeddingMatrix
+    /// The compact copy scanned first.
+    public let compact: QuantizedEmbeddings
+
+    /// Builds the compact copy of `matrix`.
+    public init(matrix: EmbeddingMatrix) {
+        self.init(matrix: matrix, compact: QuantizedEmbeddings(matrix))
+    }
+
+    /// Pairs `matrix` with a compact copy made from it (same rows, same order).
+    public init(matrix: EmbeddingMatrix, compact: QuantizedEmbeddings) {
+        precondition(compact.count == matrix.count && compact.dimension == matrix.dimension,
+                     "the compact copy does not match the matrix")
+        self.matrix = matrix
+        self.compact = compact
+    }
+
+    /// The `k` rows with the highest dot product with `query`, best first, equal scores by smaller id: exactly
+    /// `matrix.search(query, k: k)`.
+    public func search(_ query: [Float], k: Int) -> [SearchHit] {
+        search(query, k: k, path: .best).hits
+    }
+
+    /// The hits and the number of rows re-scored in Float32.
+    func search(_ query: [Float], k: Int, path: ScanPath) -> (hits: [SearchHit], rescored: Int) {
+        precondition(query.count == matrix.dimension, "query has \(query.count) values, expected \(matrix.dimension)")
+        guard k > 0, matrix.count > 0 else { return ([], 0) }
+        let rows = compact.candidates(for: query, k: k, path: path)
+        var scores = [Float](repeating: 0, count: rows.count)
+        matrix.vectors.withUnsafeBufferPointer { x in
+            query.withUnsafeBufferPointer { q in
+                rows.withUnsafeBufferPointer { rows in
+                    scores.withUnsafeMutableBufferPointer { scores in
+                        guard !rows.isEmpty else { return }
+                        sk_dot_f32_rows(path.kernelPath, x.baseAddress, matrix.dimension, q.baseAddress,
+                                        rows.baseAddress, rows.count, scores.baseAddress)
+                    }
+                }
+            }
+        }
+        var top = TopK(k: min(k, matrix.count))
+        matrix.ids.withUnsafeBufferPointer { ids in
+            for (row, score) in zip(rows, scores) { top.consider(score, id: ids[Int(row)]) }
+        }
+        return (top.hits, rows.count)
+    }
+}

@@ -1,0 +1,92 @@
+import ScanKernels
+
+/// A compact copy of an `EmbeddingMatrix` for the first pass of an exact scan: each row x as int8 codes c with
+/// one scale s (x̂ = s · c, s = max|xᵢ| / 127), plus upper bounds on its quantization error ‖x − x̂‖ and on its
+/// norm ‖x‖, so that the first pass can bound every row's exact score. d + 12 bytes a row, against 4·d.
+public struct QuantizedEmbeddings: Sendable {
+    /// Embedding width d.
+    public let dimension: Int
+    /// [count, dimension] row-major int8 codes.
+    public let codes: [Int8]
+    /// Per row: the scale s of x̂ = s · codes.
+    public let scales: [Float]
+    /// Per row: an upper bound on ‖x − x̂‖ (infinite for a row with a non-finite value).
+    public let errors: [Float]
+    /// Per row: an upper bound on ‖x‖.
+    public let norms: [Float]
+
+    /// The number of rows.
+    public var count: Int { scales.count }
+
+    /// The bytes a scan of this copy reads.
+    public var byteCount: Int { codes.count + 12 * count }
+
+    /// Quantizes every row of `matrix`, in its row order.
+    public init(_ matrix: EmbeddingMatrix) {
+        let n = matrix.count, d = matrix.dimension
+        var codes = [Int8](repeating: 0, count: n * d)
+        var scales = [Float](repeating: 0, count: n)
+        var errors = [Float](repeating: 0, count: n)
+        var norms = [Float](repeating: 0, count: n)
+        matrix.vectors.withUnsafeBufferPointer { x in
+            codes.withUnsafeMutableBufferPointer { codes in
+                scales.withUnsafeMutableBufferPointer { scales in
+                    errors.withUnsafeMutableBufferPointer { errors in
+                        norms.withUnsafeMutableBufferPointer { norms in
+                            guard n > 0 else { return }
+                            sk_quantize_rows_int8(x.baseAddress, n, d, codes.baseAddress, scales.baseAddress,
+                                                  errors.baseAddress, norms.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        self.dimension = d
+        self.codes = codes
+        self.scales = scales
+        self.errors = errors
+        self.norms = norms
+    }
+
+    /// The rows that could be among the `k` best for `query` by exact Float32 score (`sk_dot_f32`): every row
+    /// whose upper bound reaches the k-th best lower bound over all rows. Any other row has k rows whose exact
+    /// scores are strictly higher, so it is in no top k, whatever the tie rule. In row order.
+    func candidates(for query: [Float], k: Int, path: ScanPath) -> [Int64] {
+        precondition(query.count == dimension, "query has \(query.count) values, expected \(dimension)")
+        let n = count, d = dimension
+        guard k > 0, n > 0 else { return [] }
+        var queryCodes = [Int16](repeating: 0, count: d)
+        let quantized = query.withUnsafeBufferPointer { q in
+            queryCodes.withUnsafeMutableBufferPointer { sk_quantize_query_int16(q.baseAddress, d, $0.baseAddress) }
+        }
+        let chunkRows = min(n, 1 << 14)
+        let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: min(k, n))
+        let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: chunkRows)
+        let emittedUpper = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows)
+        defer { heapValues.deallocate(); emittedRows.deallocate(); emittedUpper.deallocate() }
+        var heap = sk_bound_heap(values: heapValues, count: 0, capacity: min(k, n))
+        var rows: [Int64] = []
+        var upper: [Double] = []
+        codes.withUnsafeBufferPointer { codes in
+            scales.withUnsafeBufferPointer { scales in
+                errors.withUnsafeBufferPointer { errors in
+                    norms.withUnsafeBufferPointer { norms in
+                        queryCodes.withUnsafeBufferPointer { queryCodes in
+                            for first in stride(from: 0, to: n, by: chunkRows) {
+                                let emitted = sk_scan_int8(
+                                    path.kernelPath, codes.baseAddress, scales.baseAddress, errors.baseAddress,
+                                    norms.baseAddress, d, first, min(chunkRows, n - first), queryCodes.baseAddress,
+                                    quantized, &heap, emittedRows, emittedUpper)
+                                rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
+                                upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        // Rows emitted early, while the threshold was lower, are dropped now if they fall below the final one.
+        let threshold = heap.count < heap.capacity ? -Double.infinity : heapValues[0]
+        return zip(rows, upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
+    }
+}

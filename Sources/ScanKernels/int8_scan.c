@@ -1,0 +1,110 @@
+// First pass of the exact compact scan: int8 rows · int16 query (an exact integer dot product), turned into an
+// approximate score with a rigorous error bound, and a threshold on the best lower bounds.
+#include "ScanKernels.h"
+#include "bound_heap.h"
+#include <float.h>
+#include <math.h>
+
+static inline int32_t idot_portable(const int8_t *x, const int16_t *q, size_t d) {
+    int32_t sum = 0;
+    for (size_t i = 0; i < d; i++) sum += (int32_t)x[i] * (int32_t)q[i];
+    return sum;
+}
+
+#if defined(__x86_64__)
+#include <immintrin.h>
+#define SK_AVX2 __attribute__((target("avx2")))
+
+// Integer sums are exact: any order gives idot_portable's value (sk_query_code_limit keeps them in int32).
+SK_AVX2 static inline int32_t idot_avx2(const int8_t *x, const int16_t *q, size_t d) {
+    __m256i acc0 = _mm256_setzero_si256(), acc1 = _mm256_setzero_si256();
+    size_t i = 0;
+    for (; i + 32 <= d; i += 32) {
+        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i)));
+        __m256i x1 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i + 16)));
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x0, _mm256_loadu_si256((const __m256i *)(q + i))));
+        acc1 = _mm256_add_epi32(acc1, _mm256_madd_epi16(x1, _mm256_loadu_si256((const __m256i *)(q + i + 16))));
+    }
+    if (i + 16 <= d) {
+        __m256i x0 = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + i)));
+        acc0 = _mm256_add_epi32(acc0, _mm256_madd_epi16(x0, _mm256_loadu_si256((const __m256i *)(q + i))));
+        i += 16;
+    }
+    __m256i v = _mm256_add_epi32(acc0, acc1);
+    __m128i w = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    w = _mm_add_epi32(w, _mm_shuffle_epi32(w, _MM_SHUFFLE(1, 0, 3, 2)));
+    w = _mm_add_epi32(w, _mm_shuffle_epi32(w, _MM_SHUFFLE(2, 3, 0, 1)));
+    int32_t sum = _mm_cvtsi128_si32(w);
+    for (; i < d; i++) sum += (int32_t)x[i] * (int32_t)q[i];
+    return sum;
+}
+#endif
+
+/// The per-query constants of the bound E = error_r · c1 + norm_r · c2 (see sk_scan_int8).
+typedef struct {
+    double score_scale;  // q.scale
+    double c1;           // ‖q‖ + ‖q − q̂‖
+    double c2;           // ‖q − q̂‖ + γ_d ‖q‖
+} bound_terms;
+
+static bound_terms make_terms(sk_query_int16 query, size_t d) {
+    const double u = 1.0 / 16777216.0;  // 2⁻²⁴, Float32's unit roundoff
+    double gamma = (double)d * u / (1 - (double)d * u);
+    bound_terms t;
+    t.score_scale = query.scale;
+    t.c1 = (query.norm + query.error) * (1 + 1e-12);
+    t.c2 = (query.error + gamma * query.norm) * (1 + 1e-12);
+    return t;
+}
+
+/// Emits the row when its upper bound reaches the threshold; offers its lower bound to the heap.
+static inline int consider_row(size_t r, int32_t dot, const float *scales, const float *errors,
+                               const float *norms, bound_terms t, sk_bound_heap *heap, double *threshold,
+                               int64_t *out_rows, double *out_upper, size_t *emitted) {
+    double a = (double)dot * ((double)scales[r] * t.score_scale);
+    double e = (double)errors[r] * t.c1 + (double)norms[r] * t.c2;
+    if (!(e <= DBL_MAX)) e = INFINITY;  // a non-finite row or query: unbounded
+    double slack = 1e-9 * (fabs(a) + e);  // the double rounding of a, e and the sums below
+    double upper = a + e + slack;
+    if (upper < *threshold) return 0;
+    out_rows[*emitted] = (int64_t)r;
+    out_upper[*emitted] = upper;
+    *emitted += 1;
+    sk_heap_offer(heap, a - e - slack);
+    *threshold = sk_heap_threshold(heap);
+    return 1;
+}
+
+#if defined(__x86_64__)
+SK_AVX2 static size_t scan_int8_avx2(const int8_t *codes, const float *scales, const float *errors,
+                                     const float *norms, size_t d, size_t first, size_t n,
+                                     const int16_t *qcodes, bound_terms t,
+                                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
+    size_t emitted = 0;
+    double threshold = sk_heap_threshold(heap);
+    for (size_t r = first; r < first + n; r++) {
+        int32_t dot = idot_avx2(codes + r * d, qcodes, d);
+        consider_row(r, dot, scales, errors, norms, t, heap, &threshold, out_rows, out_upper, &emitted);
+    }
+    return emitted;
+}
+#endif
+
+size_t sk_scan_int8(sk_path path, const int8_t *codes, const float *scales, const float *errors,
+                    const float *norms, size_t d, size_t first, size_t n,
+                    const int16_t *qcodes, sk_query_int16 query,
+                    sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
+    bound_terms t = make_terms(query, d);
+#if defined(__x86_64__)
+    if (path == SK_PATH_AVX2)
+        return scan_int8_avx2(codes, scales, errors, norms, d, first, n, qcodes, t, heap, out_rows, out_upper);
+#endif
+    (void)path;
+    size_t emitted = 0;
+    double threshold = sk_heap_threshold(heap);
+    for (size_t r = first; r < first + n; r++) {
+        int32_t dot = idot_portable(codes + r * d, qcodes, d);
+        consider_row(r, dot, scales, errors, norms, t, heap, &threshold, out_rows, out_upper, &emitted);
+    }
+    return emitted;
+}
