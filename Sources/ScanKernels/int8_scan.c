@@ -45,66 +45,65 @@ typedef struct {
     double score_scale;  // q.scale
     double c1;           // ‖q‖ + ‖q − q̂‖
     double c2;           // ‖q − q̂‖ + γ_d ‖q‖
+    double max_e;        // E of the largest error and norm over all rows, with the rounding slack
 } bound_terms;
 
-static bound_terms make_terms(sk_query_int16 query, size_t d) {
+static bound_terms make_terms(sk_int8_rows rows, sk_query_int16 query) {
     const double u = 1.0 / 16777216.0;  // 2⁻²⁴, Float32's unit roundoff
-    double gamma = (double)d * u / (1 - (double)d * u);
+    double gamma = (double)rows.d * u / (1 - (double)rows.d * u);
     bound_terms t;
     t.score_scale = query.scale;
     t.c1 = (query.norm + query.error) * (1 + 1e-12);
     t.c2 = (query.error + gamma * query.norm) * (1 + 1e-12);
+    t.max_e = ((double)rows.max_error * t.c1 + (double)rows.max_norm * t.c2) * (1 + 1e-9);
+    if (!(t.max_e <= DBL_MAX)) t.max_e = INFINITY;
     return t;
 }
 
 /// Emits the row when its upper bound reaches the threshold; offers its lower bound to the heap.
-static inline int consider_row(size_t r, int32_t dot, const float *scales, const float *errors,
-                               const float *norms, bound_terms t, sk_bound_heap *heap, double *threshold,
-                               int64_t *out_rows, double *out_upper, size_t *emitted) {
-    double a = (double)dot * ((double)scales[r] * t.score_scale);
-    double e = (double)errors[r] * t.c1 + (double)norms[r] * t.c2;
+static inline void consider_row(size_t r, int32_t dot, sk_int8_rows rows, bound_terms t, sk_bound_heap *heap,
+                                double *threshold, int64_t *out_rows, double *out_upper, size_t *emitted) {
+    double a = (double)dot * ((double)rows.scales[r] * t.score_scale);
+    // The slack covers the double rounding of a, e and the sums below.
+    if (a + t.max_e + 1e-9 * fabs(a) < *threshold) return;  // rejected without reading the row's bounds
+    double e = (double)rows.errors[r] * t.c1 + (double)rows.norms[r] * t.c2;
     if (!(e <= DBL_MAX)) e = INFINITY;  // a non-finite row or query: unbounded
-    double slack = 1e-9 * (fabs(a) + e);  // the double rounding of a, e and the sums below
+    double slack = 1e-9 * (fabs(a) + e);
     double upper = a + e + slack;
-    if (upper < *threshold) return 0;
+    if (upper < *threshold) return;
     out_rows[*emitted] = (int64_t)r;
     out_upper[*emitted] = upper;
     *emitted += 1;
     sk_heap_offer(heap, a - e - slack);
     *threshold = sk_heap_threshold(heap);
-    return 1;
 }
 
 #if defined(__x86_64__)
-SK_AVX2 static size_t scan_int8_avx2(const int8_t *codes, const float *scales, const float *errors,
-                                     const float *norms, size_t d, size_t first, size_t n,
-                                     const int16_t *qcodes, bound_terms t,
-                                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
+SK_AVX2 static size_t scan_int8_avx2(sk_int8_rows rows, size_t first, size_t n, const int16_t *qcodes,
+                                     bound_terms t, sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
     size_t emitted = 0;
     double threshold = sk_heap_threshold(heap);
     for (size_t r = first; r < first + n; r++) {
-        int32_t dot = idot_avx2(codes + r * d, qcodes, d);
-        consider_row(r, dot, scales, errors, norms, t, heap, &threshold, out_rows, out_upper, &emitted);
+        int32_t dot = idot_avx2(rows.codes + r * rows.d, qcodes, rows.d);
+        consider_row(r, dot, rows, t, heap, &threshold, out_rows, out_upper, &emitted);
     }
     return emitted;
 }
 #endif
 
-size_t sk_scan_int8(sk_path path, const int8_t *codes, const float *scales, const float *errors,
-                    const float *norms, size_t d, size_t first, size_t n,
+size_t sk_scan_int8(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                     const int16_t *qcodes, sk_query_int16 query,
                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
-    bound_terms t = make_terms(query, d);
+    bound_terms t = make_terms(rows, query);
 #if defined(__x86_64__)
-    if (path == SK_PATH_AVX2)
-        return scan_int8_avx2(codes, scales, errors, norms, d, first, n, qcodes, t, heap, out_rows, out_upper);
+    if (path == SK_PATH_AVX2) return scan_int8_avx2(rows, first, n, qcodes, t, heap, out_rows, out_upper);
 #endif
     (void)path;
     size_t emitted = 0;
     double threshold = sk_heap_threshold(heap);
     for (size_t r = first; r < first + n; r++) {
-        int32_t dot = idot_portable(codes + r * d, qcodes, d);
-        consider_row(r, dot, scales, errors, norms, t, heap, &threshold, out_rows, out_upper, &emitted);
+        int32_t dot = idot_portable(rows.codes + r * rows.d, qcodes, rows.d);
+        consider_row(r, dot, rows, t, heap, &threshold, out_rows, out_upper, &emitted);
     }
     return emitted;
 }

@@ -28,6 +28,11 @@ public struct CompactSearch: Sendable {
         search(query, k: k, path: .best).hits
     }
 
+    /// The number of rows the first pass keeps for the exact re-score (a measure of the bound's tightness).
+    public func candidateCount(_ query: [Float], k: Int) -> Int {
+        search(query, k: k, path: .best).rescored
+    }
+
     /// The hits and the number of rows re-scored in Float32.
     func search(_ query: [Float], k: Int, path: ScanPath) -> (hits: [SearchHit], rescored: Int) {
         precondition(query.count == matrix.dimension, "query has \(query.count) values, expected \(matrix.dimension)")

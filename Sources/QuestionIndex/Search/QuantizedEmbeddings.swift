@@ -15,6 +15,10 @@ public struct QuantizedEmbeddings: Sendable {
     /// Per row: an upper bound on ‖x‖.
     public let norms: [Float]
 
+    /// The largest error and norm bound over all rows (0 when empty).
+    let maxError: Float
+    let maxNorm: Float
+
     /// The number of rows.
     public var count: Int { scales.count }
 
@@ -46,6 +50,8 @@ public struct QuantizedEmbeddings: Sendable {
         self.scales = scales
         self.errors = errors
         self.norms = norms
+        self.maxError = errors.max() ?? 0
+        self.maxNorm = norms.max() ?? 0
     }
 
     /// The rows that could be among the `k` best for `query` by exact Float32 score (`sk_dot_f32`): every row
@@ -73,10 +79,12 @@ public struct QuantizedEmbeddings: Sendable {
                     norms.withUnsafeBufferPointer { norms in
                         queryCodes.withUnsafeBufferPointer { queryCodes in
                             for first in stride(from: 0, to: n, by: chunkRows) {
-                                let emitted = sk_scan_int8(
-                                    path.kernelPath, codes.baseAddress, scales.baseAddress, errors.baseAddress,
-                                    norms.baseAddress, d, first, min(chunkRows, n - first), queryCodes.baseAddress,
-                                    quantized, &heap, emittedRows, emittedUpper)
+                                let compact = sk_int8_rows(
+                                    codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
+                                    norms: norms.baseAddress, d: d, max_error: maxError, max_norm: maxNorm)
+                                let emitted = sk_scan_int8(path.kernelPath, compact, first, min(chunkRows, n - first),
+                                                           queryCodes.baseAddress, quantized, &heap, emittedRows,
+                                                           emittedUpper)
                                 rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
                                 upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
                             }

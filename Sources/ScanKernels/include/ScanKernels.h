@@ -66,13 +66,25 @@ int32_t sk_query_code_limit(size_t d);
 /// bounds (every row a candidate).
 sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes);
 
+/// The compact copy of a [*, d] matrix as `sk_quantize_rows_int8` writes it, with the largest error and norm over
+/// all rows (a row whose approximate score plus the largest bound cannot reach the threshold is rejected without
+/// reading its own bounds).
+typedef struct {
+    const int8_t *codes;
+    const float *scales;
+    const float *errors;
+    const float *norms;
+    size_t d;
+    float max_error;
+    float max_norm;
+} sk_int8_rows;
+
 /// First pass of the exact compact scan over rows [first, first + n): for each row, the approximate score
 /// A = scale_r · q.scale · (codes_r · qcodes) (an exact integer dot product), and a bound E on
 /// |A − sk_dot_f32(x_r, q)| from the row's error and norm, the query's bounds and Float32 rounding
 /// (γ_d = d·2⁻²⁴ / (1 − d·2⁻²⁴)). The heap keeps the best lower bounds A − E; a row is emitted, with its upper
 /// bound A + E, when the heap is not full or the upper bound is ≥ its minimum. Returns the number emitted.
-size_t sk_scan_int8(sk_path path, const int8_t *codes, const float *scales, const float *errors,
-                    const float *norms, size_t d, size_t first, size_t n,
+size_t sk_scan_int8(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                     const int16_t *qcodes, sk_query_int16 query,
                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper);
 
