@@ -87,8 +87,10 @@ import Testing
                 for path in [ScanPath.portable, ScanPath.best] {
                     let fused = matrix.search(query, k: k, path: path)
                     #expect(fused == reference, "fused scan, \(path), k \(k)")
-                    let (hits, _) = compact.search(query, k: k, path: path)
-                    #expect(hits == fused, "compact scan, \(path), k \(k)")
+                    for threads in [1, 2, 3] {
+                        let (hits, _) = compact.search(query, k: k, path: path, threads: threads)
+                        #expect(hits == fused, "compact scan, \(path), k \(k), \(threads) threads")
+                    }
                 }
             }
         }

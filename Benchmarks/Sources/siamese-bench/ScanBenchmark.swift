@@ -227,8 +227,8 @@ func timeOneByOne(_ queries: ArraySlice<[Float]>, minSeconds: Double,
 /// `scan`: three Swift scans, each on the first S queries one by one and on the whole block:
 /// - `swift-sgemv`: one query = BLAS sgemv + top k (the scan before issue 9), block = `search(queries:k:)` (sgemm);
 /// - `swift-fused`: `EmbeddingMatrix.search(_:k:)`, the fused AVX2 Float32 kernel (no block: not timed);
-/// - `swift-compact`: `CompactSearch.search(_:k:)`, int8 first pass + exact re-score; its block figure is the
-///   one-by-one loop over every query (it has no block kernel yet).
+/// - `swift-compact`: `CompactSearch.search(_:k:threads:)`, int8 first pass (rows split over `--threads`) + exact
+///   re-score; its block figure is the one-by-one loop over every query (it has no block kernel yet).
 ///
 /// Each timing repeats whole passes until `--min-seconds` have gone by. Checks: compact hits identical (ids and
 /// scores) to fused hits for every query; ids of the sgemv scan equal to compact's (they may differ where sgemv's
@@ -254,11 +254,13 @@ func scan(_ options: Options) throws {
     // Warm-up: pages and BLAS threads.
     _ = sgemvSearch(matrix, queryRows[0], k: k)
     _ = matrix.search(queryRows[0], k: k)
-    _ = compact.search(queryRows[0], k: k)
+    _ = compact.search(queryRows[0], k: k, threads: threads)
 
     let sgemv = timeOneByOne(queryRows.prefix(single), minSeconds: minSeconds) { sgemvSearch(matrix, $0, k: k) }
     let fused = timeOneByOne(queryRows.prefix(single), minSeconds: minSeconds) { matrix.search($0, k: k) }
-    let compactSingle = timeOneByOne(queryRows.prefix(single), minSeconds: minSeconds) { compact.search($0, k: k) }
+    let compactSingle = timeOneByOne(queryRows.prefix(single), minSeconds: minSeconds) {
+        compact.search($0, k: k, threads: threads)
+    }
 
     var blockHits: [[SearchHit]] = []
     var blockCalls = 0
@@ -270,7 +272,7 @@ func scan(_ options: Options) throws {
     } while Double(now() - blockStart) / 1e9 < minSeconds
     let blockSeconds = Double(now() - blockStart) / 1e9
     // The compact block: every query once, one by one.
-    let compactBlock = timeOneByOne(queryRows[...], minSeconds: 0) { compact.search($0, k: k) }
+    let compactBlock = timeOneByOne(queryRows[...], minSeconds: 0) { compact.search($0, k: k, threads: threads) }
 
     let compactHits = compactBlock.hits
     let topk = compactHits.map { $0.map { String($0.questionID) }.joined(separator: " ") }.joined(separator: "\n") + "\n"

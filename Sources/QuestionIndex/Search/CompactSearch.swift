@@ -24,20 +24,21 @@ public struct CompactSearch: Sendable {
 
     /// The `k` rows with the highest dot product with `query`, best first, equal scores by smaller id: exactly
     /// `matrix.search(query, k: k)`.
-    public func search(_ query: [Float], k: Int) -> [SearchHit] {
-        search(query, k: k, path: .best).hits
+    /// - Parameter threads: threads that split the rows of the first pass (1: the calling thread only).
+    public func search(_ query: [Float], k: Int, threads: Int = 1) -> [SearchHit] {
+        search(query, k: k, path: .best, threads: threads).hits
     }
 
     /// The number of rows the first pass keeps for the exact re-score (a measure of the bound's tightness).
     public func candidateCount(_ query: [Float], k: Int) -> Int {
-        search(query, k: k, path: .best).rescored
+        search(query, k: k, path: .best, threads: 1).rescored
     }
 
     /// The hits and the number of rows re-scored in Float32.
-    func search(_ query: [Float], k: Int, path: ScanPath) -> (hits: [SearchHit], rescored: Int) {
+    func search(_ query: [Float], k: Int, path: ScanPath, threads: Int = 1) -> (hits: [SearchHit], rescored: Int) {
         precondition(query.count == matrix.dimension, "query has \(query.count) values, expected \(matrix.dimension)")
         guard k > 0, matrix.count > 0 else { return ([], 0) }
-        let rows = compact.candidates(for: query, k: k, path: path)
+        let rows = compact.candidates(for: query, k: k, path: path, parts: threads)
         var scores = [Float](repeating: 0, count: rows.count)
         matrix.vectors.withUnsafeBufferPointer { x in
             query.withUnsafeBufferPointer { q in

@@ -1,3 +1,4 @@
+import Dispatch
 import ScanKernels
 
 /// A compact copy of an `EmbeddingMatrix` for the first pass of an exact scan: each row x as int8 codes c with
@@ -57,7 +58,10 @@ public struct QuantizedEmbeddings: Sendable {
     /// The rows that could be among the `k` best for `query` by exact Float32 score (`sk_dot_f32`): every row
     /// whose upper bound reaches the k-th best lower bound over all rows. Any other row has k rows whose exact
     /// scores are strictly higher, so it is in no top k, whatever the tie rule. In row order.
-    func candidates(for query: [Float], k: Int, path: ScanPath) -> [Int64] {
+    ///
+    /// With `parts` > 1 the rows are split into that many contiguous ranges scanned on as many threads, each with
+    /// its own heap of lower bounds; the k-th best lower bound of all rows is the k-th best of the merged heaps.
+    func candidates(for query: [Float], k: Int, path: ScanPath, parts: Int = 1) -> [Int64] {
         precondition(query.count == dimension, "query has \(query.count) values, expected \(dimension)")
         let n = count, d = dimension
         guard k > 0, n > 0 else { return [] }
@@ -65,36 +69,82 @@ public struct QuantizedEmbeddings: Sendable {
         let quantized = query.withUnsafeBufferPointer { q in
             queryCodes.withUnsafeMutableBufferPointer { sk_quantize_query_int16(q.baseAddress, d, $0.baseAddress) }
         }
-        let chunkRows = min(n, 1 << 14)
-        let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: min(k, n))
+        let frozenCodes = queryCodes  // a constant, for the threads to share
+        let parts = max(1, min(parts, n))
+        let ranges = (0..<parts).map { (n * $0 / parts)..<(n * ($0 + 1) / parts) }
+        var results: [FirstPass] = []
+        if parts == 1 {
+            results = [firstPass(ranges[0], queryCodes: frozenCodes, query: quantized, k: k, path: path)]
+        } else {
+            let slots = PassSlots(count: parts)
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                slots.store(firstPass(ranges[part], queryCodes: frozenCodes, query: quantized, k: k, path: path),
+                            at: part)
+            }
+            results = slots.results
+        }
+        // Rows emitted early, while a threshold was lower, are dropped now if they fall below the final one.
+        let kept = min(k, n)
+        let lowerBounds = results.flatMap(\.lowerBounds).sorted(by: >)
+        let threshold = lowerBounds.count >= kept ? lowerBounds[kept - 1] : -Double.infinity
+        return results.flatMap { zip($0.rows, $0.upper).compactMap { $0.1 >= threshold ? $0.0 : nil } }
+    }
+
+    /// One range's first pass: the rows emitted with their upper bounds, and the range's best lower bounds.
+    struct FirstPass: Sendable {
+        var rows: [Int64] = []
+        var upper: [Double] = []
+        var lowerBounds: [Double] = []
+    }
+
+    private func firstPass(_ range: Range<Int>, queryCodes: [Int16], query: sk_query_int16, k: Int,
+                           path: ScanPath) -> FirstPass {
+        let chunkRows = min(range.count, 1 << 14)
+        let capacity = min(k, range.count)
+        let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: capacity)
         let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: chunkRows)
         let emittedUpper = UnsafeMutablePointer<Double>.allocate(capacity: chunkRows)
         defer { heapValues.deallocate(); emittedRows.deallocate(); emittedUpper.deallocate() }
-        var heap = sk_bound_heap(values: heapValues, count: 0, capacity: min(k, n))
-        var rows: [Int64] = []
-        var upper: [Double] = []
+        var heap = sk_bound_heap(values: heapValues, count: 0, capacity: capacity)
+        var result = FirstPass()
         codes.withUnsafeBufferPointer { codes in
             scales.withUnsafeBufferPointer { scales in
                 errors.withUnsafeBufferPointer { errors in
                     norms.withUnsafeBufferPointer { norms in
                         queryCodes.withUnsafeBufferPointer { queryCodes in
-                            for first in stride(from: 0, to: n, by: chunkRows) {
-                                let compact = sk_int8_rows(
-                                    codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
-                                    norms: norms.baseAddress, d: d, max_error: maxError, max_norm: maxNorm)
-                                let emitted = sk_scan_int8(path.kernelPath, compact, first, min(chunkRows, n - first),
-                                                           queryCodes.baseAddress, quantized, &heap, emittedRows,
+                            let compact = sk_int8_rows(
+                                codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
+                                norms: norms.baseAddress, d: dimension, max_error: maxError, max_norm: maxNorm)
+                            for first in stride(from: range.lowerBound, to: range.upperBound, by: chunkRows) {
+                                let emitted = sk_scan_int8(path.kernelPath, compact, first,
+                                                           min(chunkRows, range.upperBound - first),
+                                                           queryCodes.baseAddress, query, &heap, emittedRows,
                                                            emittedUpper)
-                                rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
-                                upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
+                                result.rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
+                                result.upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
                             }
                         }
                     }
                 }
             }
         }
-        // Rows emitted early, while the threshold was lower, are dropped now if they fall below the final one.
-        let threshold = heap.count < heap.capacity ? -Double.infinity : heapValues[0]
-        return zip(rows, upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
+        result.lowerBounds = Array(UnsafeBufferPointer(start: heapValues, count: heap.count))
+        return result
     }
+}
+
+/// One result slot per thread of a split first pass; each thread writes only its own slot (through a pointer, so
+/// that no two threads access one Swift array at once).
+private final class PassSlots: @unchecked Sendable {
+    private let slots: UnsafeMutableBufferPointer<QuantizedEmbeddings.FirstPass>
+    init(count: Int) {
+        slots = .allocate(capacity: count)
+        slots.initialize(repeating: .init())
+    }
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+    func store(_ pass: QuantizedEmbeddings.FirstPass, at index: Int) { slots[index] = pass }
+    var results: [QuantizedEmbeddings.FirstPass] { Array(slots) }
 }
