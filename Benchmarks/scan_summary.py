@@ -44,7 +44,8 @@ def main(path):
         rs = runs[key]
         if impl == "swift-compact":
             print(f"({kind} N={rows} thr={threads} swift-compact: identical hits (ids and scores) to swift-fused on "
-                  f"{min(r['compact_equals_fused'] for r in rs)} of {rs[0]['single_queries']} queries, worst round; "
+                  f"{min(r['compact_equals_fused'] for r in rs)} of {rs[0]['single_queries']} queries, its block's to its "
+                  f"singles' on {min(r.get('compact_block_equals_single', 0) for r in rs)}, worst round; "
                   f"mean rows re-scored {median('mean_rescored', rs):.1f}; compact copy "
                   f"{rs[0]['compact_mib']:.0f} MiB built in {median('compact_build_s', rs):.2f} s)")
         if impl == "swift-sgemv":

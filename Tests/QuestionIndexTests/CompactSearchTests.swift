@@ -81,6 +81,16 @@ import Testing
 
     private func expectCompactEqualsFused(_ matrix: EmbeddingMatrix, queries: [[Float]], ks: [Int]) {
         let compact = CompactSearch(matrix: matrix)
+        for k in ks {
+            // The block: exactly the single queries' answers, whatever the slab height.
+            let single = queries.map { matrix.search($0, k: k) }
+            for path in [ScanPath.portable, ScanPath.best] {
+                for slabRows in [7, 4096] {
+                    #expect(compact.search(queries: Array(queries.joined()), k: k, path: path, slabRows: slabRows)
+                        == single, "compact block, \(path), k \(k), slab \(slabRows)")
+                }
+            }
+        }
         for query in queries {
             for k in ks {
                 let reference = referenceTopK(matrix, query, k: k)

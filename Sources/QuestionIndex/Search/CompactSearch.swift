@@ -34,11 +34,32 @@ public struct CompactSearch: Sendable {
         search(query, k: k, path: .best, threads: 1).rescored
     }
 
+    /// The top `k` rows for each of a block of queries ([m, d] row-major), exactly as `search(_:k:)` returns them
+    /// one by one (unlike `EmbeddingMatrix.search(queries:k:)`, whose sgemm rounds differently). The first pass
+    /// is cache-blocked over slabs of rows, so the compact copy streams from memory once for the whole block.
+    public func search(queries: [Float], k: Int) -> [[SearchHit]] {
+        search(queries: queries, k: k, path: .best, slabRows: 4096)
+    }
+
+    func search(queries: [Float], k: Int, path: ScanPath, slabRows: Int) -> [[SearchHit]] {
+        let d = matrix.dimension
+        let candidates = compact.candidates(forBlock: queries, k: k, path: path, slabRows: slabRows)
+        return candidates.enumerated().map { query, rows in
+            rescore(rows, query: Array(queries[(query * d)..<((query + 1) * d)]), k: k, path: path)
+        }
+    }
+
     /// The hits and the number of rows re-scored in Float32.
     func search(_ query: [Float], k: Int, path: ScanPath, threads: Int = 1) -> (hits: [SearchHit], rescored: Int) {
         precondition(query.count == matrix.dimension, "query has \(query.count) values, expected \(matrix.dimension)")
         guard k > 0, matrix.count > 0 else { return ([], 0) }
         let rows = compact.candidates(for: query, k: k, path: path, parts: threads)
+        return (rescore(rows, query: query, k: k, path: path), rows.count)
+    }
+
+    /// The top k of `rows` by exact score (`sk_dot_f32`), ties by smaller id.
+    private func rescore(_ rows: [Int64], query: [Float], k: Int, path: ScanPath) -> [SearchHit] {
+        guard k > 0, matrix.count > 0 else { return [] }
         var scores = [Float](repeating: 0, count: rows.count)
         matrix.vectors.withUnsafeBufferPointer { x in
             query.withUnsafeBufferPointer { q in
@@ -55,6 +76,6 @@ public struct CompactSearch: Sendable {
         matrix.ids.withUnsafeBufferPointer { ids in
             for (row, score) in zip(rows, scores) { top.consider(score, id: ids[Int(row)]) }
         }
-        return (top.hits, rows.count)
+        return top.hits
     }
 }

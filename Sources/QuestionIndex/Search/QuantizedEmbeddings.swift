@@ -90,6 +90,58 @@ public struct QuantizedEmbeddings: Sendable {
         return results.flatMap { zip($0.rows, $0.upper).compactMap { $0.1 >= threshold ? $0.0 : nil } }
     }
 
+    /// `candidates(for:k:path:)` for each of a block of queries ([m, d] row-major), cache-blocked: each slab of
+    /// `slabRows` rows is scanned for every query while it is in cache, so the copy streams from memory once.
+    func candidates(forBlock queries: [Float], k: Int, path: ScanPath, slabRows: Int = 4096) -> [[Int64]] {
+        precondition(queries.count % dimension == 0, "\(queries.count) values are not whole queries of \(dimension)")
+        let n = count, d = dimension, m = queries.count / dimension
+        guard k > 0, n > 0, m > 0 else { return Array(repeating: [], count: m) }
+        var queryCodes = [Int16](repeating: 0, count: m * d)
+        let quantized = queries.withUnsafeBufferPointer { q in
+            queryCodes.withUnsafeMutableBufferPointer { codes in
+                (0..<m).map { sk_quantize_query_int16(q.baseAddress! + $0 * d, d, codes.baseAddress! + $0 * d) }
+            }
+        }
+        let kept = min(k, n), slabRows = max(1, min(slabRows, n))
+        let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: m * kept)
+        let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: slabRows)
+        let emittedUpper = UnsafeMutablePointer<Double>.allocate(capacity: slabRows)
+        defer { heapValues.deallocate(); emittedRows.deallocate(); emittedUpper.deallocate() }
+        var heaps = (0..<m).map { sk_bound_heap(values: heapValues + $0 * kept, count: 0, capacity: kept) }
+        var passes = Array(repeating: FirstPass(), count: m)
+        codes.withUnsafeBufferPointer { codes in
+            scales.withUnsafeBufferPointer { scales in
+                errors.withUnsafeBufferPointer { errors in
+                    norms.withUnsafeBufferPointer { norms in
+                        queryCodes.withUnsafeBufferPointer { queryCodes in
+                            let compact = sk_int8_rows(
+                                codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
+                                norms: norms.baseAddress, d: d, max_error: maxError, max_norm: maxNorm)
+                            for first in stride(from: 0, to: n, by: slabRows) {
+                                for query in 0..<m {
+                                    let emitted = sk_scan_int8(path.kernelPath, compact, first,
+                                                               min(slabRows, n - first),
+                                                               queryCodes.baseAddress! + query * d, quantized[query],
+                                                               &heaps[query], emittedRows, emittedUpper)
+                                    guard emitted > 0 else { continue }
+                                    passes[query].rows.append(
+                                        contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
+                                    passes[query].upper.append(
+                                        contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (0..<m).map { query in
+            let heap = heaps[query]
+            let threshold = heap.count < heap.capacity ? -Double.infinity : heap.values[0]
+            return zip(passes[query].rows, passes[query].upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
+        }
+    }
+
     /// One range's first pass: the rows emitted with their upper bounds, and the range's best lower bounds.
     struct FirstPass: Sendable {
         var rows: [Int64] = []
