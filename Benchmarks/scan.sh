@@ -20,7 +20,7 @@ rounds="${ROUNDS:-5}"
 single_large="${SINGLE_LARGE:-50}"
 read -r -a kinds <<< "${KINDS:-random clustered}"
 read -r -a thread_counts <<< "${THREADS:-1 2}"
-read -r -a peers <<< "${PEERS:-numpy faiss sqlite-vec}"
+read -r -a peers <<< "${PEERS-numpy faiss sqlite-vec}"  # PEERS="" runs Swift alone
 dim=128 queries="${QUERIES:-200}" seed=1 k=10
 out="$here/out"
 mkdir -p "$out/scan"
