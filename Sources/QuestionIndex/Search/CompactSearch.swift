@@ -14,7 +14,8 @@ public struct CompactSearch: Sendable {
         self.init(matrix: matrix, compact: QuantizedEmbeddings(matrix))
     }
 
-    /// Pairs `matrix` with a compact copy made from it (same rows, same order).
+    /// Pairs `matrix` with a compact copy made from it (same rows, same order). The copy's bounds must be those of
+    /// this matrix's rows (only the shapes are checked): they are what makes the answer exact.
     public init(matrix: EmbeddingMatrix, compact: QuantizedEmbeddings) {
         precondition(compact.count == matrix.count && compact.dimension == matrix.dimension,
                      "the compact copy does not match the matrix")
