@@ -82,11 +82,13 @@ import Testing
     private func expectCompactEqualsFused(_ matrix: EmbeddingMatrix, queries: [[Float]], ks: [Int]) {
         let compact = CompactSearch(matrix: matrix)
         for k in ks {
-            // The block: exactly the single queries' answers, whatever the slab height.
-            let single = queries.map { matrix.search($0, k: k) }
+            // The block (six queries: one group of four, two alone): exactly the single queries' answers,
+            // whatever the slab height.
+            let block = queries + queries.prefix(2).map { $0.map { -$0 } }
+            let single = block.map { matrix.search($0, k: k) }
             for path in [ScanPath.portable, ScanPath.best] {
                 for slabRows in [7, 4096] {
-                    #expect(compact.search(queries: Array(queries.joined()), k: k, path: path, slabRows: slabRows)
+                    #expect(compact.search(queries: Array(block.joined()), k: k, path: path, slabRows: slabRows)
                         == single, "compact block, \(path), k \(k), slab \(slabRows)")
                 }
             }

@@ -104,11 +104,17 @@ public struct QuantizedEmbeddings: Sendable {
         }
         let kept = min(k, n), slabRows = max(1, min(slabRows, n))
         let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: m * kept)
-        let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: slabRows)
-        let emittedUpper = UnsafeMutablePointer<Double>.allocate(capacity: slabRows)
+        let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: 4 * slabRows)
+        let emittedUpper = UnsafeMutablePointer<Double>.allocate(capacity: 4 * slabRows)
         defer { heapValues.deallocate(); emittedRows.deallocate(); emittedUpper.deallocate() }
         var heaps = (0..<m).map { sk_bound_heap(values: heapValues + $0 * kept, count: 0, capacity: kept) }
         var passes = Array(repeating: FirstPass(), count: m)
+        var emitted = [Int](repeating: 0, count: 4)
+        func collect(_ query: Int, _ count: Int, at offset: Int) {
+            guard count > 0 else { return }
+            passes[query].rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows + offset, count: count))
+            passes[query].upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper + offset, count: count))
+        }
         codes.withUnsafeBufferPointer { codes in
             scales.withUnsafeBufferPointer { scales in
                 errors.withUnsafeBufferPointer { errors in
@@ -118,16 +124,29 @@ public struct QuantizedEmbeddings: Sendable {
                                 codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
                                 norms: norms.baseAddress, d: d, max_error: maxError, max_norm: maxNorm)
                             for first in stride(from: 0, to: n, by: slabRows) {
-                                for query in 0..<m {
-                                    let emitted = sk_scan_int8(path.kernelPath, compact, first,
-                                                               min(slabRows, n - first),
-                                                               queryCodes.baseAddress! + query * d, quantized[query],
-                                                               &heaps[query], emittedRows, emittedUpper)
-                                    guard emitted > 0 else { continue }
-                                    passes[query].rows.append(
-                                        contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
-                                    passes[query].upper.append(
-                                        contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
+                                let rows = min(slabRows, n - first)
+                                var query = 0
+                                // Four queries per pass over the slab: each row is read and widened once for them.
+                                while query + 4 <= m {
+                                    heaps.withUnsafeMutableBufferPointer { heaps in
+                                        quantized.withUnsafeBufferPointer { quantized in
+                                            emitted.withUnsafeMutableBufferPointer { emitted in
+                                                sk_scan_int8_x4(path.kernelPath, compact, first, rows,
+                                                                queryCodes.baseAddress! + query * d,
+                                                                quantized.baseAddress! + query,
+                                                                heaps.baseAddress! + query, emittedRows, emittedUpper,
+                                                                emitted.baseAddress)
+                                            }
+                                        }
+                                    }
+                                    for j in 0..<4 { collect(query + j, emitted[j], at: j * rows) }
+                                    query += 4
+                                }
+                                for query in query..<m {
+                                    let count = sk_scan_int8(path.kernelPath, compact, first, rows,
+                                                             queryCodes.baseAddress! + query * d, quantized[query],
+                                                             &heaps[query], emittedRows, emittedUpper)
+                                    collect(query, count, at: 0)
                                 }
                             }
                         }

@@ -88,6 +88,13 @@ size_t sk_scan_int8(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                     const int16_t *qcodes, sk_query_int16 query,
                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper);
 
+/// `sk_scan_int8` for four queries over the same rows, each row read once for the four: query j has codes
+/// qcodes + j·d, bounds queries[j], heap heaps[j], outputs out_rows + j·n and out_upper + j·n (room for n each),
+/// and its emitted count in emitted[j]. Emits and keeps exactly what four `sk_scan_int8` calls would.
+void sk_scan_int8_x4(sk_path path, sk_int8_rows rows, size_t first, size_t n,
+                     const int16_t *qcodes, const sk_query_int16 *queries,
+                     sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted);
+
 #ifdef __cplusplus
 }
 #endif
