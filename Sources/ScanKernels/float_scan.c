@@ -86,7 +86,7 @@ static size_t scan_f32_portable(const float *matrix, size_t d, size_t first, siz
 
 float sk_dot_f32(sk_path path, const float *x, const float *q, size_t d) {
 #if defined(__x86_64__)
-    if (path == SK_PATH_AVX2) return dot_avx2(x, q, d);
+    if (path >= SK_PATH_AVX2) return dot_avx2(x, q, d);
 #endif
     (void)path;
     return dot_portable(x, q, d);
@@ -100,7 +100,7 @@ void sk_dot_f32_rows(sk_path path, const float *matrix, size_t d, const float *q
 size_t sk_scan_f32(sk_path path, const float *matrix, size_t d, size_t first, size_t n, const float *q,
                    sk_bound_heap *heap, int64_t *out_rows, float *out_scores) {
 #if defined(__x86_64__)
-    if (path == SK_PATH_AVX2) return scan_f32_avx2(matrix, d, first, n, q, heap, out_rows, out_scores);
+    if (path >= SK_PATH_AVX2) return scan_f32_avx2(matrix, d, first, n, q, heap, out_rows, out_scores);
 #endif
     (void)path;
     return scan_f32_portable(matrix, d, first, n, q, heap, out_rows, out_scores);

@@ -146,9 +146,9 @@ size_t sk_scan_int8(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                     sk_bound_heap *heap, int64_t *out_rows, double *out_upper) {
     bound_terms t = make_terms(rows, query);
 #if defined(__x86_64__)
-    if (path == SK_PATH_AVX2 && rows.d == 128)
+    if (path >= SK_PATH_AVX2 && rows.d == 128)
         return scan_int8_avx2_d128(rows, first, n, qcodes, t, heap, out_rows, out_upper);
-    if (path == SK_PATH_AVX2) return scan_int8_avx2(rows, first, n, qcodes, t, heap, out_rows, out_upper);
+    if (path >= SK_PATH_AVX2) return scan_int8_avx2(rows, first, n, qcodes, t, heap, out_rows, out_upper);
 #endif
     (void)path;
     size_t emitted = 0;
@@ -209,13 +209,66 @@ SK_AVX2 static void scan_int8_x4_avx2_d128(sk_int8_rows rows, size_t first, size
         }
     }
 }
+
+#define SK_VNNI __attribute__((target("avx2,avx512vnni,avx512vl")))
+
+/// The same with AVX-512 VNNI's `vpdpwssd` (multiply and accumulate in one instruction, on 256-bit vectors).
+SK_VNNI static void scan_int8_x4_vnni_d128(sk_int8_rows rows, size_t first, size_t n, const int16_t *qcodes,
+                                           const sk_query_int16 *queries, sk_bound_heap *heaps,
+                                           int64_t *out_rows, double *out_upper, size_t *emitted) {
+    bound_terms t[4];
+    double threshold[4];
+    for (int j = 0; j < 4; j++) {
+        t[j] = make_terms(rows, queries[j]);
+        threshold[j] = sk_heap_threshold(&heaps[j]);
+        emitted[j] = 0;
+    }
+    const __m256d query_scale = _mm256_setr_pd(t[0].score_scale, t[1].score_scale, t[2].score_scale,
+                                               t[3].score_scale);
+    const __m256d max_e = _mm256_setr_pd(t[0].max_e, t[1].max_e, t[2].max_e, t[3].max_e);
+    const __m256d slack = _mm256_set1_pd(1e-9), sign = _mm256_set1_pd(-0.0);
+    for (size_t r = first; r < first + n; r++) {
+        const int8_t *x = rows.codes + r * 128;
+        __m256i xv[8];
+        for (int i = 0; i < 8; i++) xv[i] = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(x + 16 * i)));
+        __m256i acc[4];
+        for (int j = 0; j < 4; j++) {
+            const int16_t *q = qcodes + 128 * j;
+            __m256i a0 = _mm256_madd_epi16(xv[0], _mm256_loadu_si256((const __m256i *)q));
+            __m256i a1 = _mm256_madd_epi16(xv[1], _mm256_loadu_si256((const __m256i *)(q + 16)));
+            for (int i = 2; i < 8; i += 2) {
+                a0 = _mm256_dpwssd_epi32(a0, xv[i], _mm256_loadu_si256((const __m256i *)(q + 16 * i)));
+                a1 = _mm256_dpwssd_epi32(a1, xv[i + 1], _mm256_loadu_si256((const __m256i *)(q + 16 * i + 16)));
+            }
+            acc[j] = _mm256_add_epi32(a0, a1);
+        }
+        __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(acc[0], acc[1]), _mm256_hadd_epi32(acc[2], acc[3]));
+        __m128i dots = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+        __m256d scale = _mm256_mul_pd(_mm256_set1_pd((double)rows.scales[r]), query_scale);
+        __m256d a = _mm256_mul_pd(_mm256_cvtepi32_pd(dots), scale);
+        __m256d upper = _mm256_add_pd(_mm256_add_pd(a, max_e), _mm256_mul_pd(_mm256_andnot_pd(sign, a), slack));
+        int pass = _mm256_movemask_pd(_mm256_cmp_pd(upper, _mm256_loadu_pd(threshold), _CMP_GE_OQ));
+        if (!pass) continue;
+        int32_t sums[4];
+        _mm_storeu_si128((__m128i *)sums, dots);
+        for (int j = 0; j < 4; j++) {
+            if (pass >> j & 1)
+                consider_row(r, sums[j], rows, t[j], &heaps[j], &threshold[j], out_rows + j * n,
+                             out_upper + j * n, &emitted[j]);
+        }
+    }
+}
 #endif
 
 void sk_scan_int8_x4(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                      const int16_t *qcodes, const sk_query_int16 *queries,
                      sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted) {
 #if defined(__x86_64__)
-    if (path == SK_PATH_AVX2 && rows.d == 128) {
+    if (path == SK_PATH_AVX512_VNNI && rows.d == 128) {
+        scan_int8_x4_vnni_d128(rows, first, n, qcodes, queries, heaps, out_rows, out_upper, emitted);
+        return;
+    }
+    if (path >= SK_PATH_AVX2 && rows.d == 128) {
         scan_int8_x4_avx2_d128(rows, first, n, qcodes, queries, heaps, out_rows, out_upper, emitted);
         return;
     }

@@ -86,7 +86,7 @@ import Testing
             // whatever the slab height.
             let block = queries + queries.prefix(2).map { $0.map { -$0 } }
             let single = block.map { matrix.search($0, k: k) }
-            for path in [ScanPath.portable, ScanPath.best] {
+            for path in ScanPath.available {
                 for slabRows in [7, 4096] {
                     #expect(compact.search(queries: Array(block.joined()), k: k, path: path, slabRows: slabRows)
                         == single, "compact block, \(path), k \(k), slab \(slabRows)")
@@ -96,7 +96,7 @@ import Testing
         for query in queries {
             for k in ks {
                 let reference = referenceTopK(matrix, query, k: k)
-                for path in [ScanPath.portable, ScanPath.best] {
+                for path in ScanPath.available {
                     let fused = matrix.search(query, k: k, path: path)
                     #expect(fused == reference, "fused scan, \(path), k \(k)")
                     for threads in [1, 2, 3] {
@@ -136,7 +136,7 @@ import Testing
         let matrix = EmbeddingMatrix(dimension: 4, ids: [50, 40, 30, 20, 10, 1],
                                      vectors: Array(repeating: row, count: 5).joined() + normalized([4, 3, 2, 1]))
         let compact = CompactSearch(matrix: matrix)
-        for path in [ScanPath.portable, ScanPath.best] {
+        for path in ScanPath.available {
             #expect(compact.search(row, k: 3, path: path).hits.map(\.questionID) == [10, 20, 30])
             #expect(matrix.search(row, k: 6, path: path).map(\.questionID) == [10, 20, 30, 40, 50, 1])
         }

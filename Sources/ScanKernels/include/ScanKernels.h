@@ -13,9 +13,11 @@
 extern "C" {
 #endif
 
-typedef enum { SK_PATH_PORTABLE = 0, SK_PATH_AVX2 = 1 } sk_path;
+/// AVX512_VNNI is AVX2 everywhere except in the kernels that gain from `vpdpwssd` (256-bit, AVX512-VL).
+typedef enum { SK_PATH_PORTABLE = 0, SK_PATH_AVX2 = 1, SK_PATH_AVX512_VNNI = 2 } sk_path;
 
-/// The fastest path this CPU runs (AVX2 on x86-64 when the CPU has it, else portable).
+/// The fastest path this CPU runs (on x86-64: AVX512_VNNI when it has AVX-512 VNNI and VL, else AVX2 when it
+/// has AVX2, else portable).
 sk_path sk_best_path(void);
 
 /// A bounded min-heap of the best `capacity` values seen so far; the caller owns `values` (capacity slots) and
