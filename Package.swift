@@ -31,10 +31,17 @@ let package = Package(
             // optimize this target in debug builds too, so `swift test` and `swift run` train at full speed.
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
+        // The scan's inner loops in C: AVX2 per function behind a run-time CPU check, with a portable fallback
+        // (Swift's default x86-64 target has only SSE2). No flags: the target attributes select the instructions.
+        .target(
+            name: "ScanKernels",
+            linkerSettings: [.linkedLibrary("m", .when(platforms: [.linux]))]
+        ),
         .target(
             name: "QuestionIndex",
             dependencies: [
                 "SiameseNet",
+                "ScanKernels",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 // The sqlite3 C API, for the bulk vector reads done on GRDB's connection.
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),

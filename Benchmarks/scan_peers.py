@@ -51,6 +51,11 @@ def load_meta(directory):
     return meta["rows"], meta["dim"], meta["queries"]
 
 
+def load_kind(directory):
+    with open(os.path.join(directory, "meta.json"), encoding="utf-8") as f:
+        return json.load(f).get("kind", "random")
+
+
 def read_matrix(path, rows, dim):
     """[rows, dim] float32, read whole into memory."""
     matrix = np.fromfile(path, dtype="<f4")
@@ -226,7 +231,7 @@ def main():
     peak_rss_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before the check below
     base = np.memmap(base_path, dtype="<f4", mode="r", shape=(rows, dim))
     result = {
-        "impl": ARGS.impl, "mode": "scan", "rows": rows, "dim": dim, "k": k, "threads": ARGS.threads,
+        "impl": ARGS.impl, "mode": "scan", "rows": rows, "kind": load_kind(ARGS.data), "dim": dim, "k": k, "threads": ARGS.threads,
         "queries": query_count, "single_queries": single_count,
         "single_qps": len(latencies) / single_seconds,
         "median_latency_us": float(np.median(latencies)) / 1e3,

@@ -1,10 +1,12 @@
+import ScanKernels
 import SiameseNet
 
 /// The embeddings of one model in memory: question ids and one contiguous [count, d] Float32 matrix of unit
 /// vectors, scanned with BLAS. Loaded once per process (`QuestionStore.embeddingMatrix(modelID:)`).
 ///
-/// An exhaustive scan is exact and, at this index's sizes (≤ a few million rows), fast: one sgemv streams the
-/// matrix once.
+/// An exhaustive scan is exact and, at this index's sizes (≤ a few million rows), fast: one query streams the
+/// matrix once through a fused dot-product-and-threshold kernel (`ScanKernels`), a block of queries through
+/// one sgemm per slab. For a scan that reads ¼ of the bytes with the same answer, see `CompactSearch`.
 public struct EmbeddingMatrix: Sendable {
     /// Embedding width d.
     public let dimension: Int
@@ -28,27 +30,46 @@ public struct EmbeddingMatrix: Sendable {
 
     /// The `k` rows with the highest dot product with `query` (cosine, for unit vectors), best first; equal
     /// scores are ordered by smaller question id. Fewer than `k` when the matrix has fewer rows.
+    ///
+    /// Scores are `sk_dot_f32`'s (one defined Float32 summation order on every CPU path), so `CompactSearch`
+    /// returns exactly these hits. One fused pass: each row's dot product is compared with the k-th best score
+    /// so far, with no N-float score buffer.
     /// - Parameter query: d values.
-    /// - Complexity: O(N · d) for the scan (one BLAS gemv) plus O(N · log k) for the top k.
+    /// - Complexity: O(N · d) for the scan plus O(N · log k) at worst for the top k (far less on typical data).
     public func search(_ query: [Float], k: Int) -> [SearchHit] {
+        search(query, k: k, path: .best)
+    }
+
+    /// `search(_:k:)` on a chosen kernel path.
+    func search(_ query: [Float], k: Int, path: ScanPath) -> [SearchHit] {
         precondition(query.count == dimension, "query has \(query.count) values, expected \(dimension)")
         guard k > 0, count > 0 else { return [] }
-        var scores = [Float](repeating: 0, count: count)  // [N]
+        let kept = min(k, count)  // never more than the rows: TopK reserves room for k hits
+        let chunkRows = min(count, 1 << 14)
+        let heapValues = UnsafeMutablePointer<Double>.allocate(capacity: kept)
+        let emittedRows = UnsafeMutablePointer<Int64>.allocate(capacity: chunkRows)
+        let emittedScores = UnsafeMutablePointer<Float>.allocate(capacity: chunkRows)
+        defer { heapValues.deallocate(); emittedRows.deallocate(); emittedScores.deallocate() }
+        var heap = sk_bound_heap(values: heapValues, count: 0, capacity: kept)
+        var top = TopK(k: kept)
         vectors.withUnsafeBufferPointer { matrix in
             query.withUnsafeBufferPointer { query in
-                scores.withUnsafeMutableBufferPointer { scores in
-                    guard let a = matrix.baseAddress, let x = query.baseAddress, let y = scores.baseAddress else { return }
-                    BLAS.gemv(rows: count, cols: dimension, a, x, y)
+                ids.withUnsafeBufferPointer { ids in
+                    for first in stride(from: 0, to: count, by: chunkRows) {
+                        let emitted = sk_scan_f32(path.kernelPath, matrix.baseAddress, dimension, first,
+                                                  min(chunkRows, count - first), query.baseAddress, &heap,
+                                                  emittedRows, emittedScores)
+                        for i in 0..<emitted { top.consider(emittedScores[i], id: ids[Int(emittedRows[i])]) }
+                    }
                 }
             }
         }
-        // Never more than the rows: TopK reserves room for k hits.
-        var top = TopK(k: min(k, count))
-        scores.withUnsafeBufferPointer { scores in top.consider(scores, firstRow: 0, ids: ids) }
         return top.hits
     }
 
-    /// The top `k` rows for each of a block of queries, as `search(_:k:)` would return them one by one.
+    /// The top `k` rows for each of a block of queries, as `search(_:k:)` would return them one by one (sgemm
+    /// sums in another order than `sk_dot_f32`: scores may differ in the last bits, so rows within a rounding
+    /// error of each other may swap).
     ///
     /// The scan runs one BLAS gemm per slab of rows, so the matrix streams from memory once for the whole block
     /// while the score buffer stays small.

@@ -26,21 +26,25 @@ struct TopK {
     /// - Complexity: O(n · log k).
     mutating func consider(_ scores: UnsafeBufferPointer<Float>, firstRow: Int, ids: [Int64]) {
         ids.withUnsafeBufferPointer { ids in
-            for i in 0..<scores.count {
-                // NaN would break the ordering; it ranks below every real score.
-                let score = scores[i].isNaN ? -Float.infinity : scores[i]
-                if heap.count == k && score < worstScore { continue }
-                let candidate = Candidate(score: score, id: ids[firstRow + i])
-                if heap.count < k {
-                    heap.insert(candidate)
-                } else if let worst = heap.min, worst < candidate {
-                    heap.replaceMin(with: candidate)
-                } else {
-                    continue
-                }
-                if heap.count == k { worstScore = heap.min?.score ?? -.infinity }
-            }
+            for i in 0..<scores.count { consider(scores[i], id: ids[firstRow + i]) }
         }
+    }
+
+    /// Offers one scored row.
+    @inline(__always)
+    mutating func consider(_ score: Float, id: Int64) {
+        // NaN would break the ordering; it ranks below every real score.
+        let score = score.isNaN ? -Float.infinity : score
+        if heap.count == k && score < worstScore { return }
+        let candidate = Candidate(score: score, id: id)
+        if heap.count < k {
+            heap.insert(candidate)
+        } else if let worst = heap.min, worst < candidate {
+            heap.replaceMin(with: candidate)
+        } else {
+            return
+        }
+        if heap.count == k { worstScore = heap.min?.score ?? -.infinity }
     }
 
     /// The kept hits, best first.
