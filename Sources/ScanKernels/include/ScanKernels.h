@@ -1,4 +1,4 @@
-// ScanKernels: the inner loops of the exhaustive scan, in C so that x86-64 builds can use AVX2 per function
+// ScanKernels: the inner loops of the exhaustive scan, in C so that x86-64 builds can use AVX2 (and AVX-512 VNNI) per function
 // (`__attribute__((target("avx2")))`) behind a run-time CPU check, with a portable fallback.
 //
 // Every kernel takes the code path explicitly (`sk_path`): `sk_best_path()` once per process, or
