@@ -14,14 +14,14 @@ struct Check: ParsableCommand {
             Exit status: 0 when no row is a duplicate, 1 when some are, 2 on error (bad options: 64).
             """)
 
-    @Argument(help: ArgumentHelp("The questions to check, or - for stdin.", valueName: "file"))
+    @Argument(help: ArgumentHelp("The questions to check, or - for stdin.", valueName: "file"), completion: .file())
     var file: String
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
-    @Option(name: .short, help: "Matches to show per row.")
+    @Option(name: .short, help: "Matches to show per row (1 to 1000000).")
     var k = 1
 
     @Option(name: .long, help: "Output: text, tsv, csv or jsonl.")
@@ -30,12 +30,12 @@ struct Check: ParsableCommand {
     @Flag(name: .long, help: "Skip malformed rows (wrong field count, invalid UTF-8, empty question) with a note instead of stopping.")
     var skipBad = false
 
-    @Option(name: .long, help: "Rows checked per batch.")
+    @Option(name: .long, help: "Rows checked per batch (1 to 65536).")
     var batchSize = 256
 
     func validate() throws {
-        if k < 1 { throw ValidationError("-k must be at least 1") }
-        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1") }
+        try OptionBounds.check(k, "-k", 1...Query.maximumK)
+        try OptionBounds.check(batchSize, "--batch-size", 1...65_536)
     }
 
     /// Exit status when some row is a duplicate, as `diff` does for differences.

@@ -35,7 +35,7 @@ struct Dedup: ReportingCommand {
     @Flag(name: .long, help: "Print the pairs at or above the threshold (id1, id2, score) instead of clusters.")
     var pairsOnly = false
 
-    @Option(name: .long, help: "Stop with an error when more pairs than this reach the threshold (memory guard).")
+    @Option(name: .long, help: "Stop with an error when more pairs than this reach the threshold (memory guard; at most 200000000).")
     var maxPairs = 20_000_000
 
     @Flag(name: .long, help: "Also store the run and its clusters in the index (its number is printed on stderr).")
@@ -48,8 +48,8 @@ struct Dedup: ReportingCommand {
         if let threshold, !(threshold >= -1 && threshold <= 1) {
             throw ValidationError("--threshold must be a cosine between -1 and 1, not \(threshold)")
         }
-        if let minSize, minSize < 2 { throw ValidationError("--min-size must be at least 2") }
-        if maxPairs < 1 { throw ValidationError("--max-pairs must be at least 1") }
+        if let minSize { try OptionBounds.check(minSize, "--min-size", 2...Int(Int32.max)) }
+        try OptionBounds.check(maxPairs, "--max-pairs", 1...200_000_000)
         if store && pairsOnly { throw ValidationError("--store keeps clusters: it cannot be combined with --pairs-only") }
         if let show {
             if show < 1 { throw ValidationError("--show takes a run number (1 or more), not \(show)") }

@@ -169,6 +169,11 @@ struct UsageErrorTests {
         UsageCase(arguments: ["demo", "--epochs", "0"], message: "--epochs must be at least 1"),
         UsageCase(arguments: ["train", "--pairs", "p.tsv", "--input-dropout", "1"],
                   message: "input dropout must be in [0, 1), got 1.0"),
+        UsageCase(arguments: ["check", "q.txt", "-k", "9223372036854775807"],
+                  message: "-k must be at most 1000000, got 9223372036854775807"),
+        UsageCase(arguments: ["check", "q.txt", "--batch-size", "4611686018427387904"],
+                  message: "--batch-size must be at most 65536, got 4611686018427387904"),
+        UsageCase(arguments: ["dedup", "--max-pairs", "0"], message: "--max-pairs must be at least 1"),
         UsageCase(arguments: ["train", "--pairs", "p.tsv", "--implied-pairs=-1"],
                   message: "implied pair ratio must be between 0 and 1000, got -1.0"),
     ]
