@@ -79,9 +79,30 @@ enum OptionBounds {
 /// A command whose failures are reported as one line on stderr with a non-zero exit, never a stack trace.
 protocol ReportingCommand: ParsableCommand {
     func execute() throws
+    /// The exit status of an error: 1, or 2 for a command whose status 1 means "a duplicate was found".
+    var errorExitCode: Int32 { get }
+}
+
+/// `--exit-status` of `query` and `compare`: exit statuses a script can test, as `check` and `diff` use them.
+struct ExitStatusOption: ParsableArguments {
+    @Flag(name: .long, help: ArgumentHelp(
+        "Exit 1 when a duplicate is found, 0 when none, 2 on an error (as `siamese check` and `diff`)."))
+    var exitStatus = false
+
+    /// Ends the command with status 1 when asked to and `foundDuplicate`.
+    func finish(foundDuplicate: Bool) throws {
+        if exitStatus && foundDuplicate {
+            StandardStreams.flushOutput()
+            throw ExitCode(1)
+        }
+    }
+
+    var errorExitCode: Int32 { exitStatus ? 2 : 1 }
 }
 
 extension ReportingCommand {
+    var errorExitCode: Int32 { 1 }
+
     func run() throws {
         do {
             try execute()
@@ -93,7 +114,7 @@ extension ReportingCommand {
             throw error
         } catch {
             Terminal.error("\(error)")
-            throw ExitCode.failure
+            throw ExitCode(errorExitCode)
         }
     }
 }

@@ -21,6 +21,10 @@ struct Compare: ReportingCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @OptionGroup var exitStatus: ExitStatusOption
+
+    var errorExitCode: Int32 { exitStatus.errorExitCode }
+
     func execute() throws {
         // One small product per query: more threads only add start-up cost.
         threads.apply(default: 1)
@@ -37,6 +41,7 @@ struct Compare: ReportingCommand {
             try Terminal.printJSON(CompareResult(similarity: similarity, threshold: stored.threshold,
                                                  duplicate: duplicate, model: stored.name,
                                                  words: coverages.map(\.words), unknownWords: coverages.map(\.unknownWords)))
+            try exitStatus.finish(foundDuplicate: duplicate == true)
             return
         }
         for (coverage, place) in zip(coverages, ["first", "second"]) {
@@ -47,6 +52,7 @@ struct Compare: ReportingCommand {
         } else {
             print("\(similarity.score)  (model \"\(stored.name)\" has no duplicate threshold)")
         }
+        try exitStatus.finish(foundDuplicate: duplicate == true)
     }
 }
 

@@ -36,6 +36,10 @@ struct Query: ReportingCommand {
 
     @OptionGroup var fusion: FusionOptions
 
+    @OptionGroup var exitStatus: ExitStatusOption
+
+    var errorExitCode: Int32 { exitStatus.errorExitCode }
+
     func validate() throws {
         try OptionBounds.check(k, "-k", 1...Query.maximumK)
         if let minScore, !(minScore >= -1 && minScore <= 1) {
@@ -48,32 +52,34 @@ struct Query: ReportingCommand {
         threads.apply(default: 1)
         let search = try QuestionSearch(store: database.openForReading(), modelName: modelOptions.model)
         guard question == "-" else {
-            try answer([(question, nil)], search: search, first: true)
+            try exitStatus.finish(foundDuplicate: try answer([(question, nil)], search: search, first: true))
             return
         }
         // Streamed: questions are answered in blocks as stdin delivers them, so memory stays bounded and
         // answers appear before the input ends.
-        var block: [(text: String, line: Int?)] = [], first = true
+        var block: [(text: String, line: Int?)] = [], first = true, foundDuplicate = false
         var lines = StdinLines()
         while let line = try lines.next() {
             let text = line.trimmingCharacters(in: .whitespaces)
             if !text.isEmpty { block.append((text, lines.number)) }
             // Answer what is there before waiting for more input, and in blocks of bounded size.
             if !block.isEmpty && (block.count == Self.streamBlock || lines.drained) {
-                try answer(block, search: search, first: first)
+                if try answer(block, search: search, first: first) { foundDuplicate = true }
                 first = false
                 block.removeAll(keepingCapacity: true)
             }
         }
-        if !block.isEmpty { try answer(block, search: search, first: first) }
+        if !block.isEmpty, try answer(block, search: search, first: first) { foundDuplicate = true }
+        try exitStatus.finish(foundDuplicate: foundDuplicate)
     }
 
     /// Questions of `query -` encoded and searched together: one encoder batch, one scan.
     static let streamBlock = 256
 
     /// Searches and prints the answers to `questions` (with their stdin line numbers for `-`); `first` when no
-    /// answer was printed before them.
-    private func answer(_ questions: [(text: String, line: Int?)], search: QuestionSearch, first: Bool) throws {
+    /// answer was printed before them. Returns whether a shown match is marked duplicate.
+    @discardableResult
+    private func answer(_ questions: [(text: String, line: Int?)], search: QuestionSearch, first: Bool) throws -> Bool {
         let results: [[QuestionSearch.Match]]
         do {
             results = hybrid ? try search.hybridSearch(questions.map(\.text), k: k, fusion: fusion.selected)
@@ -82,8 +88,10 @@ struct Query: ReportingCommand {
             let place = questions[index].line.map { "stdin:\($0): " } ?? ""
             throw CommandError("\(place)the question \"\(text)\" has no words to match")
         }
+        var foundDuplicate = false
         for (position, (query, all)) in zip(questions, results).enumerated() {
             let matches = minScore.map { floor in all.filter { $0.score >= floor } } ?? all
+            if matches.contains(where: \.isDuplicate) { foundDuplicate = true }
             let coverage = search.coverage(of: query.text)
             if json {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
@@ -104,6 +112,7 @@ struct Query: ReportingCommand {
             }
         }
         StandardStreams.flushOutput()
+        return foundDuplicate
     }
 }
 

@@ -70,6 +70,28 @@ struct QueryCommandTests {
         }
     }
 
+    @Test("--exit-status: 1 when a duplicate is found, 0 when none, 2 on an error")
+    func exitStatus() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            // A stored question is its own duplicate; a question of unknown words is never one.
+            #expect(try workspace.run("query", "What is your age?", "--exit-status").exitCode == 1)
+            #expect(try workspace.run("query", "xqzv wplk", "--exit-status").exitCode == 0)
+            #expect(try workspace.run("query", "xqzv wplk").exitCode == 0)
+            #expect(try workspace.run("query", "What is your age?").exitCode == 0, "without the flag: 0")
+            let stream = try workspace.run("query", "-", "-k", "1", "--exit-status", stdin: "xqzv wplk\nWhat is your age?\n")
+            #expect(stream.exitCode == 1)
+            #expect(stream.stdout.contains("What is your age?"), "the answers are printed first: \(stream)")
+            #expect(try workspace.run("compare", "What is your age?", "What is your age?", "--exit-status").exitCode == 1)
+            #expect(try workspace.run("compare", "xqzv wplk", "What is your age?", "--exit-status").exitCode == 0)
+            #expect(try workspace.run("compare", "What is your age?", "xqzv wplk", "--json", "--exit-status").exitCode == 0)
+            let missing = try workspace.run("query", "What is your age?", "--db", "nope.sqlite", "--exit-status")
+            #expect(missing.exitCode == 2)
+            #expect(missing.stderr.hasPrefix("siamese: error: "))
+            #expect(try workspace.run("query", "What is your age?", "--db", "nope.sqlite").exitCode == 1)
+        }
+    }
+
     @Test("- answers each line of stdin in order, skipping blank lines, one block per question")
     func questionsFromStdin() throws {
         try withWorkspace { workspace in
