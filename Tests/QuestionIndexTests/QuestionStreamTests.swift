@@ -30,6 +30,17 @@ import Testing
                                     SourceQuestion(text: "What is your age?", line: 4)])
     }
 
+    /// The rule of every reader: a NUL (or ESC, DEL, …) in a row is that row's problem, naming its line.
+    @Test func controlCharactersAreARowProblem() throws {
+        let plain = try rows("new.txt", Array("How old are you?\nHow old\u{0} are you?\nWhat is your age?\n".utf8))
+        try #require(plain.count == 3)
+        guard case .failure(.controlCharacter(_, 2, 0)) = plain[1] else { Issue.record("\(plain[1])"); return }
+        #expect(questions(plain).map(\.text) == ["How old are you?", "What is your age?"])
+        let table = try rows("t.tsv", Array("id\tquestion\nT-1\tEsc\u{1B}[2J here\nT-2\tfine\n".utf8))
+        guard case .failure(.controlCharacter(_, 2, 0x1B)) = table[0] else { Issue.record("\(table[0])"); return }
+        #expect(questions(table).map(\.text) == ["fine"])
+    }
+
     @Test func tsvRowsWithIdsAndProblemsPerRow() throws {
         let bytes = Array("note\tquestion\tid\nx\tHow old are you?\tT-1\n\ny\tonly two\nz\t  \tT-3\nw\tbad ".utf8)
             + [0xFF] + Array("\tT-4\nv\tWhat is your age?\t\n".utf8)

@@ -68,6 +68,10 @@ public struct QuestionStream {
                 guard UTF8Validator.isValid(line.bytes, 0..<line.bytes.count) else {
                     return .failure(.invalidUTF8(file: path, line: line.number))
                 }
+                // The rule of every reader: NUL, ESC and the like are refused, naming the line.
+                if let code = ControlCharacters.first(in: line.bytes, 0..<line.bytes.count) {
+                    return .failure(.controlCharacter(file: path, line: line.number, code: code))
+                }
                 let text = FieldValue.trimmed(String(decoding: line.bytes, as: UTF8.self))
                 if text.isEmpty { continue }
                 return .success(SourceQuestion(text: text, externalID: nil, line: line.number))
@@ -122,6 +126,10 @@ public struct QuestionStream {
         if bytes.isEmpty { return Record(line: first.number, fields: .success([]), isBlank: true) }
         guard UTF8Validator.isValid(bytes, 0..<bytes.count) else {
             return Record(line: first.number, fields: .failure(.invalidUTF8(file: path, line: first.number)), isBlank: false)
+        }
+        if let code = ControlCharacters.first(in: bytes, 0..<bytes.count) {
+            return Record(line: first.number, fields: .failure(.controlCharacter(file: path, line: first.number, code: code)),
+                          isBlank: false)
         }
         let text = String(decoding: bytes, as: UTF8.self)
         let fields = format == .csv ? csvFields(text) : text.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
