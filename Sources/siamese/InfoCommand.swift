@@ -43,6 +43,12 @@ struct Info: ReportingCommand {
             print("")
             print("model \"\(model.name)\": d = \(model.dimension), vocabulary \(model.vocabulary), "
                 + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
+            // Vectors reference their question (foreign key), so the difference is the questions without one.
+            let missing = info.questions - model.vectors
+            if missing > 0 {
+                print("  \(missing) of \(info.questions) questions have no vector of this model: "
+                    + "run `siamese index --db \(info.database.shellQuoted) --model \(model.name.shellQuoted)` to embed them")
+            }
             if let calibration = model.calibration {
                 let accuracy = calibration.accuracy.map { String(format: " %.3f", $0) } ?? ""
                 let pairs = calibration.pairs == "training" ? "the training pairs"

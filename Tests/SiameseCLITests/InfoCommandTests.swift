@@ -39,6 +39,22 @@ struct InfoCommandTests {
         }
     }
 
+    @Test("a model whose vectors are missing is named, with the command that embeds them")
+    func missingVectors() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+            try workspace.succeed(["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "second model"]
+                                  + Workspace.quickTraining)
+            let info = try workspace.succeed("info").stdoutLines
+            let remedy = "  120 of 120 questions have no vector of this model: "
+                + "run `siamese index --db siamese.sqlite --model 'second model'` to embed them"
+            #expect(info.contains(remedy), "\(info)")
+            try workspace.succeed("index", "--db", "siamese.sqlite", "--model", "second model")
+            #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+        }
+    }
+
     @Test("--json holds the documented keys and the same facts")
     func json() throws {
         try withWorkspace { workspace in
