@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import QuestionIndex
 
-struct Check: ParsableCommand {
+struct Check: ReportingCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a file of new questions against the index: which were asked before?",
         discussion: """
@@ -38,25 +38,18 @@ struct Check: ParsableCommand {
         try OptionBounds.check(batchSize, "--batch-size", 1...65_536)
     }
 
-    /// Exit status when some row is a duplicate, as `diff` does for differences.
-    static let someDuplicate: Int32 = 1
-    /// Exit status on error, so that it differs from "duplicates found".
-    static let failure: Int32 = 2
+    /// Exit status on error: 2, so that it differs from 1, "some row is a duplicate" (as `diff` does).
+    var errorExitCode: Int32 { 2 }
 
-    func run() throws {
-        do {
-            if try execute() { throw ExitCode(Self.someDuplicate) }
-        } catch let error as ExitCode {
-            throw error
-        } catch {
-            FileHandle.standardOutput.synchronizeFile()
-            Terminal.error("\(error)")
-            throw ExitCode(Self.failure)
+    func execute() throws {
+        if try checkRows() {
+            StandardStreams.flushOutput()
+            throw ExitCode(1)
         }
     }
 
     /// Checks every row; true when some row is a duplicate.
-    private func execute() throws -> Bool {
+    private func checkRows() throws -> Bool {
         threads.apply(default: 1)
         var stream = try QuestionStream(path: file)
         defer { stream.close() }

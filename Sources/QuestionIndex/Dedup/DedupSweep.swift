@@ -38,12 +38,7 @@ public struct DedupSweep: Sendable {
     public func scores(rule: ClusteringRule, thresholds: [Float]) -> [Point] {
         if rule == .averageLink, let lowest = thresholds.min() {
             // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
-            var rowOf: [Int64: Int] = [:]
-            for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
-            let rowPairs = pairs.prefix { $0.score >= lowest }.compactMap { pair -> PairClustering.RowPair? in
-                guard let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
-                return PairClustering.RowPair(a: min(a, b), b: max(a, b), score: pair.score)
-            }
+            let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
             let merges = PairClustering(matrix: matrix, threshold: lowest, pairs: rowPairs).averageLinkMerges()
             return thresholds.map { threshold in
                 var sets = RowUnionFind(count: matrix.count)

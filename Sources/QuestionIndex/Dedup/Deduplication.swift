@@ -55,13 +55,7 @@ public struct Deduplication: Sendable {
     /// The clusters of `pairs` as sorted matrix rows, before sizes are filtered and summaries computed (the
     /// evaluation scores these directly).
     func rowClusters(of pairs: [ScoredPair], in matrix: EmbeddingMatrix) -> [[Int]] {
-        var rowOf: [Int64: Int] = [:]
-        rowOf.reserveCapacity(matrix.count)
-        for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
-        let rowPairs = pairs.compactMap { pair -> PairClustering.RowPair? in
-            guard pair.score >= threshold, let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
-            return PairClustering.RowPair(a: min(a, b), b: max(a, b), score: pair.score)
-        }
+        let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: threshold)
         return PairClustering(matrix: matrix, threshold: threshold, pairs: rowPairs).clusters(rule: rule)
     }
 }

@@ -17,6 +17,18 @@ struct PairClustering {
     /// it), and no other.
     let pairs: [RowPair]
 
+    /// The `pairs` scoring at least `threshold` as pairs of `matrix` rows (`a < b`); a pair naming an id the matrix
+    /// lacks is left out.
+    static func rowPairs(_ pairs: [ScoredPair], in matrix: EmbeddingMatrix, atLeast threshold: Float) -> [RowPair] {
+        var rowOf: [Int64: Int] = [:]
+        rowOf.reserveCapacity(matrix.count)
+        for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
+        return pairs.compactMap { pair in
+            guard pair.score >= threshold, let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
+            return RowPair(a: min(a, b), b: max(a, b), score: pair.score)
+        }
+    }
+
     /// The clusters of two or more rows, each sorted by row, in no particular order.
     func clusters(rule: ClusteringRule) -> [[Int]] {
         switch rule {

@@ -115,41 +115,32 @@ public struct QuantizedEmbeddings: Sendable {
             passes[query].rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows + offset, count: count))
             passes[query].upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper + offset, count: count))
         }
-        codes.withUnsafeBufferPointer { codes in
-            scales.withUnsafeBufferPointer { scales in
-                errors.withUnsafeBufferPointer { errors in
-                    norms.withUnsafeBufferPointer { norms in
-                        queryCodes.withUnsafeBufferPointer { queryCodes in
-                            let compact = sk_int8_rows(
-                                codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
-                                norms: norms.baseAddress, d: d, max_error: maxError, max_norm: maxNorm)
-                            for first in stride(from: 0, to: n, by: slabRows) {
-                                let rows = min(slabRows, n - first)
-                                var query = 0
-                                // Four queries per pass over the slab: each row is read and widened once for them.
-                                while query + 4 <= m {
-                                    heaps.withUnsafeMutableBufferPointer { heaps in
-                                        quantized.withUnsafeBufferPointer { quantized in
-                                            emitted.withUnsafeMutableBufferPointer { emitted in
-                                                sk_scan_int8_x4(path.kernelPath, compact, first, rows,
-                                                                queryCodes.baseAddress! + query * d,
-                                                                quantized.baseAddress! + query,
-                                                                heaps.baseAddress! + query, emittedRows, emittedUpper,
-                                                                emitted.baseAddress)
-                                            }
-                                        }
-                                    }
-                                    for j in 0..<4 { collect(query + j, emitted[j], at: j * rows) }
-                                    query += 4
-                                }
-                                for query in query..<m {
-                                    let count = sk_scan_int8(path.kernelPath, compact, first, rows,
-                                                             queryCodes.baseAddress! + query * d, quantized[query],
-                                                             &heaps[query], emittedRows, emittedUpper)
-                                    collect(query, count, at: 0)
+        withKernelRows { compact in
+            queryCodes.withUnsafeBufferPointer { queryCodes in
+                for first in stride(from: 0, to: n, by: slabRows) {
+                    let rows = min(slabRows, n - first)
+                    var query = 0
+                    // Four queries per pass over the slab: each row is read and widened once for them.
+                    while query + 4 <= m {
+                        heaps.withUnsafeMutableBufferPointer { heaps in
+                            quantized.withUnsafeBufferPointer { quantized in
+                                emitted.withUnsafeMutableBufferPointer { emitted in
+                                    sk_scan_int8_x4(path.kernelPath, compact, first, rows,
+                                                    queryCodes.baseAddress! + query * d,
+                                                    quantized.baseAddress! + query,
+                                                    heaps.baseAddress! + query, emittedRows, emittedUpper,
+                                                    emitted.baseAddress)
                                 }
                             }
                         }
+                        for j in 0..<4 { collect(query + j, emitted[j], at: j * rows) }
+                        query += 4
+                    }
+                    for query in query..<m {
+                        let count = sk_scan_int8(path.kernelPath, compact, first, rows,
+                                                 queryCodes.baseAddress! + query * d, quantized[query],
+                                                 &heaps[query], emittedRows, emittedUpper)
+                        collect(query, count, at: 0)
                     }
                 }
             }
@@ -158,6 +149,21 @@ public struct QuantizedEmbeddings: Sendable {
             let heap = heaps[query]
             let threshold = heap.count < heap.capacity ? -Double.infinity : heap.values[0]
             return zip(passes[query].rows, passes[query].upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
+        }
+    }
+
+    /// Calls `body` with the compact rows as the C kernels take them; the pointers are valid only inside `body`.
+    private func withKernelRows<R>(_ body: (sk_int8_rows) -> R) -> R {
+        codes.withUnsafeBufferPointer { codes in
+            scales.withUnsafeBufferPointer { scales in
+                errors.withUnsafeBufferPointer { errors in
+                    norms.withUnsafeBufferPointer { norms in
+                        body(sk_int8_rows(codes: codes.baseAddress, scales: scales.baseAddress,
+                                          errors: errors.baseAddress, norms: norms.baseAddress, d: dimension,
+                                          max_error: maxError, max_norm: maxNorm))
+                    }
+                }
+            }
         }
     }
 
@@ -178,24 +184,15 @@ public struct QuantizedEmbeddings: Sendable {
         defer { heapValues.deallocate(); emittedRows.deallocate(); emittedUpper.deallocate() }
         var heap = sk_bound_heap(values: heapValues, count: 0, capacity: capacity)
         var result = FirstPass()
-        codes.withUnsafeBufferPointer { codes in
-            scales.withUnsafeBufferPointer { scales in
-                errors.withUnsafeBufferPointer { errors in
-                    norms.withUnsafeBufferPointer { norms in
-                        queryCodes.withUnsafeBufferPointer { queryCodes in
-                            let compact = sk_int8_rows(
-                                codes: codes.baseAddress, scales: scales.baseAddress, errors: errors.baseAddress,
-                                norms: norms.baseAddress, d: dimension, max_error: maxError, max_norm: maxNorm)
-                            for first in stride(from: range.lowerBound, to: range.upperBound, by: chunkRows) {
-                                let emitted = sk_scan_int8(path.kernelPath, compact, first,
-                                                           min(chunkRows, range.upperBound - first),
-                                                           queryCodes.baseAddress, query, &heap, emittedRows,
-                                                           emittedUpper)
-                                result.rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
-                                result.upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
-                            }
-                        }
-                    }
+        withKernelRows { compact in
+            queryCodes.withUnsafeBufferPointer { queryCodes in
+                for first in stride(from: range.lowerBound, to: range.upperBound, by: chunkRows) {
+                    let emitted = sk_scan_int8(path.kernelPath, compact, first,
+                                               min(chunkRows, range.upperBound - first),
+                                               queryCodes.baseAddress, query, &heap, emittedRows,
+                                               emittedUpper)
+                    result.rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows, count: emitted))
+                    result.upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper, count: emitted))
                 }
             }
         }

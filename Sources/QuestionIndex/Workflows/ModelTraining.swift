@@ -123,24 +123,19 @@ public struct ModelTraining {
                 records.append(record)
                 epochFinished(record, improves)
             }
+            guard let kept, let modelID else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
+            // The dedup threshold goes into the run's model before it takes the name: one swap, all of it.
+            let outcome = try calibratingDedupThreshold(
+                Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
+                        thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
+                        keptEpoch: kept.epoch), store: store)
+            try store.finishTraining(runID: modelID, name: modelName, replacing: replaced)
+            return outcome
         } catch {
+            // A run that fails leaves nothing behind (`finishTraining` discards the run's model itself when refused).
             if let modelID { try? store.discardTraining(runID: modelID) }
             throw error
         }
-        guard let kept, let modelID else { preconditionFailure("config.epochs ≥ 1 was validated by the trainer") }
-        let outcome = Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
-                              thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
-                              keptEpoch: kept.epoch)
-        // The dedup threshold goes into the run's model before it takes the name: one swap, all of it.
-        let calibrated: Outcome
-        do {
-            calibrated = try calibratingDedupThreshold(outcome, store: store)
-        } catch {
-            try? store.discardTraining(runID: modelID)
-            throw error
-        }
-        try store.finishTraining(runID: modelID, name: modelName, replacing: replaced)
-        return calibrated
     }
 }
 
