@@ -209,6 +209,15 @@ extension QuestionStore {
         }
     }
 
+    /// The questions that two or more input rows name (exact duplicates, for `dedup`), by increasing id.
+    public func questionIDsNamedBySeveralRows() throws(IndexError) -> [Int64] {
+        try read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT question_id FROM question_entry GROUP BY question_id HAVING COUNT(*) > 1 ORDER BY question_id
+                """)
+        }
+    }
+
     /// The texts of the questions with these ids (to show search results).
     public func questionText(ids: [Int64]) throws(IndexError) -> [Int64: String] {
         try questions(ids: ids).mapValues(\.text)
