@@ -35,7 +35,7 @@ struct DatabaseOptions: ParsableArguments {
 
 /// `--model`: which model of the index to use.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The model to use (default: the only one, or the most recently trained).",
+    @Option(name: .long, help: ArgumentHelp("The model to use (default: the one `siamese model use` set, else the most recently trained).",
                                             valueName: "name"))
     var model: String?
 }

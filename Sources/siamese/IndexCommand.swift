@@ -120,6 +120,12 @@ struct Index: ReportingCommand {
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
         let total = try store.embeddingCount(modelID: model.id)
+        // Each model has its own vectors: say which others the new questions left behind, and how to catch up.
+        let questionCount = try store.questionCount()
+        for other in try store.modelSummaries() where other.id != model.id && other.embeddingCount < questionCount {
+            Terminal.note("model \"\(other.name)\" has no vector for \(questionCount - other.embeddingCount) questions: "
+                + "run `siamese index --db \(database.path.shellQuoted) --model \(other.name.shellQuoted)` to embed them")
+        }
         if json {
             try Terminal.printJSON(IndexSummary(database: database.path, model: model.name, rows: rows,
                                                 skippedBad: badRows, embedded: embedded, seconds: seconds, indexed: total))

@@ -19,7 +19,8 @@ struct Info: ReportingCommand {
         let info = IndexInfo(
             database: database.path, schema: store.schemaVersion, bytes: bytes, questions: try store.questionCount(),
             models: models.map { summary, epochs in
-                ModelInfo(name: summary.name, createdAt: summary.createdAt, dimension: summary.dimension,
+                ModelInfo(name: summary.name, isDefault: summary.isDefault, createdAt: summary.createdAt,
+                          dimension: summary.dimension,
                           vocabulary: summary.vocabularySize, threshold: summary.threshold,
                           vectors: summary.embeddingCount, calibration: summary.calibration,
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
@@ -41,7 +42,7 @@ struct Info: ReportingCommand {
         if info.models.isEmpty { print("models     none: run `siamese train`") }
         for model in info.models {
             print("")
-            print("model \"\(model.name)\": d = \(model.dimension), vocabulary \(model.vocabulary), "
+            print("model \"\(model.name)\"\(model.isDefault ? " (default)" : ""): d = \(model.dimension), vocabulary \(model.vocabulary), "
                 + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
             // Vectors reference their question (foreign key), so the difference is the questions without one.
             let missing = info.questions - model.vectors
@@ -120,6 +121,7 @@ struct UnfinishedRun: Encodable {
 
 struct ModelInfo: Encodable {
     var name: String
+    var isDefault: Bool
     var createdAt: Date
     var dimension: Int
     var vocabulary: Int
@@ -130,12 +132,13 @@ struct ModelInfo: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case name, dimension, vocabulary, threshold, vectors, calibration, epochs
-        case createdAt = "created_at"
+        case isDefault = "default", createdAt = "created_at"
     }
 
     func encode(to encoder: any Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
+        try c.encode(isDefault, forKey: .isDefault)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(dimension, forKey: .dimension)
         try c.encode(vocabulary, forKey: .vocabulary)

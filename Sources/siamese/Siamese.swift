@@ -10,7 +10,7 @@ struct Siamese: ParsableCommand {
             Everything lives in one SQLite file (--db, default $SIAMESE_DB or siamese.sqlite).
             """,
         version: Version.description,
-        subcommands: [Train.self, Index.self, Remove.self, Query.self, Compare.self, Dedup.self, Check.self, Eval.self, Info.self,
+        subcommands: [Train.self, Index.self, Remove.self, Query.self, Compare.self, Dedup.self, Check.self, Eval.self, Info.self, Model.self,
                       Demo.self])
 
     static func main() {

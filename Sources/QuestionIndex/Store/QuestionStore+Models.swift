@@ -74,9 +74,14 @@ extension QuestionStore {
                 try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [runID])
                 return .failure(.modelChangedDuringTraining(path: path, name: name, created: expected == nil))
             }
-            if let current { try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current]) }
-            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL WHERE id = ?",
-                           arguments: [name, runID])
+            var wasDefault = false
+            if let current {
+                wasDefault = try Bool.fetchOne(db, sql: "SELECT is_default = 1 FROM model WHERE id = ?",
+                                               arguments: [current]) ?? false
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current])
+            }
+            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL, is_default = ? WHERE id = ?",
+                           arguments: [name, wasDefault ? 1 : 0, runID])
             return .success(())
         }
         try outcome.get()
@@ -215,6 +220,33 @@ extension QuestionStore {
         }
     }
 
+    /// The id of the model `loadModel(name:)` would load, without loading it.
+    /// - Throws: `IndexError.noModel`, `.modelNotFound`.
+    public func loadModelID(name: String?) throws(IndexError) -> Int64 {
+        let path = self.path
+        return try read { db in
+            let row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model", name: "a model", path: path)
+            return try row.integer("id")
+        }
+    }
+
+    /// Makes the ready model `name` the one commands use when none is named (nil: none, so the most recently
+    /// trained is used).
+    /// - Throws: `IndexError.modelNotFound`.
+    public func setDefaultModel(name: String?) throws(IndexError) {
+        let path = self.path
+        try write { db in
+            if let name, try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
+                                            arguments: [name]) == nil {
+                throw try Self.notFound(db, name: name, path: path)
+            }
+            try db.execute(sql: "UPDATE model SET is_default = 0 WHERE is_default = 1")
+            if let name {
+                try db.execute(sql: "UPDATE model SET is_default = 1 WHERE name = ? AND state = 'ready'", arguments: [name])
+            }
+        }
+    }
+
     /// Deletes a model with its vocabularies, weights, learning curve and embeddings.
     /// - Throws: `IndexError.modelNotFound`.
     public func deleteModel(name: String) throws(IndexError) {
@@ -235,7 +267,8 @@ extension QuestionStore {
                     (SELECT COUNT(*) FROM training_epoch e WHERE e.model_id = m.id) AS epoch_count,
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
                     (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS trained_at,
-                    (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
+                    (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count,
+                    m.is_default
                 FROM model m WHERE m.state = 'ready' ORDER BY m.name
                 """
             ).map { fetched throws in
@@ -252,6 +285,7 @@ extension QuestionStore {
                     epochCount: try row.integer("epoch_count", in: 0...Int.max),
                     lastLoss: try row.optionalNumber("last_loss"), trainedAt: try row.optionalDate("trained_at"),
                     embeddingCount: try row.integer("embedding_count", in: 0...Int.max),
+                    isDefault: try row.integer("is_default", in: 0...1) == 1,
                     calibration: try Self.decodeCalibration(try row.optionalText("calibration")) { reason in
                         .corruptModel(path: path, model: name, reason: reason)
                     })
@@ -361,10 +395,11 @@ extension QuestionStore {
             else { throw try notFound(db, name: name, path: path) }
             return row
         }
-        // Most recently trained: last epoch record, else creation; the larger id breaks ties.
+        // The default model (`setDefaultModel`), else the most recently trained: last epoch record, else
+        // creation; the larger id breaks ties.
         guard let row = try Row.fetchOne(db, sql: """
             SELECT \(columns) FROM model m WHERE m.state = 'ready'
-            ORDER BY COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
+            ORDER BY m.is_default = 1 DESC, COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
                 m.id DESC
             LIMIT 1
             """)
