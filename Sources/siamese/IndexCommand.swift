@@ -109,20 +109,22 @@ struct Index: ReportingCommand {
             rows.removedRows += result.removedRows
             rows.removedQuestions += result.removedQuestions
         }
-        if reembed { _ = try store.deleteEmbeddings(modelID: model.id) }
-
         let indexer = Indexer(store: store, model: model, batchSize: batchSize, workers: workers)
         let progress = ProgressLine()
         let start = Date()
-        let embedded = try indexer.embedMissing { done, total in
+        let report: (Int, Int) -> Void = { done, total in
             progress.update("embedding \(done)/\(total)", done: done, total: total, unit: "questions")
         }
+        // A re-embedding fills a copy of the model, swapped in at the end: queries never see a mix.
+        let embedded = reembed
+            ? try ModelSwap.reembed(store: store, model: model, batchSize: batchSize, workers: workers, progress: report)
+            : try indexer.embedMissing(progress: report)
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let total = try store.embeddingCount(modelID: model.id)
+        let total = try store.embeddingCount(modelID: reembed ? store.loadModelID(name: model.name) : model.id)
         // Each model has its own vectors: say which others the new questions left behind, and how to catch up.
         let questionCount = try store.questionCount()
-        for other in try store.modelSummaries() where other.id != model.id && other.embeddingCount < questionCount {
+        for other in try store.modelSummaries() where other.name != model.name && other.embeddingCount < questionCount {
             Terminal.note("model \"\(other.name)\" has no vector for \(questionCount - other.embeddingCount) questions: "
                 + "run `siamese index --db \(database.path.shellQuoted) --model \(other.name.shellQuoted)` to embed them")
         }

@@ -44,10 +44,14 @@ struct InfoCommandTests {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
             #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+            // A model trained now gets vectors for the stored questions; those indexed later with another don't.
             try workspace.succeed(["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "second model"]
                                   + Workspace.quickTraining)
+            #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+            try workspace.write("more.txt", "Where do you live, my friend?\nCan I bring my dog along?\n")
+            try workspace.succeed("index", "more.txt", "--model", "default")
             let info = try workspace.succeed("info").stdoutLines
-            let remedy = "  120 of 120 questions have no vector of this model: "
+            let remedy = "  2 of 122 questions have no vector of this model: "
                 + "run `siamese index --db siamese.sqlite --model 'second model'` to embed them"
             #expect(info.contains(remedy), "\(info)")
             try workspace.succeed("index", "--db", "siamese.sqlite", "--model", "second model")
@@ -70,8 +74,8 @@ struct InfoCommandTests {
             let models = try #require(info["models"] as? [[String: Any]])
             try #require(models.count == 1)
             let model = models[0]
-            #expect(keys(model) == ["name", "created_at", "dimension", "vocabulary", "threshold", "vectors", "calibration",
-                                    "epochs"])
+            #expect(keys(model) == ["name", "default", "created_at", "dimension", "vocabulary", "threshold", "vectors",
+                                    "calibration", "epochs"])
             let calibration = try #require(model["calibration"] as? [String: Any])
             #expect(int(calibration["kept_epoch"]) == 3)
             #expect(calibration["pairs"] as? String == "training")

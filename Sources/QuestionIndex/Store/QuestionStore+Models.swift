@@ -64,10 +64,21 @@ extension QuestionStore {
     /// - Parameter replacing: the id of the model of that name when the run started (nil: there was none). When
     ///   another run or command has since replaced or created it, nothing changes and the run's model is deleted.
     /// - Throws: `IndexError.modelChangedDuringTraining`, `.modelIDNotFound` when the run's model is gone.
-    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?) throws(IndexError) {
+    /// - Parameter onlyIfComplete: when true and a stored question has no vector of the run's model (an `index`
+    ///   added it meanwhile), nothing changes and the result is false: embed the missing ones and call again.
+    /// - Returns: whether the run's model was swapped in.
+    @discardableResult
+    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?,
+                               onlyIfComplete: Bool = false) throws(IndexError) -> Bool {
         let path = self.path
-        let outcome: Result<Void, IndexError> = try write { db in
+        let outcome: Result<Bool, IndexError> = try write { db in
             try Self.requireModel(db, id: runID, path: path)
+            if onlyIfComplete, try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM question q
+                    WHERE NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id))
+                """, arguments: [runID]) == true {
+                return .success(false)
+            }
             let current = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
                                              arguments: [name])
             guard current == expected else {
@@ -82,9 +93,44 @@ extension QuestionStore {
             }
             try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL, is_default = ? WHERE id = ?",
                            arguments: [name, wasDefault ? 1 : 0, runID])
-            return .success(())
+            return .success(true)
         }
-        try outcome.get()
+        return try outcome.get()
+    }
+
+    /// Copies the ready model `modelID` (configuration, vocabularies, weights, learning curve; no vectors) into an
+    /// unfinished run that `finishTraining` swaps in for it: `index --reembed` fills the copy with new vectors
+    /// while readers keep using the model's current ones, and the swap replaces all of them in one transaction.
+    /// - Returns: the copy's id.
+    /// - Throws: `IndexError.modelIDNotFound`.
+    public func stageCopy(ofModel modelID: Int64) throws(IndexError) -> Int64 {
+        let path = self.path
+        return try write { db in
+            let (name, _) = try Self.modelNameAndDimension(db, id: modelID, path: path)
+            try db.execute(sql: """
+                INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, is_default)
+                SELECT ?, created_at, config, dimension, threshold, calibration, 'training', name, 0
+                FROM model WHERE id = ?
+                """, arguments: ["\(name) (re-embedding \(UUID().uuidString.prefix(8).lowercased()))", modelID])
+            let copy = db.lastInsertedRowID
+            for (table, columns) in [("vocabulary", "token_id, token, count"), ("weight", "name, shape, data"),
+                                     ("training_epoch", "epoch, loss, pairs_per_second, seconds, validation_auc, created_at"),
+                                     ("subword", "subword_id, ngram, count")] {
+                try db.execute(sql: "INSERT INTO \(table) (model_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE model_id = ?",
+                               arguments: [copy, modelID])
+            }
+            return copy
+        }
+    }
+
+    /// The number of stored questions without a vector of the model `modelID`.
+    public func questionsWithoutEmbeddingCount(modelID: Int64) throws(IndexError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM question q
+                WHERE NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id)
+                """, arguments: [modelID]) ?? 0
+        }
     }
 
     /// Deletes the model of an unfinished training run (after the run failed); the model it was to replace stays.
