@@ -1,0 +1,95 @@
+import Foundation
+import Testing
+
+/// Results of commands run on other threads.
+private final class Results: @unchecked Sendable {
+    private let lock = NSLock()
+    private var results: [Int: CommandResult] = [:]
+
+    func set(_ index: Int, _ result: CommandResult) { lock.withLock { results[index] = result } }
+    func get(_ index: Int) -> CommandResult? { lock.withLock { results[index] } }
+}
+
+/// Real processes against one database, at the same time.
+@Suite("concurrent processes on one index")
+struct ConcurrencyTests {
+    /// Runs each argument list as its own `siamese` process, all at once, and returns their results in order.
+    private func runTogether(_ workspace: Workspace, _ commands: [[String]]) throws -> [CommandResult] {
+        let results = Results()
+        DispatchQueue.concurrentPerform(iterations: commands.count) { index in
+            if let result = try? workspace.run(commands[index]) { results.set(index, result) }
+        }
+        return try commands.indices.map { index in
+            try #require(results.get(index), "command \(commands[index]) did not run")
+        }
+    }
+
+    /// `count` distinct questions, one per line.
+    private func questions(_ count: Int, topic: String) -> String {
+        (0..<count).map { "How do I reset the \(topic) password of account \($0)?\n" }.joined()
+    }
+
+    @Test("two trainings of one new model name at once: one is saved, the other is refused, never both")
+    func twoTrainingsOfOneName() throws {
+        try withWorkspace { workspace in
+            try workspace.copySampleData()
+            _ = try workspace.succeed("index", "--help")  // builds nothing; makes sure the binary runs
+            let train = ["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "faq"] + Workspace.quickTraining
+            let results = try runTogether(workspace, [train, train])
+            let saved = results.filter { $0.exitCode == 0 }
+            let refused = results.filter { $0.exitCode == 1 }
+            #expect(saved.count == 1 && refused.count == 1, "\(results)")
+            let message = refused.first?.stderrLines.last ?? ""
+            #expect(message.hasPrefix("siamese: error: another run created a model \"faq\" in siamese.sqlite while this one trained")
+                    || message.hasPrefix("siamese: error: model \"faq\" already exists in siamese.sqlite"), "\(message)")
+            let info = try jsonObject(try workspace.succeed("info", "--json").stdout)
+            #expect((info["models"] as? [[String: Any]])?.count == 1)
+            #expect((info["unfinished_training_runs"] as? [Any])?.isEmpty == true)
+        }
+    }
+
+    @Test("two indexings of different files at once: both land, every row and vector is there")
+    func twoIndexingsAtOnce() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            try workspace.write("a.txt", questions(1500, topic: "email"))
+            try workspace.write("b.txt", questions(1500, topic: "bank"))
+            let results = try runTogether(workspace, [["index", "a.txt", "--batch-size", "32", "--threads", "1"],
+                                                      ["index", "b.txt", "--batch-size", "32", "--threads", "1"]])
+            for result in results { #expect(result.exitCode == 0, "\(result)") }
+            let info = try jsonObject(try workspace.succeed("info", "--json").stdout)
+            #expect(int(info["questions"]) == 3000)
+            #expect(int((info["models"] as? [[String: Any]])?.first?["vectors"]) == 3000)
+        }
+    }
+
+    @Test("queries while `index --reembed` runs answer exactly as before it")
+    func queriesDuringAReembedding() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            try workspace.write("faq.txt", questions(3000, topic: "email"))
+            _ = try workspace.succeed("index", "faq.txt", "--threads", "1")
+            let query = ["query", "How do I reset the email password of account 17?", "-k", "5", "--json"]
+            let before = try workspace.succeed(query).stdout
+
+            let results = Results()
+            let done = DispatchSemaphore(value: 0)
+            DispatchQueue.global().async {
+                if let result = try? workspace.run(["index", "--reembed", "--batch-size", "8", "--threads", "1"]) {
+                    results.set(0, result)
+                }
+                done.signal()
+            }
+            var answers: [String] = []
+            while done.wait(timeout: .now()) == .timedOut {
+                answers.append(try workspace.succeed(query).stdout)
+            }
+            let reembed = try #require(results.get(0))
+            #expect(reembed.exitCode == 0, "\(reembed)")
+            #expect(reembed.stdoutLines.last?.hasPrefix("embedded 3000 with model") == true, "\(reembed)")
+            #expect(!answers.isEmpty, "no query ran during the re-embedding")
+            for answer in answers { #expect(answer == before) }
+            #expect(try workspace.succeed(query).stdout == before)
+        }
+    }
+}
