@@ -10,8 +10,7 @@ public struct IndexDeduplication: Sendable {
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, `SearchError.nothingIndexed` when the model has no vectors.
     public init(store: QuestionStore, modelName: String?) throws {
         self.store = store
-        model = try store.loadModel(name: modelName)
-        matrix = try store.embeddingMatrix(modelID: model.id)
+        (model, matrix) = try store.loadModelWithVectors(name: modelName)
         guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
     }
 
