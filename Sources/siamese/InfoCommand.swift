@@ -26,7 +26,9 @@ struct Info: ReportingCommand {
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
                                                          pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
             },
-            unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map { UnfinishedRun(model: $0.target, savedAt: $0.savedAt) })
+            unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map {
+                UnfinishedRun(model: $0.target, savedAt: $0.savedAt, owner: $0.owner, abandoned: $0.isAbandoned)
+            })
         if json {
             try Terminal.printJSON(info)
         } else {
@@ -82,8 +84,12 @@ struct Info: ReportingCommand {
         for run in info.unfinishedTrainingRuns {
             let saved = run.savedAt.map { " (last epoch saved \($0.formatted(.iso8601)))" } ?? ""
             print("")
-            print("unfinished training run for model \"\(run.model)\"\(saved): another `siamese train` is running, or "
-                + "one was interrupted; it is never used, and a finished run of that name replaces the model")
+            let state = run.abandoned
+                ? "its process (\(run.owner ?? "?")) is gone: it was interrupted; the next `siamese train` removes it"
+                : run.owner.map { "process \($0) is running it" }
+                    ?? "another `siamese train` is running, or one was interrupted"
+            print("unfinished training run for model \"\(run.model)\"\(saved): \(state); it is never used, and a finished "
+                + "run of that name replaces the model")
         }
     }
 }
@@ -106,9 +112,11 @@ struct IndexInfo: Encodable {
 struct UnfinishedRun: Encodable {
     var model: String
     var savedAt: Date?
+    var owner: String?
+    var abandoned: Bool
 
     enum CodingKeys: String, CodingKey {
-        case model
+        case model, owner, abandoned
         case savedAt = "saved_at"
     }
 
@@ -116,6 +124,8 @@ struct UnfinishedRun: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
         try c.encode(savedAt, forKey: .savedAt)  // null when no epoch was saved
+        try c.encode(owner, forKey: .owner)  // null for runs started before schema 0010
+        try c.encode(abandoned, forKey: .abandoned)
     }
 }
 

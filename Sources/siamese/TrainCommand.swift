@@ -163,6 +163,9 @@ struct Train: ReportingCommand {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
+        for name in try store.discardAbandonedRuns() {
+            Terminal.note("removed an interrupted training run for model \"\(name)\" (its process is gone)")
+        }
         if let validationNote { Terminal.note(validationNote) }
         Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")

@@ -92,4 +92,42 @@ struct ConcurrencyTests {
             #expect(try workspace.succeed(query).stdout == before)
         }
     }
+
+    @Test("a training run killed with SIGKILL is shown as abandoned by info and removed by the next train")
+    func killedTrainingRun() throws {
+        try withWorkspace { workspace in
+            try workspace.copySampleData()
+            let process = Process()
+            process.executableURL = try ExecutableRunner.siamese()
+            process.arguments = ["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "long", "--epochs", "500",
+                                 "--dimension", "32", "--threads", "1", "--seed", "1"]
+            process.currentDirectoryURL = workspace.directory
+            process.standardOutput = FileHandle.nullDevice
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
+            // Wait for its first saved epoch: the run's model is in the index, owned by the running process.
+            var runs: [[String: Any]] = []
+            for _ in 0..<300 where runs.isEmpty {
+                Thread.sleep(forTimeInterval: 0.1)
+                if let info = try? workspace.run("info", "--json"), info.exitCode == 0 {
+                    runs = (try? jsonObject(info.stdout)["unfinished_training_runs"] as? [[String: Any]]) ?? []
+                }
+            }
+            try #require(runs.count == 1, "the training run never saved an epoch")
+            #expect(runs[0]["abandoned"] as? Bool == false)
+            #expect((runs[0]["owner"] as? String)?.hasSuffix(" \(process.processIdentifier)") == true)
+
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            let info = try workspace.succeed("info")
+            #expect(info.stdout.contains("unfinished training run for model \"long\""))
+            #expect(info.stdout.contains("is gone: it was interrupted; the next `siamese train` removes it"), "\(info)")
+
+            let next = try workspace.trainQuickModel("--model", "other")
+            #expect(next.stderr.contains("removed an interrupted training run for model \"long\" (its process is gone)"))
+            let after = try jsonObject(try workspace.succeed("info", "--json").stdout)
+            #expect((after["unfinished_training_runs"] as? [Any])?.isEmpty == true)
+        }
+    }
 }

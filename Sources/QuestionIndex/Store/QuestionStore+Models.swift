@@ -91,7 +91,9 @@ extension QuestionStore {
                                                arguments: [current]) ?? false
                 try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current])
             }
-            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL, is_default = ? WHERE id = ?",
+            try db.execute(sql: """
+                UPDATE model SET name = ?, state = 'ready', target = NULL, run_owner = NULL, is_default = ? WHERE id = ?
+                """,
                            arguments: [name, wasDefault ? 1 : 0, runID])
             return .success(true)
         }
@@ -108,10 +110,12 @@ extension QuestionStore {
         return try write { db in
             let (name, _) = try Self.modelNameAndDimension(db, id: modelID, path: path)
             try db.execute(sql: """
-                INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, is_default)
-                SELECT ?, created_at, config, dimension, threshold, calibration, 'training', name, 0
+                INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, is_default,
+                    run_owner)
+                SELECT ?, created_at, config, dimension, threshold, calibration, 'training', name, 0, ?
                 FROM model WHERE id = ?
-                """, arguments: ["\(name) (re-embedding \(UUID().uuidString.prefix(8).lowercased()))", modelID])
+                """, arguments: ["\(name) (re-embedding \(UUID().uuidString.prefix(8).lowercased()))",
+                                 RunOwner.current.stored, modelID])
             let copy = db.lastInsertedRowID
             for (table, columns) in [("vocabulary", "token_id, token, count"), ("weight", "name, shape, data"),
                                      ("training_epoch", "epoch, loss, pairs_per_second, seconds, validation_auc, created_at"),
@@ -140,18 +144,52 @@ extension QuestionStore {
         }
     }
 
-    /// Unfinished training runs (killed, or still running in another process): their target names and when they
-    /// last saved an epoch. Their models are never used.
-    public func unfinishedTrainingRuns() throws(IndexError) -> [(target: String, savedAt: Date?)] {
+    /// An unfinished training run or re-embedding, as `info` shows it.
+    public struct UnfinishedRun: Sendable, Equatable {
+        /// The model it will replace or create.
+        public var target: String
+        /// When it last saved an epoch (nil: none yet, or a re-embedding).
+        public var savedAt: Date?
+        /// The process running it, "HOST PID" (nil for runs started before schema 0010).
+        public var owner: String?
+        /// Whether its process is certainly gone from this host: the run was killed or crashed, and the next
+        /// `discardAbandonedRuns` (every `siamese train` calls it) deletes it.
+        public var isAbandoned: Bool
+    }
+
+    /// Unfinished training runs and re-embeddings (killed, or still running in another process). Their models
+    /// are never used.
+    public func unfinishedTrainingRuns() throws(IndexError) -> [UnfinishedRun] {
         let path = self.path
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT m.id, m.target, (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
+                SELECT m.id, m.target, m.run_owner,
+                    (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
                 FROM model m WHERE m.state = 'training' ORDER BY m.id
                 """).map { fetched throws in
                 let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
-                return (try row.text("target"), try row.optionalDate("saved_at"))
+                let owner = try row.optionalText("run_owner")
+                return UnfinishedRun(target: try row.text("target"), savedAt: try row.optionalDate("saved_at"),
+                                     owner: owner, isAbandoned: owner.flatMap(RunOwner.init(stored:))?.isGone ?? false)
             }
+        }
+    }
+
+    /// Deletes the unfinished runs whose process is gone from this host (see `UnfinishedRun.isAbandoned`).
+    /// - Returns: the names of the models they were for.
+    @discardableResult
+    public func discardAbandonedRuns() throws(IndexError) -> [String] {
+        let path = self.path
+        return try write { db in
+            var discarded: [String] = []
+            for fetched in try Row.fetchAll(db, sql: "SELECT id, target, run_owner FROM model WHERE state = 'training'") {
+                let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
+                guard let owner = try row.optionalText("run_owner").flatMap(RunOwner.init(stored:)), owner.isGone
+                else { continue }
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [try row.integer("id")])
+                discarded.append(try row.text("target"))
+            }
+            return discarded
         }
     }
 
@@ -401,11 +439,11 @@ extension QuestionStore {
         } else {
             try db.execute(
                 sql: """
-                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, run_owner)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration,
-                            target == nil ? "ready" : "training", target])
+                            target == nil ? "ready" : "training", target, target == nil ? nil : RunOwner.current.stored])
             id = db.lastInsertedRowID
         }
         let vocabulary = model.vocabulary
