@@ -11,6 +11,11 @@ struct Info: ReportingCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Also check the whole file (pages, references, keyword index, missing vectors); exit 1 when a problem is found.",
+        discussion: "Each problem is printed with the command that fixes it. Reads every page: slow on a large index."))
+    var check = false
+
     func execute() throws {
         let store = try database.openForReading()
         let summaries = try store.modelSummaries()
@@ -29,10 +34,20 @@ struct Info: ReportingCommand {
             unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map {
                 UnfinishedRun(model: $0.target, savedAt: $0.savedAt, owner: $0.owner, abandoned: $0.isAbandoned)
             })
+        let problems = check ? try store.integrityProblems() : nil
         if json {
-            try Terminal.printJSON(info)
+            try Terminal.printJSON(IndexCheck(info: info, problems: problems))
         } else {
             printText(info)
+            if let problems {
+                print("")
+                print(problems.isEmpty ? "integrity: ok" : "integrity: \(problems.count) problems")
+                for problem in problems { print("  \(problem.problem); \(problem.remedy)") }
+            }
+        }
+        if let problems, !problems.isEmpty {
+            StandardStreams.flushOutput()
+            throw ExitCode(1)
         }
     }
 
@@ -92,6 +107,21 @@ struct Info: ReportingCommand {
                 + "run of that name replaces the model")
         }
     }
+}
+
+/// `info --json`: the index, and with --check the problems found (absent without it).
+struct IndexCheck: Encodable {
+    var info: IndexInfo
+    var problems: [IntegrityProblem]?
+
+    func encode(to encoder: any Swift.Encoder) throws {
+        try info.encode(to: encoder)
+        guard let problems else { return }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(problems.map { ["problem": $0.problem, "remedy": $0.remedy] }, forKey: .problems)
+    }
+
+    enum CodingKeys: String, CodingKey { case problems }
 }
 
 struct IndexInfo: Encodable {

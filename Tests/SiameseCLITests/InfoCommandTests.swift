@@ -96,3 +96,33 @@ struct InfoCommandTests {
         }
     }
 }
+
+@Suite("siamese info --check")
+struct InfoCheckTests {
+    @Test("a healthy index checks ok; a question no row names and a missing vector are problems with their fix")
+    func check() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let ok = try workspace.succeed("info", "--check")
+            #expect(ok.stdoutLines.last == "integrity: ok", "\(ok)")
+            let okJSON = try jsonObject(try workspace.succeed("info", "--check", "--json").stdout)
+            #expect((okJSON["problems"] as? [Any])?.isEmpty == true)
+            #expect(try jsonObject(try workspace.succeed("info", "--json").stdout)["problems"] == nil)
+
+            try #require(SQLiteShell.isAvailable, "the sqlite3 shell is needed (scripts/setup.sh installs it)")
+            try SQLiteShell.run("""
+                INSERT INTO question (text, normalized, created_at) VALUES ('Who am I?', 'who am i', '2026-01-01 00:00:00.000')
+                """, in: workspace)
+            let bad = try workspace.run("info", "--check")
+            #expect(bad.exitCode == 1, "\(bad)")
+            let lines = bad.stdoutLines
+            #expect(lines.contains("integrity: 2 problems"), "\(bad)")
+            #expect(lines.contains { $0.hasPrefix("  1 questions are named by no input row") })
+            #expect(lines.contains("  1 of 121 questions have no vector of model \"default\"; "
+                                   + "embed them with `siamese index --db 'siamese.sqlite' --model 'default'`"))
+            let json = try workspace.run("info", "--check", "--json")
+            #expect(json.exitCode == 1)
+            #expect((try jsonObject(json.stdout)["problems"] as? [[String: Any]])?.count == 2)
+        }
+    }
+}
