@@ -158,8 +158,7 @@ struct Train: ReportingCommand {
         }
 
         // Look for the name read-only first: a refused run must not touch the file at all.
-        if !force, FileManager.default.fileExists(atPath: database.path),
-           try database.openForChecking().modelSummaries().contains(where: { $0.name == model }) {
+        if !force, FileManager.default.fileExists(atPath: database.path), try Self.hasModel(model, at: database) {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
         let store = try QuestionStore(path: database.path, mode: .readWrite)
@@ -188,6 +187,16 @@ struct Train: ReportingCommand {
         let pending = try store.questionsWithoutEmbeddingCount(modelID: outcome.modelID)
         try printSummary(outcome, trainingSet: trainingSet, embedded: try store.embeddingCount(modelID: outcome.modelID),
                          questionsToEmbed: pending)
+    }
+
+    /// Whether the index at `database` has a ready model `name`. A file another process has just created and
+    /// not yet given the schema (two `train` on a new file at once) holds no model.
+    private static func hasModel(_ name: String, at database: DatabaseOptions) throws -> Bool {
+        do {
+            return try database.openForChecking().modelSummaries().contains { $0.name == name }
+        } catch IndexError.noIndex {
+            return false
+        }
     }
 
     private func report<T>(skipped output: T, file: String) where T: SkippedRows {
