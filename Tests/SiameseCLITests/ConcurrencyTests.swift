@@ -130,4 +130,35 @@ struct ConcurrencyTests {
             #expect((after["unfinished_training_runs"] as? [Any])?.isEmpty == true)
         }
     }
+
+    @Test("a writer that waits longer than SIAMESE_BUSY_TIMEOUT for another's lock fails with a clear message")
+    func busyWriter() throws {
+        try withWorkspace { workspace in
+            try workspace.trainQuickModel()
+            try workspace.write("more.txt", "Where do you live, my friend?\n")
+            let shell = try #require(SQLiteShell.url, "the sqlite3 shell is needed (scripts/setup.sh installs it)")
+            // Another program holds the write lock until its input closes.
+            let holder = Process()
+            holder.executableURL = shell
+            holder.arguments = ["-batch", "siamese.sqlite"]
+            holder.currentDirectoryURL = workspace.directory
+            let input = Pipe(), output = Pipe()
+            holder.standardInput = input
+            holder.standardOutput = output
+            try holder.run()
+            input.fileHandleForWriting.write(Data("BEGIN IMMEDIATE;\nSELECT 'locked';\n".utf8))
+            var said = Data()
+            while !String(decoding: said, as: UTF8.self).contains("locked") {
+                let chunk = output.fileHandleForReading.availableData
+                if chunk.isEmpty { break }
+                said += chunk
+            }
+            let blocked = try workspace.run(["index", "more.txt"], environment: ["SIAMESE_BUSY_TIMEOUT": "0.5"])
+            expectError(blocked, "siamese.sqlite is locked by another process; try again when it has finished")
+            try input.fileHandleForWriting.close()
+            holder.waitUntilExit()
+            let after = try workspace.succeed("index", "more.txt")
+            #expect(after.stdoutLines.first == "rows: 1 new, 0 updated, 0 unchanged; questions: 1 added")
+        }
+    }
 }
