@@ -40,6 +40,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case invalidThreshold(Float)
     /// A question has no words after normalization; `index` is its 0-based position in the input.
     case emptyQuestion(source: String, index: Int)
+    /// The row on `line` (1-based) of `source` has no words after normalization.
+    case rowWithoutWords(source: String, line: Int)
     /// An embedding names a question id that is not in the index.
     case questionNotFound(path: String, id: Int64)
     /// One input gives one external id to two different questions (`line` and `firstLine` are 1-based; 0 when
@@ -108,6 +110,8 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "\(source): question \(index + 1) has no words"
         case .questionNotFound(let path, let id):
             return "no question with id \(id) in \(path)"
+        case .rowWithoutWords(let source, let line):
+            return "\(source):\(line): the question has no words"
         case .conflictingExternalID(let source, let externalID, let line, let firstLine):
             return line > 0
                 ? "\(source):\(line): id \"\(externalID)\" is also on line \(firstLine) with another question"

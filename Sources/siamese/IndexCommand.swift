@@ -59,39 +59,20 @@ struct Index: ReportingCommand {
     func execute() throws {
         let workers = threads.apply()
         // Read and check every file before writing anything.
-        var inputs: [(file: String, questions: [SourceQuestion])] = []
+        // Read, check and key every file before anything is opened for writing: bad input leaves the file as it was.
+        var inputs: [PreparedRows] = []
         var badRows = 0
         let reader = QuestionReader(skipBad: skipBad)
-        let tokenizer = Tokenizer()
         for file in files {
             // `-` is standard input, named as such in messages and as the questions' source.
             let output = try reader.read(file == "-" ? "/dev/stdin" : file)
             badRows += output.skipped
             for problem in output.problems.prefix(5) { Terminal.note("skipped: \(problem)") }
-            var questions: [SourceQuestion] = []
-            var firstOfID: [String: (line: Int, key: String)] = [:]
-            for question in output.questions {
-                let key = tokenizer.normalized(question.text)
-                let name = file == "-" ? "/dev/stdin" : file
-                if key.isEmpty {
-                    guard skipBad else { throw CommandError("\(name):\(question.line): the question has no words") }
-                    badRows += 1
-                    continue
-                }
-                if let id = question.externalID {
-                    if let first = firstOfID[id], first.key != key {
-                        guard skipBad else {
-                            throw CommandError("\(name):\(question.line): id \"\(id)\" is also on line \(first.line) with another question")
-                        }
-                        Terminal.note("skipped: \(name):\(question.line): id \"\(id)\" is also on line \(first.line) with another question")
-                        badRows += 1
-                        continue
-                    }
-                    if firstOfID[id] == nil { firstOfID[id] = (question.line, key) }
-                }
-                questions.append(question)
-            }
-            inputs.append((file, questions))
+            let name = source ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).lastPathComponent)
+            let prepared = try PreparedRows(output.questions, source: name, skipBad: skipBad)
+            badRows += prepared.skipped.count
+            for row in prepared.skipped.prefix(5) { Terminal.note("skipped: \(row.problem)") }
+            inputs.append(prepared)
         }
 
         // Load the model read-only first: without one, the file is left untouched.
@@ -99,8 +80,7 @@ struct Index: ReportingCommand {
         let store = try database.openExistingForWriting()
         var rows = IndexedRows()
         for input in inputs {
-            let name = source ?? (input.file == "-" ? "stdin" : URL(fileURLWithPath: input.file).lastPathComponent)
-            let result = try store.addRows(input.questions, source: name, sync: sync)
+            let result = try store.addRows(input, sync: sync)
             rows.addedQuestions += result.addedQuestions
             rows.newRows += result.newRows
             rows.updatedRows += result.updatedRows

@@ -99,7 +99,7 @@ struct InfoCommandTests {
 
 @Suite("siamese info --check")
 struct InfoCheckTests {
-    @Test("a healthy index checks ok; a question no row names and a missing vector are problems with their fix")
+    @Test("a healthy index checks ok; a question added behind our back is three problems, each with its fix")
     func check() throws {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
@@ -116,13 +116,19 @@ struct InfoCheckTests {
             let bad = try workspace.run("info", "--check")
             #expect(bad.exitCode == 1, "\(bad)")
             let lines = bad.stdoutLines
-            #expect(lines.contains("integrity: 2 problems"), "\(bad)")
+            #expect(lines.contains("integrity: 3 problems"), "\(bad)")
+            #expect(lines.contains("  the keyword index holds 120 questions, the index 121; rebuild it with "
+                                   + "`sqlite3 'siamese.sqlite' \"INSERT INTO question_fts(question_fts) VALUES('rebuild')\"`"))
             #expect(lines.contains { $0.hasPrefix("  1 questions are named by no input row") })
             #expect(lines.contains("  1 of 121 questions have no vector of model \"default\"; "
                                    + "embed them with `siamese index --db 'siamese.sqlite' --model 'default'`"))
             let json = try workspace.run("info", "--check", "--json")
             #expect(json.exitCode == 1)
-            #expect((try jsonObject(json.stdout)["problems"] as? [[String: Any]])?.count == 2)
+            #expect((try jsonObject(json.stdout)["problems"] as? [[String: Any]])?.count == 3)
+            // The remedies work: rebuild the keyword index, remove the stray question; then all is well.
+            try SQLiteShell.run("INSERT INTO question_fts(question_fts) VALUES('rebuild')", in: workspace)
+            _ = try workspace.succeed("remove", "--id", "121")
+            #expect(try workspace.succeed("info", "--check").stdoutLines.last == "integrity: ok")
         }
     }
 }

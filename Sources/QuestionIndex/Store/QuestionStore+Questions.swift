@@ -15,50 +15,36 @@ extension QuestionStore {
     ///   - rows: the input's rows, as the readers return them.
     ///   - source: the input's name (e.g. the file name): external ids are unique per source.
     ///   - sync: also remove the source's stored rows that `rows` no longer has (the index then mirrors the file).
-    /// - Throws: `IndexError.emptyQuestion` for a text with no words, `.conflictingExternalID` when two rows give
-    ///   one id to different questions. Nothing is written when it throws.
+    ///   - skipBad: skip a row without words, or one that gives a stored id of this input to another text, and
+    ///     list it in `IndexedRows.skipped`, instead of throwing.
+    /// - Throws: `IndexError.rowWithoutWords`, `.conflictingExternalID` (unless `skipBad`). Nothing is written
+    ///   when it throws.
     /// - Complexity: O(n log N) for n rows into an index of N.
-    public func addRows(_ rows: [SourceQuestion], source: String, sync: Bool = false) throws(IndexError) -> IndexedRows {
-        try add(rows.map { ($0.text, $0.externalID, $0.line) }, source: source, sync: sync)
+    public func addRows(_ rows: [SourceQuestion], source: String, sync: Bool = false,
+                        skipBad: Bool = false) throws(IndexError) -> IndexedRows {
+        try addRows(PreparedRows(rows, source: source, skipBad: skipBad), sync: sync)
+    }
+
+    /// Adds rows checked beforehand (`PreparedRows`: keys computed, bad rows found, nothing opened yet), so that
+    /// a command can refuse bad input before it opens the index for writing.
+    public func addRows(_ prepared: PreparedRows, sync: Bool = false) throws(IndexError) -> IndexedRows {
+        try add(prepared, sync: sync)
     }
 
     /// Adds questions without line numbers (library callers): `addRows` with every row's line unknown.
     /// - Returns: the ids of the questions created, in input order, and how many rows named a stored text.
     public func addQuestions(_ questions: [(text: String, externalID: String?)],
                              source: String) throws(IndexError) -> (added: [Int64], skipped: Int) {
-        let result = try add(questions.map { ($0.text, $0.externalID, nil) }, source: source, sync: false)
+        let prepared = try PreparedRows(questions.map { ($0.text, $0.externalID, nil) }, source: source, skipBad: false)
+        let result = try add(prepared, sync: false)
         return (result.addedQuestions, questions.count - result.addedQuestions.count)
     }
 
-    private func add(_ rows: [(text: String, externalID: String?, line: Int?)], source: String,
-                     sync: Bool) throws(IndexError) -> IndexedRows {
-        let tokenizer = Tokenizer()
-        var keys: [String] = []
-        keys.reserveCapacity(rows.count)
-        // Keys written before tokenizer version 2 lack its NFC step: a text that is not in NFC had another key then.
-        var legacyKeys: [Int: String] = [:]
-        var firstRowOfID: [String: Int] = [:]
-        for (index, row) in rows.enumerated() {
-            let key = tokenizer.normalized(row.text)
-            guard !key.isEmpty else { throw IndexError.emptyQuestion(source: source, index: index) }
-            keys.append(key)
-            if row.text.utf8.contains(where: { $0 >= 0x80 }) {
-                let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(row.text)
-                // By bytes: Swift's == holds for canonically equivalent strings, SQLite's UNIQUE does not.
-                if !legacy.utf8.elementsEqual(key.utf8) { legacyKeys[index] = legacy }
-            }
-            // A pair file repeats a question's id with its text on every row it is in: only another text conflicts.
-            if let id = row.externalID {
-                if let first = firstRowOfID[id] {
-                    guard keys[first].utf8.elementsEqual(key.utf8) else {
-                        throw IndexError.conflictingExternalID(source: source, externalID: id, line: row.line ?? 0,
-                                                               firstLine: rows[first].line ?? 0)
-                    }
-                } else {
-                    firstRowOfID[id] = index
-                }
-            }
-        }
+    private func add(_ prepared: PreparedRows, sync: Bool) throws(IndexError) -> IndexedRows {
+        let (rows, keys, legacyKeys, firstRowOfID, source) = (prepared.rows, prepared.keys, prepared.legacyKeys,
+                                                              prepared.firstRowOfID, prepared.source)
+        var result = IndexedRows()
+        result.skipped = prepared.skipped
         let path = self.path
         return try write { db in
             let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
@@ -80,18 +66,22 @@ extension QuestionStore {
                 UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
                 """)
             let questionsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
+            // New questions get ids above every stored one: the keyword index takes them in one statement at the end.
+            let largestIDBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM question") ?? 0
             let now = Date()
-            var result = IndexedRows()
             var touched = Set<Int64>()
             for (index, (row, key)) in zip(rows, keys).enumerated() {
+                guard let key else { continue }
                 var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
                 if questionID == nil, let legacy = legacyKeys[index] {
                     questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
                 }
+                var isNew = false
                 if questionID == nil {
                     try insertQuestion.execute(arguments: [row.text, key, now])
                     questionID = db.lastInsertedRowID
                     result.addedQuestions.append(db.lastInsertedRowID)
+                    isNew = true
                 }
                 guard let questionID else { continue }
                 if let externalID = row.externalID {
@@ -114,7 +104,7 @@ extension QuestionStore {
                         }
                         continue
                     }
-                } else if let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
+                } else if !isNew, let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
                     touched.insert(entryID)
                     result.unchangedRows += 1
                     continue
@@ -130,6 +120,8 @@ extension QuestionStore {
                 for id in stale { try delete.execute(arguments: [id]) }
                 result.removedRows = stale.count
             }
+            try db.execute(sql: "INSERT INTO question_fts (rowid, normalized) SELECT id, normalized FROM question WHERE id > ?",
+                           arguments: [largestIDBefore])
             let questionsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
             // A question created by one row may lose it again to a later row of the same input.
             if questionsAfter - questionsBefore != result.addedQuestions.count {

@@ -44,7 +44,20 @@ public final class QuestionStore: Sendable {
         try Self.checkFile(at: path, mode: mode)
         var configuration = Configuration()
         configuration.readonly = mode == .readOnly
-        configuration.journalMode = .wal
+        // WAL, set here rather than with `journalMode = .wal`: for that, GRDB creates and drops a table whenever
+        // the log file is missing or empty (its issue 102, about DatabasePool readers), which changes the schema
+        // under every other process's open connection: a concurrent `index` then failed to prepare its
+        // statements ("no such table: question_entry"). The mode is stored in the file: only its creator sets it.
+        if mode == .readWrite {
+            configuration.prepareDatabase { db in
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
+                    guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                        throw DatabaseError(message: "could not switch \(path) to WAL mode")
+                    }
+                }
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
         configuration.foreignKeysEnabled = true
         // Wait for a concurrent writer (another siamese process) instead of failing at once.
         configuration.busyMode = .timeout(busyTimeout)

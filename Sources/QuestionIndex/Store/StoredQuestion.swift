@@ -48,9 +48,19 @@ public struct IndexedRows: Sendable, Equatable {
     public var repeatedRows = 0
     /// Rows of the source that the input no longer has, removed by a sync.
     public var removedRows = 0
+    /// Rows left out as bad (`addRows(skipBad: true)`), in input order.
+    public var skipped: [SkippedRow] = []
     /// Questions removed because no row names them any more (an update moved their last row away, or a sync
     /// removed it), with their vectors.
     public var removedQuestions = 0
 
     public init() {}
+}
+
+/// An input row `addRows(skipBad: true)` left out, and why.
+public struct SkippedRow: Sendable, Equatable {
+    /// Its 1-based line, nil when the rows came without lines.
+    public var line: Int?
+    /// The error it would have been, e.g. "faq.csv:4: the question has no words".
+    public var problem: String
 }

@@ -1,0 +1,70 @@
+import SiameseNet
+
+/// The rows of one input, checked and keyed before anything is written: each row's normalized text (its
+/// question's key), the rows left out as bad, and the ids the input gives. `QuestionStore.addRows` writes them.
+public struct PreparedRows: Sendable {
+    /// The input's name: external ids are unique per source.
+    public let source: String
+    let rows: [(text: String, externalID: String?, line: Int?)]
+    /// Each row's key (`Tokenizer().normalized`), nil for a row left out as bad.
+    let keys: [String?]
+    /// Keys written before tokenizer version 2 lacked its NFC step: a text that is not in NFC had another key then.
+    let legacyKeys: [Int: String]
+    /// The first row that gives each external id.
+    let firstRowOfID: [String: Int]
+    /// The rows left out as bad (only with `skipBad`).
+    public let skipped: [SkippedRow]
+
+    /// Checks and keys `rows` of the input `source`.
+    /// - Parameter skipBad: leave out a row without words, or one that gives an id of this input to another text,
+    ///   and list it in `skipped`, instead of throwing.
+    /// - Throws: `IndexError.rowWithoutWords`, `.conflictingExternalID` (unless `skipBad`).
+    public init(_ rows: [SourceQuestion], source: String, skipBad: Bool) throws(IndexError) {
+        try self.init(rows.map { ($0.text, $0.externalID, $0.line) }, source: source, skipBad: skipBad)
+    }
+
+    init(_ rows: [(text: String, externalID: String?, line: Int?)], source: String, skipBad: Bool) throws(IndexError) {
+        self.source = source
+        self.rows = rows
+        let tokenizer = Tokenizer()
+        var keys: [String?] = [], legacyKeys: [Int: String] = [:], firstRowOfID: [String: Int] = [:]
+        var skipped: [SkippedRow] = []
+        keys.reserveCapacity(rows.count)
+        for (index, row) in rows.enumerated() {
+            let key = tokenizer.normalized(row.text)
+            guard !key.isEmpty else {
+                let error = row.line.map { IndexError.rowWithoutWords(source: source, line: $0) }
+                    ?? .emptyQuestion(source: source, index: index)
+                guard skipBad else { throw error }
+                skipped.append(SkippedRow(line: row.line, problem: error.description))
+                keys.append(nil)
+                continue
+            }
+            // A pair file repeats a question's id with its text on every row it is in: only another text conflicts.
+            if let id = row.externalID {
+                if let first = firstRowOfID[id] {
+                    guard keys[first]?.utf8.elementsEqual(key.utf8) ?? false else {
+                        let error = IndexError.conflictingExternalID(source: source, externalID: id, line: row.line ?? 0,
+                                                                     firstLine: rows[first].line ?? 0)
+                        guard skipBad else { throw error }
+                        skipped.append(SkippedRow(line: row.line, problem: error.description))
+                        keys.append(nil)
+                        continue
+                    }
+                } else {
+                    firstRowOfID[id] = index
+                }
+            }
+            keys.append(key)
+            if row.text.utf8.contains(where: { $0 >= 0x80 }) {
+                let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(row.text)
+                // By bytes: Swift's == holds for canonically equivalent strings, SQLite's UNIQUE does not.
+                if !legacy.utf8.elementsEqual(key.utf8) { legacyKeys[index] = legacy }
+            }
+        }
+        self.keys = keys
+        self.legacyKeys = legacyKeys
+        self.firstRowOfID = firstRowOfID
+        self.skipped = skipped
+    }
+}
