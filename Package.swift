@@ -69,6 +69,12 @@ let package = Package(
             dependencies: ["SiameseNet", "QuestionIndex"],
             path: "Benchmarks/Sources/siamese-bench"
         ),
+        // libFuzzer target for the readers and the tokenizer (Benchmarks/fuzz.sh); built normally, a replay tool.
+        .executableTarget(
+            name: "fuzz-readers",
+            dependencies: ["SiameseNet", "QuestionIndex"],
+            path: "Benchmarks/Sources/fuzz-readers"
+        ),
         .testTarget(name: "SiameseNetTests", dependencies: ["SiameseNet"]),
         .testTarget(
             name: "QuestionIndexTests",

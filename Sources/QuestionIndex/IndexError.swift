@@ -66,7 +66,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     public var description: String {
         switch self {
         case .noIndex(let path):
-            return "no index at \(path); run `siamese train` first"
+            return "no index at \(path); create one with `siamese train --db \(path.shellQuoted) --pairs FILE`"
         case .notADatabase(let path):
             return "\(path) is not a SQLite database"
         case .notAnIndex(let path):
@@ -83,7 +83,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         case .busy(let path):
             return "\(path) is locked by another process; try again when it has finished"
         case .noModel(let path):
-            return "no model in \(path); run `siamese train` first"
+            return "no model in \(path); train one with `siamese train --db \(path.shellQuoted) --pairs FILE`"
         case .modelNotFound(let path, let name, let available):
             let known = available.isEmpty ? "it has none" : "it has " + available.map { "\"\($0)\"" }.joined(separator: ", ")
             return "no model named \"\(name)\" in \(path) (\(known))"

@@ -154,12 +154,3 @@ extension Float {
     /// Four decimals, the precision every score is shown with.
     var score: String { String(format: "%.4f", Double(self)) }
 }
-
-extension String {
-    /// The string as one shell word: unchanged when it is only letters, digits and `._/-`, else single-quoted,
-    /// so a command printed as a remedy can be pasted as is.
-    var shellQuoted: String {
-        let plain = !isEmpty && unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "._/-".unicodeScalars.contains($0)) }
-        return plain ? self : "'" + replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}

@@ -108,7 +108,7 @@ import Testing
         try withStore { store, path in
             #expect(throws: IndexError.noModel(path: path)) { try store.loadModel(name: nil) }
             #expect(throws: IndexError.noModel(path: path)) { try store.loadModel(name: "faq") }
-            #expect(IndexError.noModel(path: path).description == "no model in \(path); run `siamese train` first")
+            #expect(IndexError.noModel(path: path).description == "no model in \(path); train one with `siamese train --db \(path) --pairs FILE`")
 
             try store.saveEpoch(name: "old", model: tinyModel(seed: 1),
                                 epoch: TrainingEpochRecord(epoch: 1, loss: 1, pairsPerSecond: 1, seconds: 1,

@@ -103,7 +103,7 @@ import Testing
             let path = directory.appending(path: "missing.sqlite").path(percentEncoded: false)
             #expect(throws: IndexError.noIndex(path: path)) { try QuestionStore(path: path, mode: .readOnly) }
             #expect(!FileManager.default.fileExists(atPath: path))
-            #expect(IndexError.noIndex(path: path).description == "no index at \(path); run `siamese train` first")
+            #expect(IndexError.noIndex(path: path).description == "no index at \(path); create one with `siamese train --db \(path) --pairs FILE`")
         }
     }
 

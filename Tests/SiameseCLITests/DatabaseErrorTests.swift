@@ -36,8 +36,8 @@ struct DatabaseErrorTests {
             ]
             for command in commands {
                 expectError(try workspace.run(command + ["--db", "missing.sqlite"]),
-                            "no index at missing.sqlite; run `siamese train` first")
-                expectError(try workspace.run(command), "no index at siamese.sqlite; run `siamese train` first")
+                            "no index at missing.sqlite; create one with `siamese train --db missing.sqlite --pairs FILE`")
+                expectError(try workspace.run(command), "no index at siamese.sqlite; create one with `siamese train --db siamese.sqlite --pairs FILE`")
             }
             #expect(try workspace.snapshot("missing.sqlite") == .absent)
             #expect(try workspace.snapshot() == .absent)
@@ -49,7 +49,7 @@ struct DatabaseErrorTests {
         try withWorkspace { workspace in
             try workspace.trainQuickModel()
             let before = try workspace.snapshot()
-            let message = #"no questions are indexed in siamese.sqlite for model "default"; run `siamese index FILE` first"#
+            let message = #"no questions are indexed in siamese.sqlite for model "default"; add some with `siamese index --db siamese.sqlite --model default FILE`"#
             expectError(try workspace.run("query", "How old are you?"), message)
             expectError(try workspace.run("query", "-", stdin: "How old are you?\n"), message)
             #expect(try workspace.snapshot() == before)
@@ -65,7 +65,7 @@ struct DatabaseErrorTests {
             try workspace.trainAndIndexQuickModel()
             try SQLiteShell.run("DELETE FROM model", in: workspace)
             let before = try workspace.snapshot()
-            let message = "no model in siamese.sqlite; run `siamese train` first"
+            let message = "no model in siamese.sqlite; train one with `siamese train --db siamese.sqlite --pairs FILE`"
             expectError(try workspace.run("query", "How old are you?"), message)
             expectError(try workspace.run("compare", "How old are you?", "What is your age?"), message)
             #expect(try workspace.snapshot() == before)

@@ -100,7 +100,7 @@ struct EvalCommandTests {
         try withWorkspace { workspace in
             try workspace.write("negatives.tsv", "question1\tquestion2\tis_duplicate\nHow old are you?\tWhere do you live?\t0\n")
             expectError(try workspace.run("eval", "--pairs", "negatives.tsv"),
-                        "no index at siamese.sqlite; run `siamese train` first")
+                        "no index at siamese.sqlite; create one with `siamese train --db siamese.sqlite --pairs FILE`")
             #expect(try workspace.snapshot() == .absent)
             try workspace.trainQuickModel()
             expectError(try workspace.run("eval", "--pairs", "negatives.tsv"),

@@ -118,10 +118,10 @@ struct InfoCheckTests {
             let lines = bad.stdoutLines
             #expect(lines.contains("integrity: 3 problems"), "\(bad)")
             #expect(lines.contains("  the keyword index holds 120 questions, the index 121; rebuild it with "
-                                   + "`sqlite3 'siamese.sqlite' \"INSERT INTO question_fts(question_fts) VALUES('rebuild')\"`"))
+                                   + "`sqlite3 siamese.sqlite \"INSERT INTO question_fts(question_fts) VALUES('rebuild')\"`"))
             #expect(lines.contains { $0.hasPrefix("  1 questions are named by no input row") })
             #expect(lines.contains("  1 of 121 questions have no vector of model \"default\"; "
-                                   + "embed them with `siamese index --db 'siamese.sqlite' --model 'default'`"))
+                                   + "embed them with `siamese index --db siamese.sqlite --model default`"))
             let json = try workspace.run("info", "--check", "--json")
             #expect(json.exitCode == 1)
             #expect((try jsonObject(json.stdout)["problems"] as? [[String: Any]])?.count == 3)

@@ -230,7 +230,7 @@ struct QueryCommandTests {
             #expect(try jsonObject(first.stdout)["model"] as? String == "first")
             // The most recently trained model is the default, and it has no vectors yet.
             expectError(try workspace.run("query", "How old are you?"), """
-                no questions are indexed in siamese.sqlite for model "second"; run `siamese index FILE` first
+                no questions are indexed in siamese.sqlite for model "second"; add some with `siamese index --db siamese.sqlite --model second FILE`
                 """)
             expectError(try workspace.run("query", "How old are you?", "--model", "third"),
                         #"no model named "third" in siamese.sqlite (it has "first", "second")"#)

@@ -19,7 +19,7 @@ extension QuestionStore {
     /// - Returns: the problems found, empty when there is none.
     public func integrityProblems() throws(IndexError) -> [IntegrityProblem] {
         let path = self.path
-        let quoted = "'" + path.replacingOccurrences(of: "'", with: "'\\''") + "'"
+        let quoted = path.shellQuoted
         let recover = "recover what SQLite can with `sqlite3 \(quoted) .recover | sqlite3 recovered.sqlite`, or restore a backup"
         return try read { db in
             var problems: [IntegrityProblem] = []
@@ -59,7 +59,7 @@ extension QuestionStore {
                 let missing = try stored.integer("missing", in: 0...Int.max)
                 guard missing > 0 else { continue }
                 let name = try stored.text("name")
-                let quotedName = "'" + name.replacingOccurrences(of: "'", with: "'\\''") + "'"
+                let quotedName = name.shellQuoted
                 problems.append(IntegrityProblem(
                     problem: "\(missing) of \(questions) questions have no vector of model \"\(name)\"",
                     remedy: "embed them with `siamese index --db \(quoted) --model \(quotedName)`"))

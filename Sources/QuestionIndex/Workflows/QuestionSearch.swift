@@ -115,7 +115,7 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .nothingIndexed(let path, let model):
-            return "no questions are indexed in \(path) for model \"\(model)\"; run `siamese index FILE` first"
+            return "no questions are indexed in \(path) for model \"\(model)\"; add some with `siamese index --db \(path.shellQuoted) --model \(model.shellQuoted) FILE`"
         case .noWords(_, let text):
             return "the question \"\(text)\" has no words to match"
         }

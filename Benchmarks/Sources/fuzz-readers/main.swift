@@ -1,0 +1,58 @@
+// Fuzz target for the input readers and the tokenizer (issue 7): every byte string, written to a file with
+// each extension the readers know, must be read or refused with a `ReaderError` — never a crash, a hang or
+// text that breaks the rules (control characters, empty questions). Built by Benchmarks/fuzz.sh with
+// libFuzzer (`-sanitize=fuzzer -D FUZZING`); built normally it replays files given as arguments.
+import Foundation
+import QuestionIndex
+import SiameseNet
+
+let directory = FileManager.default.temporaryDirectory
+    .appendingPathComponent("fuzz-readers-\(getpid())", isDirectory: true)
+
+/// Runs every reader on `bytes`; stops the process (a finding) when a rule is broken.
+func exercise(_ bytes: [UInt8]) {
+    try? FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let tokenizer = Tokenizer()
+    for ext in ["txt", "csv", "tsv"] {
+        let path = directory.appendingPathComponent("input.\(ext)").path
+        guard FileManager.default.createFile(atPath: path, contents: Data(bytes)) else { fatalError("cannot write \(path)") }
+        var texts: [String] = []
+        for skipBad in [false, true] {
+            if let output = try? QuestionReader(skipBad: skipBad).read(path) { texts += output.questions.map(\.text) }
+            if let output = try? PairReader(skipBad: skipBad).read(path) {
+                texts += output.pairs.flatMap { [$0.question1, $0.question2] }
+            }
+        }
+        if var stream = try? QuestionStream(path: path) {
+            while let row = try? stream.next() {
+                if case .success(let question) = row { texts.append(question.text) }
+            }
+        }
+        for text in texts {
+            guard !text.isEmpty else { fatalError("an empty question was read from \(bytes)") }
+            guard !text.utf8.contains(where: ControlCharacters.isForbidden) else {
+                fatalError("a control character was read into \(text.debugDescription)")
+            }
+            _ = tokenizer.tokens(text)
+            _ = tokenizer.normalized(text)
+        }
+    }
+}
+
+#if FUZZING
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+    return 0
+}
+#else
+// Replay: `fuzz-readers FILE...` runs the readers on each file (a crash input libFuzzer saved, for example).
+for path in CommandLine.arguments.dropFirst() {
+    guard let data = FileManager.default.contents(atPath: path) else {
+        FileHandle.standardError.write(Data("fuzz-readers: cannot read \(path)\n".utf8))
+        exit(1)
+    }
+    exercise(Array(data))
+    print("\(path): ok")
+}
+#endif
