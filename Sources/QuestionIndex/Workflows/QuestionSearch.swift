@@ -1,13 +1,16 @@
 import Foundation
 import SiameseNet
 
-/// One-shot matching: finds the stored questions most similar to new ones, by a dot-product scan over
-/// the unit vectors of one model. Loads the model and all its vectors once; then each query costs one
-/// encoder pass and one scan.
+/// One-shot matching: finds the stored questions most similar to new ones, by an exact dot-product scan over
+/// the unit vectors of one model. Loads the model and the compact copy of its vectors once
+/// (`QuestionStore.withCompactSnapshot`: int8 rows, about a quarter of the Float32 bytes); then each search
+/// costs one encoder pass, one scan of the compact copy and the Float32 rows of its few candidates, fetched by
+/// id from the same database snapshot. The answers are exactly a Float32 scan's (`EmbeddingMatrix.search(_:k:)`).
 public struct QuestionSearch: Sendable {
     public let store: QuestionStore
     public let model: StoredModel
-    public let matrix: EmbeddingMatrix
+    /// The compact copy last read, reused while the database does not change.
+    private let cache: CompactCopyCache
 
     /// A stored question found for a query.
     public struct Match: Sendable, Equatable {
@@ -22,21 +25,26 @@ public struct QuestionSearch: Sendable {
         public var fusedScore: Double? = nil
     }
 
+    /// Loads the model and the compact copy of its vectors.
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, or `SearchError.nothingIndexed` when the model has no vectors.
     public init(store: QuestionStore, modelName: String?) throws {
         self.store = store
         model = try store.loadModel(name: modelName)
-        matrix = try store.embeddingMatrix(modelID: model.id)
-        guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
+        let embeddings = try store.compactEmbeddings(modelID: model.id)
+        guard embeddings.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
+        cache = CompactCopyCache(embeddings)
     }
 
-    /// The `k` best matches of each query, best first, ties broken by smaller question id.
-    /// - Throws: `SearchError.noWords(index:)` when a query has no words.
-    /// - Complexity: O(m · (L·d² + N·d + N·log k)) for m queries of L tokens over N stored questions.
+    /// The `k` best matches of each query, best first, ties broken by smaller question id; the scores are
+    /// exactly `EmbeddingMatrix.search(_:k:)`'s. Searches the index as it is now: a copy read earlier is read
+    /// again if the database changed since.
+    /// - Throws: `SearchError.noWords(index:)` when a query has no words; `IndexError` when the index cannot be read.
+    /// - Complexity: O(m · (L·d² + N·d) + c·d) for m queries of L tokens over N stored questions, c of them
+    ///   re-scored in Float32 (typically a few dozen per query).
     public func search(_ queries: [String], k: Int) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
         let vectors = try encode(queries)
-        let hits = matrix.search(queries: vectors, k: k)
+        let hits = try withSnapshot { try $0.search(queries: vectors, k: k) }
         return try matches(hits.map { row in row.map { ($0, nil) } }, queries: queries)
     }
 
@@ -48,34 +56,35 @@ public struct QuestionSearch: Sendable {
     public func hybridSearch(_ queries: [String], k: Int, fusion: Fusion = .standard) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
         let vectors = try encode(queries)
-        let d = matrix.dimension
+        let d = vectors.count / queries.count
         let depth = max(k, Fusion.candidates)
-        let embeddingHits = matrix.search(queries: vectors, k: depth)
-        var fused: [[(SearchHit, Double?)]] = []
-        for (index, query) in queries.enumerated() {
-            let keyword = try store.keywordSearch(query, k: depth).filter { row(of: $0.id) != nil }
-            let queryVector = vectors[(index * d)..<((index + 1) * d)]
-            let cosine: (Int64) -> Double = { id in
-                guard let row = self.row(of: id) else { return -1 }
-                var dot: Float = 0
-                for (i, value) in queryVector.enumerated() { dot += value * self.matrix.vectors[row * d + i] }
-                return Double(dot)
+        let keywordHits = try queries.map { try store.keywordSearch($0, k: depth) }
+        let fused: [[(SearchHit, Double?)]] = try withSnapshot { snapshot in
+            let embeddingHits = try snapshot.search(queries: vectors, k: depth)
+            // The Float32 rows of every candidate of either side, for their cosines.
+            let rows = try snapshot.vectors(questionIDs: embeddingHits.joined().map(\.questionID)
+                                                + keywordHits.joined().map(\.id))
+            let position = Dictionary(uniqueKeysWithValues: rows.ids.enumerated().map { ($0.element, $0.offset) })
+            return zip(embeddingHits, keywordHits).enumerated().map { index, sides in
+                let query = Array(vectors[(index * d)..<((index + 1) * d)])
+                let cosine: (Int64) -> Double = { id in
+                    guard let row = position[id] else { return -1 }
+                    return Double(rows.score(row: row, query: query))
+                }
+                let ranking = fusion.fuse(embedding: sides.0.map { (id: $0.questionID, score: Double($0.score)) },
+                                          keyword: sides.1.filter { position[$0.id] != nil }, cosine: cosine)
+                return ranking.prefix(k).map { (SearchHit(questionID: $0.id, score: Float(cosine($0.id))), $0.score) }
             }
-            let ranking = fusion.fuse(embedding: embeddingHits[index].map { (id: $0.questionID, score: Double($0.score)) },
-                                      keyword: keyword, cosine: cosine)
-            fused.append(ranking.prefix(k).map { (SearchHit(questionID: $0.id, score: Float(cosine($0.id))), $0.score) })
         }
         return try matches(fused, queries: queries)
     }
 
-    /// The matrix row of a question id (rows are ordered by id).
-    private func row(of id: Int64) -> Int? {
-        var low = 0, high = matrix.ids.count
-        while low < high {
-            let middle = (low + high) / 2
-            if matrix.ids[middle] < id { low = middle + 1 } else { high = middle }
+    /// Runs `body` on a snapshot of the model's vectors, reusing the cached compact copy while it is current.
+    private func withSnapshot<T>(_ body: (CompactSnapshot) throws -> T) throws -> T {
+        try store.withCompactSnapshot(modelID: model.id, reusing: cache.embeddings) { snapshot in
+            cache.embeddings = snapshot.embeddings
+            return try body(snapshot)
         }
-        return low < matrix.ids.count && matrix.ids[low] == id ? low : nil
     }
 
     /// The unit vectors of `queries`, [count, d].
@@ -104,6 +113,20 @@ public struct QuestionSearch: Sendable {
                              fusedScore: fused)
             }
         }
+    }
+}
+
+/// The compact copy a `QuestionSearch` read last, shared by its copies (the struct is a value; the copy is
+/// large and read once).
+private final class CompactCopyCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: CompactEmbeddings
+
+    init(_ embeddings: CompactEmbeddings) { stored = embeddings }
+
+    var embeddings: CompactEmbeddings {
+        get { lock.withLock { stored } }
+        set { lock.withLock { stored = newValue } }
     }
 }
 
