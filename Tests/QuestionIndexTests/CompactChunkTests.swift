@@ -224,7 +224,7 @@ import Testing
              "has nan at row 0, not a valid bound"),
             ("UPDATE compact_chunk_data SET question_ids = CAST(substr(question_ids, 9, 8) || substr(question_ids, 9) AS BLOB)",
              "question_ids", ""),
-            ("UPDATE compact_chunk_data SET errors = 'text'", "errors", "does not hold 128 bytes (row_count 32 · 4)"),
+            ("UPDATE compact_chunk_data SET errors = 'text'", "errors", "is text, expected a BLOB"),
             ("DELETE FROM compact_chunk_data", "chunk_id", "is missing"),
             ("UPDATE compact_chunk SET row_count = 5000000", "row_count", "is 5000000, outside 1...1048576"),
         ]
@@ -247,6 +247,21 @@ import Testing
                         && (tampering.problem.isEmpty || problem == tampering.problem)
                 }
             }
+        }
+    }
+
+    /// New index files get large pages (fewer reads of the chunks' overflow pages); an existing file keeps its own.
+    @Test func newStoresUseLargePages() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: "old.sqlite").path(percentEncoded: false)
+            try rawDatabase(path).write { try $0.execute(sql: "CREATE TABLE other (x)") }
+            _ = try? QuestionStore(path: path, mode: .readWrite)  // refused: not an index
+            #expect(try rawDatabase(path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") } == 4096)
+        }
+        try withStore { store, path in
+            _ = try store.saveModel(name: "m", model: tinyModel())
+            #expect(try rawDatabase(path).read { try Int.fetchOne($0, sql: "PRAGMA page_size") }
+                    == QuestionStore.newPageSize)
         }
     }
 

@@ -7,9 +7,12 @@ import SiameseNet
 /// costs one encoder pass, one scan of the compact copy and the Float32 rows of its few candidates, fetched by
 /// id from the same database snapshot. The answers are exactly a Float32 scan's (`EmbeddingMatrix.search(_:k:)`).
 public struct QuestionSearch: Sendable {
+    /// The index searched.
     public let store: QuestionStore
+    /// The model whose vectors are searched (and that encodes the queries).
     public let model: StoredModel
-    /// The compact copy last read, reused while the database does not change.
+    /// The compact copy last read, reused while the database does not change (a search after a change reads
+    /// the new copy while the old one is still held: twice the copy's memory for that moment).
     private let cache: CompactCopyCache
 
     /// A stored question found for a query.
