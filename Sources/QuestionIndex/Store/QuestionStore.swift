@@ -25,7 +25,7 @@ public final class QuestionStore: Sendable {
     let dbQueue: DatabaseQueue
 
     /// The page size of a database this build creates.
-    static let newPageSize = 65_536
+    static let newPageSize = 16_384
 
     /// The newest schema version this build knows.
     public static var supportedSchemaVersion: String { Schema.embedded.latestVersion }
@@ -50,9 +50,10 @@ public final class QuestionStore: Sendable {
         // Wait for a concurrent writer (another siamese process) instead of failing at once.
         configuration.busyMode = .timeout(10)
         configuration.label = "QuestionStore"
-        // A new file gets 64 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
+        // A new file gets 16 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
         // writes the first page). The compact copy's chunks are megabyte BLOBs stored on chains of overflow
-        // pages, read one page per system call: 16× fewer reads load it about twice as fast (docs/design.md,
+        // pages, read one page per system call: 4× fewer reads load it about 3× faster, and writes cost about
+        // what they did with 4 KiB (64 KiB pages loaded no faster and wrote slower; docs/design.md,
         // "Compact copy in SQLite").
         if mode == .readWrite {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.newPageSize)") }
