@@ -52,9 +52,8 @@ public final class QuestionStore: Sendable {
         configuration.label = "QuestionStore"
         // A new file gets 16 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
         // writes the first page). The compact copy's chunks are megabyte BLOBs stored on chains of overflow
-        // pages, read one page per system call: 4× fewer reads load it about 3× faster, and writes cost about
-        // what they did with 4 KiB (64 KiB pages loaded no faster and wrote slower; docs/design.md,
-        // "Compact copy in SQLite").
+        // pages, read one page per system call: 4× fewer reads load it about twice as fast, for writes about a
+        // third slower (64 KiB pages: ~10% faster loads, ~1.8× slower writes; Benchmarks/README.md).
         if mode == .readWrite {
             configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.newPageSize)") }
         }
