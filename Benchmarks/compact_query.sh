@@ -11,7 +11,8 @@
 #    the library, compact chunks refreshed as `siamese index` ends). KIND=clustered puts the rows around the
 #    model's embeddings of SampleData/faq_questions.txt, so the query lands in a dense cluster.
 # 3. RUNS runs of `/usr/bin/time -v siamese query` (one question, top 10, 1 thread): wall and peak RSS, medians.
-# 4. `siamese-bench compact-load`: the compact copy's load against all Float32 vectors, in one process.
+# 4. `siamese-bench compact-load`: the compact copy's load against all Float32 vectors, in one process; then 40
+#    queries searched both ways at top 10, which must agree exactly (--check 40).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -51,4 +52,4 @@ for _ in $(seq "$runs"); do
 done
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR] = $1} END {print a[int((NR + 1) / 2)]}'; }
 echo "median wall $(median "${walls[@]}") s, median peak RSS $(( $(median "${rss[@]}") / 1024 )) MiB"
-"$bench" compact-load --db "$db" --model bench --rounds 5
+"$bench" compact-load --db "$db" --model bench --rounds 5 --check 40

@@ -2,7 +2,7 @@
 // to search, and the time to load the compact copy against all Float32 vectors (Benchmarks/compact_query.sh).
 //
 //   siamese-bench store-data --db DB --model NAME --rows N [--seed 1] [--kind random|clustered] [--centres FILE]
-//   siamese-bench compact-load --db DB --model NAME [--rounds 5] [--float32 0 (skip the Float32 read)]
+//   siamese-bench compact-load --db DB --model NAME [--rounds 5] [--float32 0 (skip the Float32 read)] [--check N]
 import Foundation
 import QuestionIndex
 import SiameseNet
@@ -111,4 +111,27 @@ func compactLoad(_ options: Options) throws {
     guard try options.int("float32", default: 1) != 0 else { return }
     let float32 = try timed { store, modelID in try store.embeddingMatrix(modelID: modelID).count }
     print("  Float32 vectors:  \(show(float32.ms)); peak RSS after it \(String(format: "%.0f", peakRSSMiB())) MiB")
+    try checkExact(path: path, model: name, queries: try options.int("check", default: 0))
+}
+
+/// `--check N`: N seeded queries (half random unit vectors, half stored rows, whose exact duplicates tie) searched
+/// on the stored compact copy and by the Float32 scan (`EmbeddingMatrix.search(_:k:)`), top 10: the hits must be
+/// identical (ids, order, scores).
+func checkExact(path: String, model name: String, queries: Int) throws {
+    guard queries > 0 else { return }
+    let store = try QuestionStore(path: path, mode: .readOnly)
+    let modelID = try store.loadModel(name: name).id
+    let matrix = try store.embeddingMatrix(modelID: modelID)
+    let d = matrix.dimension
+    var random = SeededGenerator(seed: 7)
+    var identical = 0
+    for index in 0..<queries {
+        let query = index % 2 == 0
+            ? VectorMath.l2Normalized((0..<d).map { _ in random.nextGaussian() }, dimension: d)
+            : Array(matrix.vectors[(Int(random.next() % UInt64(matrix.count)) * d)...].prefix(d))
+        let stored = try store.withCompactSnapshot(modelID: modelID) { try $0.search(queries: query, k: 10)[0] }
+        if stored == matrix.search(query, k: 10) { identical += 1 }
+    }
+    print("  exact: \(identical) of \(queries) queries identical to the Float32 scan (ids, order, scores; top 10)")
+    guard identical == queries else { throw BenchError(description: "the stored compact search is not exact") }
 }
