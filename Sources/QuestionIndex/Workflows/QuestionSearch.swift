@@ -17,8 +17,11 @@ public struct QuestionSearch: Sendable {
 
     /// A stored question found for a query.
     public struct Match: Sendable, Equatable {
+        /// The stored question's id.
         public var questionID: Int64
+        /// Its text, as stored.
         public var text: String
+        /// The id it had in its source file, if any.
         public var externalID: String?
         /// Cosine similarity to the query.
         public var score: Float
@@ -139,6 +142,7 @@ public enum SearchError: Error, Equatable, CustomStringConvertible {
     /// Query `index` (0-based) has no words: empty, or only punctuation and symbols.
     case noWords(index: Int, text: String)
 
+    /// The message a user sees, on one line.
     public var description: String {
         switch self {
         case .nothingIndexed(let path, let model):
