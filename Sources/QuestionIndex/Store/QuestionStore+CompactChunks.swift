@@ -3,7 +3,7 @@ import GRDB
 import GRDBSQLite
 import ScanKernels
 
-/// The compact copy of a model's embeddings (`QuantizedEmbeddings`), kept in `compact_chunk` (migration 0009) so
+/// The compact copy of a model's embeddings (`QuantizedEmbeddings`), kept in `compact_chunk` (migration 0011) so
 /// that a search loads it with a few BLOB reads and fetches only its candidates' Float32 rows.
 ///
 /// Chunks go stale by triggers whenever an embedding in their range changes; readers never use a stale chunk

@@ -1,6 +1,6 @@
--- 0009_compact_chunks: the compact (int8) copy of each model's embeddings, stored in large chunks so that a
+-- 0011_compact_chunks: the compact (int8) copy of each model's embeddings, stored in large chunks so that a
 -- query loads it with a handful of BLOB reads instead of every Float32 vector (docs/design.md, "Compact copy
--- in SQLite"). Numbered 0009 on purpose: 0008 is another feature's migration.
+-- in SQLite"). Numbered 0011 on purpose: 0008 and 0010 are other features' migrations.
 --
 -- A chunk holds the embeddings of one model whose question ids lie in [first_question_id, last_question_id]
 -- (its first and last row's ids), ordered by question id; the ranges of one model's chunks never overlap.
