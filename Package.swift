@@ -1,4 +1,4 @@
-// swift-tools-version: 6.1
+// swift-tools-version: 6.2
 import PackageDescription
 
 let package = Package(
@@ -29,6 +29,8 @@ let package = Package(
             ],
             // The numeric kernels (SIMD cell code, loops over raw buffers) run ~50x slower unoptimized:
             // optimize this target in debug builds too, so `swift test` and `swift run` train at full speed.
+            // Tools version 6.2: SwiftPM 6.2+ accepts unsafe flags in a versioned dependency (checked with a
+            // consumer package depending on a tag of this one; with 6.1 it refuses "contains unsafe build flags").
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
         // The scan's inner loops in C: AVX2 per function behind a run-time CPU check, with a portable fallback

@@ -42,6 +42,11 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case emptyQuestion(source: String, index: Int)
     /// An embedding names a question id that is not in the index.
     case questionNotFound(path: String, id: Int64)
+    /// One input gives one external id to two different questions (`line` and `firstLine` are 1-based; 0 when
+    /// the rows came without line numbers).
+    case conflictingExternalID(source: String, externalID: String, line: Int, firstLine: Int)
+    /// `remove` was asked for something the index does not hold; nothing was removed.
+    case nothingToRemove(path: String, what: String)
     /// An embedding to store has the wrong number of values for its model.
     case embeddingSize(model: String, questionID: Int64, found: Int, expected: Int)
     /// A block of embeddings to store does not hold `questions` · `dimension` values.
@@ -103,6 +108,12 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "\(source): question \(index + 1) has no words"
         case .questionNotFound(let path, let id):
             return "no question with id \(id) in \(path)"
+        case .conflictingExternalID(let source, let externalID, let line, let firstLine):
+            return line > 0
+                ? "\(source):\(line): id \"\(externalID)\" is also on line \(firstLine) with another question"
+                : "\(source): id \"\(externalID)\" is given to two different questions"
+        case .nothingToRemove(let path, let what):
+            return "\(path) has no \(what); nothing was removed"
         case .embeddingSize(let model, let questionID, let found, let expected):
             return "embedding of question \(questionID) for model \"\(model)\" has \(found) values, expected \(expected)"
         case .embeddingBlockSize(let model, let questions, let values, let dimension):

@@ -1,19 +1,19 @@
 import Foundation
 
 /// The Adam optimizer (Kingma & Ba), with optional clipping of the global gradient norm.
-public struct Adam: Sendable {
-    public var learningRate: Float
-    public var beta1: Float
-    public var beta2: Float
-    public var epsilon: Float
+struct Adam: Sendable {
+    var learningRate: Float
+    var beta1: Float
+    var beta2: Float
+    var epsilon: Float
     /// When set, gradients whose global L2 norm exceeds it are scaled down to it before the update.
-    public var clipNorm: Float?
+    var clipNorm: Float?
     /// Number of updates applied so far.
-    public private(set) var step = 0
+    private(set) var step = 0
     private var firstMoment: EncoderWeights
     private var secondMoment: EncoderWeights
 
-    public init(for weights: EncoderWeights, learningRate: Float = 0.01, beta1: Float = 0.9, beta2: Float = 0.999,
+    init(for weights: EncoderWeights, learningRate: Float = 0.01, beta1: Float = 0.9, beta2: Float = 0.999,
                 epsilon: Float = 1e-8, clipNorm: Float? = nil) {
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -26,7 +26,7 @@ public struct Adam: Sendable {
     }
 
     /// The global L2 norm of all gradient tensors.
-    public static func globalNorm(_ gradients: EncoderWeights) -> Float {
+    static func globalNorm(_ gradients: EncoderWeights) -> Float {
         var sum: Double = 0
         for buffer in [gradients.embedding, gradients.inputWeights, gradients.recurrentWeights, gradients.bias,
                        gradients.subwordEmbedding] {
@@ -42,7 +42,7 @@ public struct Adam: Sendable {
     /// Applies one update to `weights` from `gradients`.
     /// - Returns: the gradient norm before clipping (0 when clipping is off and the norm was not needed).
     @discardableResult
-    public mutating func update(_ weights: inout EncoderWeights, gradients: EncoderWeights) -> Float {
+    mutating func update(_ weights: inout EncoderWeights, gradients: EncoderWeights) -> Float {
         var scale: Float = 1
         var norm: Float = 0
         if let clipNorm {

@@ -9,9 +9,9 @@ import Glibc
 /// goes through here, so the BLAS backend is swappable in one place.
 ///
 /// All matrices are row-major Float32.
-public enum BLAS {
+package enum BLAS {
     /// Sets the number of threads BLAS may use (OpenBLAS only; a no-op on Accelerate).
-    public static func setThreadCount(_ count: Int) {
+    package static func setThreadCount(_ count: Int) {
         #if !canImport(Accelerate)
         openblas_set_num_threads(Int32(max(1, count)))
         #endif
@@ -23,7 +23,7 @@ public enum BLAS {
     /// sleep: a command that needs one small product would still pay ~0.1 s of CPU per extra core.
     /// OpenBLAS restarts workers if more threads are asked for later. Call it only while no other thread
     /// runs BLAS work: stopping workers under a running product corrupts its result.
-    public static func stopWorkerThreads() {
+    package static func stopWorkerThreads() {
         #if !canImport(Accelerate)
         if let shutdown = threadShutdown { _ = shutdown() }
         #endif
@@ -38,7 +38,7 @@ public enum BLAS {
     #endif
 
     /// The number of threads BLAS currently uses (1 on Accelerate, where it is not controllable).
-    public static var threadCount: Int {
+    package static var threadCount: Int {
         #if canImport(Accelerate)
         return 1
         #else
@@ -50,7 +50,7 @@ public enum BLAS {
     ///
     /// `lda`, `ldb`, `ldc` default to the row lengths of the stored (untransposed) matrices.
     @inline(__always)
-    public static func gemm(
+    package static func gemm(
         transposeA: Bool = false, transposeB: Bool = false,
         m: Int, n: Int, k: Int,
         alpha: Float = 1,
@@ -80,7 +80,7 @@ public enum BLAS {
 
     /// y = alpha · A · x + beta · y, with A [rows, cols].
     @inline(__always)
-    public static func gemv(
+    package static func gemv(
         rows: Int, cols: Int, alpha: Float = 1,
         _ a: UnsafePointer<Float>, _ x: UnsafePointer<Float>,
         beta: Float = 0, _ y: UnsafeMutablePointer<Float>

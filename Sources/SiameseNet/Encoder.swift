@@ -4,19 +4,19 @@ import Foundation
 ///
 /// One `Encoder` serves both questions of a pair (shared weights). `encode` is the inference path and
 /// allocates no gradient state; `forward` + `backward` are the training path.
-public struct Encoder: Sendable {
-    public var weights: EncoderWeights
+package struct Encoder: Sendable {
+    package var weights: EncoderWeights
 
-    public init(weights: EncoderWeights) { self.weights = weights }
+    package init(weights: EncoderWeights) { self.weights = weights }
 
-    public var dimension: Int { weights.dimension }
-    public var vocabularySize: Int { weights.vocabularySize }
+    package var dimension: Int { weights.dimension }
+    package var vocabularySize: Int { weights.vocabularySize }
 
     /// Unit vectors for a batch of token-id sequences, in input order.
     /// - Returns: [count, d] row-major; each row has L2 norm 1, so a dot product of two rows is their cosine.
     /// - Throws: `EncoderError.emptyQuestion` for a sequence with no tokens, `.tokenOutOfRange` for a bad id.
     /// - Complexity: O(total tokens · d²), the packed LSTM's cost; no work on padding.
-    public func encode(_ sequences: [[Int32]]) throws -> [Float] {
+    package func encode(_ sequences: [[Int32]]) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, vocabularySize: vocabularySize)
         return forward(batch).unitVectorsInInputOrder()
@@ -25,7 +25,7 @@ public struct Encoder: Sendable {
     /// Unit vectors for a batch of questions with sub-words, in input order (see `TokenizedQuestion` for the
     /// input vector of each token).
     /// - Throws: as `encode(_: [[Int32]])`, and `.subwordOutOfRange` for a bad sub-word id.
-    public func encode(_ questions: [TokenizedQuestion]) throws -> [Float] {
+    package func encode(_ questions: [TokenizedQuestion]) throws -> [Float] {
         guard !questions.isEmpty else { return [] }
         let batch = try PackedBatch(questions, vocabularySize: vocabularySize, subwordCount: weights.subwordCount)
         return forward(batch).unitVectorsInInputOrder()

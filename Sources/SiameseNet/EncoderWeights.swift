@@ -2,29 +2,29 @@
 ///
 /// LSTM gates are laid out i, f, g, o along the 4·d axis: for an input row x and previous state h,
 /// z = x·inputWeights + h·recurrentWeights + bias.
-public struct EncoderWeights: Sendable, Equatable {
-    public let vocabularySize: Int
-    public let dimension: Int
+package struct EncoderWeights: Sendable, Equatable {
+    package let vocabularySize: Int
+    package let dimension: Int
     /// Rows of `subwordEmbedding`; 0 when the model has no sub-words.
-    public let subwordCount: Int
+    package let subwordCount: Int
     /// [V, d]
-    public var embedding: [Float]
+    package var embedding: [Float]
     /// [d, 4d]
-    public var inputWeights: [Float]
+    package var inputWeights: [Float]
     /// [d, 4d]
-    public var recurrentWeights: [Float]
+    package var recurrentWeights: [Float]
     /// [4d]
-    public var bias: [Float]
+    package var bias: [Float]
     /// [S, d] sub-word embedding; empty when `subwordCount` is 0.
-    public var subwordEmbedding: [Float]
+    package var subwordEmbedding: [Float]
 
     /// Names of the stored tensors of a model without sub-words, in the order of `tensors`.
-    public static let tensorNames = ["embedding", "lstm.input_weight", "lstm.recurrent_weight", "lstm.bias"]
+    package static let tensorNames = ["embedding", "lstm.input_weight", "lstm.recurrent_weight", "lstm.bias"]
     /// Name of the stored sub-word embedding, after `tensorNames` in `tensors` (absent without sub-words).
-    public static let subwordTensorName = "subword_embedding"
+    package static let subwordTensorName = "subword_embedding"
 
     /// Zero-filled weights (used for gradients and optimizer moments).
-    public init(zerosForVocabularySize vocabularySize: Int, dimension: Int, subwordCount: Int = 0) {
+    package init(zerosForVocabularySize vocabularySize: Int, dimension: Int, subwordCount: Int = 0) {
         precondition(vocabularySize >= 2 && dimension >= 1 && subwordCount >= 0)
         self.vocabularySize = vocabularySize
         self.dimension = dimension
@@ -40,7 +40,7 @@ public struct EncoderWeights: Sendable, Equatable {
     /// ±1/√d (as `nn.LSTM`), biases 0 except the forget gate's, which starts at 1 so that early training
     /// keeps the cell state instead of forgetting it. The sub-word embedding, ~ N(0, 1) as well, is drawn
     /// last from the same stream: the other tensors are those of the same seed without sub-words.
-    public init(vocabularySize: Int, dimension: Int, seed: UInt64, subwordCount: Int = 0) {
+    package init(vocabularySize: Int, dimension: Int, seed: UInt64, subwordCount: Int = 0) {
         self.init(zerosForVocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
         var random = SeededGenerator(seed: seed)
         for i in embedding.indices { embedding[i] = random.nextGaussian() }
@@ -55,7 +55,7 @@ public struct EncoderWeights: Sendable, Equatable {
 
     /// Restores weights from stored tensors, checking that every expected name is present with the right shape,
     /// and that a model without sub-words has no sub-word tensor.
-    public init(vocabularySize: Int, dimension: Int, subwordCount: Int = 0, tensors: [NamedTensor]) throws {
+    package init(vocabularySize: Int, dimension: Int, subwordCount: Int = 0, tensors: [NamedTensor]) throws {
         self.init(zerosForVocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
         var byName: [String: NamedTensor] = [:]
         for tensor in tensors { byName[tensor.name] = tensor }
@@ -88,7 +88,7 @@ public struct EncoderWeights: Sendable, Equatable {
     }
 
     /// The weights as named tensors, for storage; `subword_embedding` only when the model has sub-words.
-    public var tensors: [NamedTensor] {
+    package var tensors: [NamedTensor] {
         let shapes = Self.shapes(vocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
         let values = [embedding, inputWeights, recurrentWeights, bias] + (subwordCount > 0 ? [subwordEmbedding] : [])
         return zip(Self.names(subwordCount: subwordCount), zip(shapes, values))
@@ -96,7 +96,7 @@ public struct EncoderWeights: Sendable, Equatable {
     }
 
     /// The number of scalar parameters.
-    public var parameterCount: Int {
+    package var parameterCount: Int {
         embedding.count + inputWeights.count + recurrentWeights.count + bias.count + subwordEmbedding.count
     }
 }
@@ -109,11 +109,14 @@ public enum EncoderError: Error, Equatable, CustomStringConvertible {
     case tokenOutOfRange(index: Int, token: Int32, vocabularySize: Int)
     /// A sub-word id outside the sub-word vocabulary.
     case subwordOutOfRange(index: Int, subword: Int32, subwordCount: Int)
+    /// A stored model lacks the weight tensor of this name.
     case missingWeight(String)
     /// A stored tensor the model does not have (a sub-word embedding for a model without sub-words).
     case unexpectedWeight(name: String, shape: [Int])
+    /// A stored weight tensor whose shape does not fit the model's vocabulary and dimension.
     case weightShapeMismatch(name: String, expected: [Int], found: [Int])
 
+    /// A one-line message for the user, naming the question (counted from 1) or the weight.
     public var description: String {
         switch self {
         case .emptyQuestion(let index):

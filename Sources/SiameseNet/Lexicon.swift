@@ -1,16 +1,16 @@
 /// A word vocabulary with its (optional) sub-word vocabulary and the sub-word ids of every vocabulary word,
 /// precomputed once in CSR form: training and known words pay no string work, only out-of-vocabulary words
 /// have their n-grams computed from the string.
-public struct Lexicon: Sendable {
-    public let vocabulary: Vocabulary
+package struct Lexicon: Sendable {
+    package let vocabulary: Vocabulary
     /// nil when the model has no sub-words (then every question is its word ids alone).
-    public let subwords: SubwordVocabulary?
+    package let subwords: SubwordVocabulary?
     /// Word id w's sub-word ids are `wordSubwords[wordOffsets[w] ..< wordOffsets[w + 1]]`; empty when off.
     private let wordOffsets: [Int32]
     private let wordSubwords: [Int32]
 
     /// - Parameter subwords: an empty table counts as none.
-    public init(vocabulary: Vocabulary, subwords: SubwordVocabulary?) {
+    package init(vocabulary: Vocabulary, subwords: SubwordVocabulary?) {
         self.vocabulary = vocabulary
         let subwords = subwords.flatMap { $0.count > 0 ? $0 : nil }
         self.subwords = subwords
@@ -30,10 +30,10 @@ public struct Lexicon: Sendable {
         wordSubwords = ids
     }
 
-    public var subwordCount: Int { subwords?.count ?? 0 }
+    package var subwordCount: Int { subwords?.count ?? 0 }
 
     /// The question of word ids `ids` (every word known or `<UNK>`; an `<UNK>` has no sub-words here).
-    public func question(ids: [Int32]) -> TokenizedQuestion {
+    package func question(ids: [Int32]) -> TokenizedQuestion {
         guard subwords != nil else { return TokenizedQuestion(words: ids) }
         var offsets: [Int32] = [0], subwordIDs: [Int32] = []
         offsets.reserveCapacity(ids.count + 1)
@@ -48,7 +48,7 @@ public struct Lexicon: Sendable {
 
     /// The question of tokens `tokens`: vocabulary words with their precomputed sub-words, other words with
     /// the known n-grams of their text.
-    public func question(tokens: [String]) -> TokenizedQuestion {
+    package func question(tokens: [String]) -> TokenizedQuestion {
         let ids = vocabulary.ids(of: tokens)
         guard let subwords else { return TokenizedQuestion(words: ids) }
         var offsets: [Int32] = [0], subwordIDs: [Int32] = []
@@ -67,11 +67,11 @@ public struct Lexicon: Sendable {
     /// The share of a word's distinct n-grams that must be known for an out-of-vocabulary word to count as
     /// known through its sub-words. One stray known n-gram ("zv>" of "xqzv") says nothing about a word; a word
     /// close to a known one ("zorp" beside "zorro": 3 of 9) keeps a third or more.
-    public static let knownSubwordShare = 1.0 / 3
+    package static let knownSubwordShare = 1.0 / 3
 
     /// Counts the words of `tokens` that are unknown: not in the vocabulary, and with fewer than
     /// `knownSubwordShare` of their n-grams known.
-    public func coverage(of tokens: [String]) -> WordCoverage {
+    package func coverage(of tokens: [String]) -> WordCoverage {
         var unknown = 0, subwordOnly = 0
         for token in tokens where vocabulary.id(of: token) == Vocabulary.unknownID {
             guard let subwords else { unknown += 1; continue }

@@ -4,14 +4,19 @@
 extension ModelConfig {
     /// The bound `validate` checks the dimension against (a database's dimension column is read with it too).
     public static let maximumDimension = 4096
+    /// The most epochs `validate` accepts.
     public static let maximumEpochs = 100_000
     /// Training builds a batch × batch similarity matrix: 16,384² floats are 1 GiB.
     public static let maximumBatchSize = 16_384
+    /// The most tokens per question (`maxTokens`) `validate` accepts.
     public static let maximumTokens = 100_000
+    /// The largest `maxVocabularySize`: word ids are stored as `Int32`.
     public static let maximumVocabularySize = Int(Int32.max)
+    /// The largest `maxSubwords` `validate` accepts.
     public static let maximumSubwords = 10_000_000
     /// Cosines differ by at most 2, so a larger margin only makes every pair a violation.
     public static let maximumMargin: Float = 4
+    /// The largest `nonDuplicateWeight` `validate` accepts.
     public static let maximumNonDuplicateWeight: Float = 1_000
 
     /// Checks the upper bounds, with a message naming the value.

@@ -11,9 +11,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var minCount: Int = 1
     /// Most vocabulary entries, `<PAD>` and `<UNK>` included; nil for no limit.
     public var maxVocabularySize: Int? = nil
+    /// Passes over the training pairs.
     public var epochs: Int = 5
     /// Duplicate pairs per batch.
     public var batchSize: Int = 256
+    /// Adam's step size.
     public var learningRate: Float = 0.01
     /// Training only: duplicate pairs implied by the labels (A~B and B~C give A~C) added to the training pairs,
     /// at most this many per labelled pair of each duplicate cluster (0: only the labelled pairs, the course).
@@ -114,8 +116,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     }
 }
 
+/// A configuration value out of its range, thrown by `ModelConfig.validate`.
 public enum ModelConfigError: Error, Equatable, CustomStringConvertible {
+    /// The message names the value and its allowed range.
     case invalid(String)
+    /// The message, for the user.
     public var description: String {
         switch self { case .invalid(let message): return message }
     }

@@ -6,34 +6,34 @@
 /// "How do I change my email?"), and a labelled pair file names them. Each non-duplicate pair (a, b) is
 /// paired with a duplicate pair (p, q) of the same batch, and adds
 /// `weight · max(cos(a, b) − cos(p, q) + α, 0)`.
-public struct NonDuplicateLoss: Sendable {
+struct NonDuplicateLoss: Sendable {
     /// α: how far below its paired duplicate a non-duplicate must score.
-    public var margin: Float
+    var margin: Float
     /// Scale of this term against the triplet loss.
-    public var weight: Float
+    var weight: Float
 
-    public init(margin: Float = 0.25, weight: Float = 1) {
+    init(margin: Float = 0.25, weight: Float = 1) {
         self.margin = margin
         self.weight = weight
     }
 
     /// The loss and its gradients.
-    public struct Evaluation: Sendable {
-        public var loss: Float
+    struct Evaluation: Sendable {
+        var loss: Float
         /// ∂loss/∂(first questions of the non-duplicates), [m, d]
-        public var gradientNegativeA: [Float]
+        var gradientNegativeA: [Float]
         /// ∂loss/∂(second questions of the non-duplicates), [m, d]
-        public var gradientNegativeB: [Float]
+        var gradientNegativeB: [Float]
         /// ∂loss/∂(first questions of the duplicates), [n, d]
-        public var gradientPositiveA: [Float]
+        var gradientPositiveA: [Float]
         /// ∂loss/∂(second questions of the duplicates), [n, d]
-        public var gradientPositiveB: [Float]
+        var gradientPositiveB: [Float]
     }
 
     /// Evaluates the loss on unit vectors: duplicates `positiveA`/`positiveB` ([n, d]) and non-duplicates
     /// `negativeA`/`negativeB` ([m, d]); non-duplicate j is paired with duplicate `j % n`.
     /// - Complexity: O((n + m) · d).
-    public func evaluate(positiveA: [Float], positiveB: [Float], negativeA: [Float], negativeB: [Float],
+    func evaluate(positiveA: [Float], positiveB: [Float], negativeA: [Float], negativeB: [Float],
                          dimension d: Int) -> Evaluation {
         precondition(positiveA.count == positiveB.count && positiveA.count % d == 0 && !positiveA.isEmpty)
         precondition(negativeA.count == negativeB.count && negativeA.count % d == 0)

@@ -4,36 +4,36 @@
 /// `stepSizes[t]` sequences still running take part, and they are the first ones in sorted order,
 /// so the rows of step t are one contiguous block `rowOffsets[t] ..< rowOffsets[t] + stepSizes[t]`
 /// of the packed token list — the layout of PyTorch's `PackedSequence`.
-public struct PackedBatch: Sendable {
+struct PackedBatch: Sendable {
     /// Number of sequences.
-    public let count: Int
+    let count: Int
     /// `order[p]` is the input index of the sequence at sorted position p.
-    public let order: [Int]
+    let order: [Int]
     /// Lengths in sorted order (non-increasing, all ≥ 1).
-    public let lengths: [Int]
+    let lengths: [Int]
     /// Number of sequences running at each time step.
-    public let stepSizes: [Int]
+    let stepSizes: [Int]
     /// First packed row of each time step.
-    public let rowOffsets: [Int]
+    let rowOffsets: [Int]
     /// Token ids, packed: rows of step 0, then of step 1, …  [totalRows]
-    public let tokens: [Int32]
+    let tokens: [Int32]
     /// Sub-words of each packed row in CSR form: row r's are `subwords[subwordOffsets[r] ..< subwordOffsets[r + 1]]`.
     /// Empty when no row of the batch has sub-words (the encoder then reads word rows only, as without the feature).
-    public let subwordOffsets: [Int32]
-    public let subwords: [Int32]
+    let subwordOffsets: [Int32]
+    let subwords: [Int32]
 
-    public var totalRows: Int { tokens.count }
-    public var steps: Int { stepSizes.count }
-    public var hasSubwords: Bool { !subwordOffsets.isEmpty }
+    var totalRows: Int { tokens.count }
+    var steps: Int { stepSizes.count }
+    var hasSubwords: Bool { !subwordOffsets.isEmpty }
 
     /// Packs `sequences` of word ids (no sub-words), checking that each is non-empty and within the vocabulary.
-    public init(_ sequences: [[Int32]], vocabularySize: Int) throws {
+    init(_ sequences: [[Int32]], vocabularySize: Int) throws {
         try self.init(sequences.map { TokenizedQuestion(words: $0) }, vocabularySize: vocabularySize, subwordCount: 0)
     }
 
     /// Packs `questions`, checking that each is non-empty, its word ids within the vocabulary and its
     /// sub-word ids within the sub-word vocabulary.
-    public init(_ questions: [TokenizedQuestion], vocabularySize: Int, subwordCount: Int) throws {
+    init(_ questions: [TokenizedQuestion], vocabularySize: Int, subwordCount: Int) throws {
         var anySubwords = false
         for (index, question) in questions.enumerated() {
             guard !question.isEmpty else { throw EncoderError.emptyQuestion(index: index) }

@@ -2,9 +2,13 @@
 /// questions (a qid, or the normalized text) so that a question never appears twice in a batch, and
 /// optionally the pair's duplicate cluster, so that pairs of one cluster are not taken as negatives.
 public struct TrainingPair: Sendable, Equatable {
+    /// Word ids of the first question (`SiameseModel.tokenIDs`), at least one.
     public var first: [Int32]
+    /// Word ids of the second question, at least one.
     public var second: [Int32]
+    /// Identifies the first question: two pairs with a key in common never share a batch.
     public var firstKey: String
+    /// Identifies the second question.
     public var secondKey: String
     /// The connected component of the pair in the graph of duplicates; nil when unknown.
     public var cluster: Int?
@@ -12,8 +16,10 @@ public struct TrainingPair: Sendable, Equatable {
     /// out-of-vocabulary word with known n-grams); nil: the trainer takes `first`/`second` with the
     /// precomputed sub-words of their words.
     public var firstTokens: TokenizedQuestion?
+    /// The second question with sub-words, as `firstTokens`.
     public var secondTokens: TokenizedQuestion?
 
+    /// A pair whose questions take the precomputed sub-words of their words (or have none).
     public init(first: [Int32], second: [Int32], firstKey: String, secondKey: String, cluster: Int? = nil) {
         self.first = first
         self.second = second
@@ -38,11 +44,11 @@ public struct TrainingPair: Sendable, Equatable {
 /// The loss treats every other pair of a batch as a negative; if two pairs shared a question (A~B and
 /// A~C), the loss would push real duplicates apart. A pair that clashes with the batch being filled is
 /// deferred to the next batch.
-public enum PairBatcher {
+package enum PairBatcher {
     /// Batches of pair indices, in the order of `shuffledOrder`, each of at most `batchSize` pairs with
     /// pairwise-distinct question keys. Batches of a single pair are dropped (no negatives).
     /// - Complexity: O(n) expected, for n pairs with few clashes.
-    public static func batches(_ pairs: [TrainingPair], shuffledOrder: [Int], batchSize: Int) -> [[Int]] {
+    package static func batches(_ pairs: [TrainingPair], shuffledOrder: [Int], batchSize: Int) -> [[Int]] {
         precondition(batchSize >= 2)
         var batches: [[Int]] = []
         var pending = shuffledOrder[...]

@@ -2,12 +2,12 @@ import Foundation
 
 /// A small, fast, seedable random number generator (SplitMix64): the same seed gives the same stream on
 /// every platform, so initialization and shuffling are reproducible.
-public struct SeededGenerator: RandomNumberGenerator, Sendable {
+package struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    public init(seed: UInt64) { state = seed }
+    package init(seed: UInt64) { state = seed }
 
-    public mutating func next() -> UInt64 {
+    package mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -16,17 +16,17 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A uniform Float in [0, 1), from the top 24 bits (exact in Float32).
-    public mutating func nextUnitFloat() -> Float {
+    package mutating func nextUnitFloat() -> Float {
         Float(next() >> 40) * (1.0 / 16_777_216.0)
     }
 
     /// A uniform Float in [low, high).
-    public mutating func nextFloat(in range: Range<Float>) -> Float {
+    package mutating func nextFloat(in range: Range<Float>) -> Float {
         range.lowerBound + (range.upperBound - range.lowerBound) * nextUnitFloat()
     }
 
     /// A standard normal sample (Box–Muller), computed in Double for accuracy.
-    public mutating func nextGaussian() -> Float {
+    package mutating func nextGaussian() -> Float {
         let u1 = max(Double(next() >> 11) * 0x1.0p-53, .leastNonzeroMagnitude)
         let u2 = Double(next() >> 11) * 0x1.0p-53
         return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
@@ -34,7 +34,7 @@ public struct SeededGenerator: RandomNumberGenerator, Sendable {
 
     /// Fisher–Yates shuffle with this generator; unlike `Array.shuffle(using:)`, the result is
     /// specified here and cannot change between Swift versions.
-    public mutating func shuffle<T>(_ array: inout [T]) {
+    package mutating func shuffle<T>(_ array: inout [T]) {
         guard array.count > 1 else { return }
         for i in stride(from: array.count - 1, to: 0, by: -1) {
             let j = Int(next() % UInt64(i + 1))

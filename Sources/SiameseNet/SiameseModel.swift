@@ -1,15 +1,19 @@
 /// A trained (or fresh) question model: its configuration, vocabulary, optional sub-word vocabulary and
 /// encoder weights. Turns question text into unit vectors whose dot product is the questions' cosine similarity.
 public struct SiameseModel: Sendable {
+    /// The hyperparameters the model was built and trained with.
     public var config: ModelConfig
-    public var encoder: Encoder
+    package var encoder: Encoder
     /// The vocabulary, sub-word vocabulary and each vocabulary word's sub-word ids.
-    public let lexicon: Lexicon
+    package let lexicon: Lexicon
 
+    /// The word vocabulary.
     public var vocabulary: Vocabulary { lexicon.vocabulary }
     /// The sub-word vocabulary; nil when the model has none (`config.maxSubwords == 0`, or no n-gram was kept).
     public var subwords: SubwordVocabulary? { lexicon.subwords }
+    /// The tokenizer of the model's rule version and token limit, which every question goes through.
     public var tokenizer: Tokenizer { Tokenizer(maxTokens: config.maxTokens, version: config.tokenizerVersion) }
+    /// The length d of a question vector.
     public var dimension: Int { config.dimension }
 
     /// A model with fresh weights, seeded by `config.seed`.
@@ -26,8 +30,8 @@ public struct SiameseModel: Sendable {
     /// A model from stored parts; the weights' shapes must match the vocabularies and dimension.
     /// - Throws: `ModelConfigError`, `SubwordVocabularyError` when the sub-word vocabulary does not fit the
     ///   configuration, `EncoderError` for missing, extra or misshapen weights.
-    public init(config: ModelConfig, vocabulary: Vocabulary, subwords: SubwordVocabulary? = nil,
-                tensors: [NamedTensor]) throws {
+    package init(config: ModelConfig, vocabulary: Vocabulary, subwords: SubwordVocabulary? = nil,
+                 tensors: [NamedTensor]) throws {
         try config.validate()
         if let subwords, subwords.count > 0 {
             guard config.maxSubwords > 0 else {
@@ -57,7 +61,7 @@ public struct SiameseModel: Sendable {
     }
 
     /// A question given as word ids (known words or `<UNK>`), with the precomputed sub-words of its words.
-    public func tokenized(ids: [Int32]) -> TokenizedQuestion {
+    func tokenized(ids: [Int32]) -> TokenizedQuestion {
         lexicon.question(ids: ids)
     }
 

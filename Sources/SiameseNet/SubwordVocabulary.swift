@@ -10,7 +10,9 @@
 /// that contain it. N-grams with at least `minCount` words are kept, most frequent first (ties in
 /// lexicographic order, so a build is deterministic), at most `maxSize`.
 public struct SubwordVocabulary: Sendable, Equatable {
+    /// Shortest n-gram, in characters of the wrapped word.
     public let minN: Int
+    /// Longest n-gram, in characters of the wrapped word.
     public let maxN: Int
     /// N-grams by id.
     public let ngrams: [String]
@@ -19,11 +21,12 @@ public struct SubwordVocabulary: Sendable, Equatable {
     /// N-gram → id, keyed by UTF-8 bytes (looking up a word's n-grams creates no strings).
     private let table: NgramTable
 
+    /// Number of n-grams in the table.
     public var count: Int { ngrams.count }
 
     /// The distinct n-grams of `word`, in order of length, then position: for `ab` with n 3...4,
     /// `["<ab", "ab>", "<ab>"]`; for `a` with n 4...5, `["<a>"]`.
-    public static func ngrams(of word: String, minN: Int, maxN: Int) -> [String] {
+    static func ngrams(of word: String, minN: Int, maxN: Int) -> [String] {
         precondition(minN >= 1 && maxN >= minN)
         // "<" and ">" stay characters of their own even next to a combining mark.
         let characters: [Character] = ["<"] + Array(word) + [">"]
@@ -56,7 +59,7 @@ public struct SubwordVocabulary: Sendable, Equatable {
     }
 
     /// Restores a stored table, checking that n-grams are unique and non-empty.
-    public init(ngrams: [String], counts: [Int], minN: Int, maxN: Int) throws {
+    package init(ngrams: [String], counts: [Int], minN: Int, maxN: Int) throws {
         guard minN >= 1, maxN >= minN else {
             throw SubwordVocabularyError.invalid("n-gram lengths \(minN)...\(maxN) are not a valid range")
         }
@@ -81,12 +84,13 @@ public struct SubwordVocabulary: Sendable, Equatable {
         self.table = table ?? NgramTable.build(ngrams).table
     }
 
+    /// Equal tables: same n-gram lengths, n-grams and counts (the lookup table follows from them).
     public static func == (a: SubwordVocabulary, b: SubwordVocabulary) -> Bool {
         a.minN == b.minN && a.maxN == b.maxN && a.ngrams == b.ngrams && a.counts == b.counts
     }
 
     /// The id of an n-gram, or nil when the table does not have it.
-    public func id(of ngram: String) -> Int32? {
+    func id(of ngram: String) -> Int32? {
         var ngram = ngram
         return ngram.withUTF8 { table.id(of: $0) }
     }
@@ -94,7 +98,7 @@ public struct SubwordVocabulary: Sendable, Equatable {
     /// The ids of the known n-grams of `word` (each once, in the order of `ngrams(of:)`); empty when none is known.
     /// Equal to looking up every string of `ngrams(of:)`, but works on the word's UTF-8 bytes at character
     /// boundaries, without making strings: loading a model computes this for every vocabulary word.
-    public func ids(ofWord word: String) -> [Int32] {
+    package func ids(ofWord word: String) -> [Int32] {
         // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
         var bytes: [UInt8] = [UInt8(ascii: "<")]
         var boundaries: [Int] = [0, 1]
@@ -180,9 +184,9 @@ struct NgramTable: Sendable {
     }
 }
 
-public enum SubwordVocabularyError: Error, CustomStringConvertible, Equatable {
+package enum SubwordVocabularyError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
-    public var description: String {
+    package var description: String {
         switch self { case .invalid(let why): return "invalid sub-word vocabulary: \(why)" }
     }
 }
@@ -194,22 +198,26 @@ public enum SubwordVocabularyError: Error, CustomStringConvertible, Equatable {
 /// feature); a vocabulary word with sub-words G is the mean of its word row and its |G| sub-word rows; a token
 /// whose word id is `Vocabulary.unknownID` but has sub-words is the mean of its sub-word rows only.
 public struct TokenizedQuestion: Sendable, Equatable {
+    /// Word id of each token; `Vocabulary.unknownID` for an out-of-vocabulary word.
     public let words: [Int32]
     /// `words.count + 1` non-decreasing offsets into `subwords`, starting at 0.
     public let subwordOffsets: [Int32]
+    /// Sub-word ids of all tokens, token after token.
     public let subwords: [Int32]
 
+    /// Number of tokens.
     public var count: Int { words.count }
+    /// True for a question without tokens, which cannot be encoded.
     public var isEmpty: Bool { words.isEmpty }
 
     /// A question without sub-words.
-    public init(words: [Int32]) {
+    init(words: [Int32]) {
         self.words = words
         subwordOffsets = Array(repeating: 0, count: words.count + 1)
         subwords = []
     }
 
-    public init(words: [Int32], subwordOffsets: [Int32], subwords: [Int32]) {
+    init(words: [Int32], subwordOffsets: [Int32], subwords: [Int32]) {
         precondition(subwordOffsets.count == words.count + 1 && subwordOffsets.first == 0
                      && subwordOffsets.last.map(Int.init) == subwords.count, "malformed sub-word offsets")
         self.words = words
@@ -219,7 +227,7 @@ public struct TokenizedQuestion: Sendable, Equatable {
 
     /// The positions in `subwords` of token `t`'s sub-words.
     @inline(__always)
-    public func subwordRange(of t: Int) -> Range<Int> { Int(subwordOffsets[t])..<Int(subwordOffsets[t + 1]) }
+    package func subwordRange(of t: Int) -> Range<Int> { Int(subwordOffsets[t])..<Int(subwordOffsets[t + 1]) }
 }
 
 /// How many words of a question the model knows something about.
@@ -231,7 +239,7 @@ public struct WordCoverage: Sendable, Equatable {
     /// Words outside the vocabulary represented by their known sub-words alone.
     public var subwordOnlyWords: Int
 
-    public init(words: Int, unknownWords: Int, subwordOnlyWords: Int) {
+    init(words: Int, unknownWords: Int, subwordOnlyWords: Int) {
         self.words = words
         self.unknownWords = unknownWords
         self.subwordOnlyWords = subwordOnlyWords

@@ -24,6 +24,7 @@ public struct Tokenizer: Sendable, Equatable {
     /// The rule applied: 1 without the NFC step, 2 with it.
     public var version: Int
 
+    /// A tokenizer keeping at most `maxTokens` tokens, applying rule `version` (one of `supportedVersions`).
     public init(maxTokens: Int = 64, version: Int = Tokenizer.version) {
         precondition(maxTokens > 0, "maxTokens must be positive")
         precondition(Self.supportedVersions.contains(version), "unknown tokenizer version \(version)")

@@ -5,6 +5,7 @@ import Foundation
 public final class Trainer {
     /// The model as trained so far.
     public private(set) var model: SiameseModel
+    /// The duplicate pairs trained on.
     public let pairs: [TrainingPair]
     /// Labelled non-duplicate pairs for the `NonDuplicateLoss` term (used when the config's weight is > 0).
     public let nonDuplicates: [TrainingPair]
@@ -25,8 +26,11 @@ public final class Trainer {
 
     /// Progress within an epoch, reported after every batch.
     public struct Progress: Sendable {
+        /// The epoch, counted from 1 over the trainer's life.
         public var epoch: Int
+        /// Batches done in this epoch, counted from 1.
         public var step: Int
+        /// Batches in this epoch.
         public var steps: Int
         /// Pairs trained on so far in this epoch.
         public var pairsDone: Int
@@ -34,25 +38,34 @@ public final class Trainer {
         public var pairsInEpoch: Int
         /// Mean loss per pair over the epoch so far (a batch's loss divided by its pair count).
         public var loss: Float
+        /// Training speed over the epoch so far.
         public var pairsPerSecond: Double
+        /// Wall-clock time since the epoch started.
         public var elapsedSeconds: Double
     }
 
     /// What one epoch did.
     public struct EpochSummary: Sendable, Equatable {
+        /// The epoch, counted from 1 over the trainer's life.
         public var epoch: Int
         /// Mean loss per pair over the epoch.
         public var loss: Float
+        /// Pairs trained on (a pair left alone in its batch is skipped: it would have no negative).
         public var pairs: Int
+        /// Wall-clock time of the epoch.
         public var seconds: Double
+        /// Training speed over the epoch.
         public var pairsPerSecond: Double
     }
 
+    /// Prepares to train `model` on `pairs`, checking every question once so that no batch can fail later.
     /// - Parameters:
     ///   - model: the model to train (fresh or restored); its config supplies batch size, learning rate, margin, clip norm and seed.
     ///   - pairs: duplicate pairs, every question with at least one token.
     ///   - nonDuplicates: labelled non-duplicate pairs, every question with at least one token; each step
     ///     takes as many of them as it has duplicate pairs, cycling through them in a shuffled order.
+    /// - Throws: `ModelConfigError` for an invalid config, `TrainerError.tooFewPairs`, and `EncoderError` for an
+    ///   empty question or an id outside the vocabularies (its index counts pairs, duplicates first).
     public init(model: SiameseModel, pairs: [TrainingPair], nonDuplicates: [TrainingPair] = []) throws {
         try model.config.validate()
         guard pairs.count >= 2 else { throw TrainerError.tooFewPairs(pairs.count) }
@@ -134,7 +147,7 @@ public final class Trainer {
     /// One optimizer step on the pairs at `batch` (and as many non-duplicates, when they are trained on);
     /// returns the batch's summed loss.
     @discardableResult
-    public func trainStep(_ batch: [Int]) -> Float {
+    package func trainStep(_ batch: [Int]) -> Float {
         let n = batch.count, d = model.dimension
         let negatives = nextNonDuplicates(n), m = negatives.count
         // One packed pass over [A, B, non-duplicate firsts, non-duplicate seconds].
@@ -173,8 +186,11 @@ public final class Trainer {
     }
 }
 
+/// Why a `Trainer` cannot be made from its input.
 public enum TrainerError: Error, Equatable, CustomStringConvertible {
+    /// Fewer than 2 duplicate pairs: the loss needs another pair of the batch as a negative.
     case tooFewPairs(Int)
+    /// The message, for the user.
     public var description: String {
         switch self {
         case .tooFewPairs(let count): return "training needs at least 2 duplicate pairs, got \(count)"

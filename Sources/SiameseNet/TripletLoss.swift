@@ -11,33 +11,33 @@
 /// Note: the course's graded version takes as closest negative the largest entry *below* the positive;
 /// we take the largest off-diagonal entry, as the notebook's formula states (they agree whenever the
 /// positive is the row's largest entry, as in the notebook's example).
-public struct TripletLoss: Sendable {
+struct TripletLoss: Sendable {
     /// α, the margin by which a positive must beat the negatives.
-    public var margin: Float
+    var margin: Float
 
-    public init(margin: Float = 0.25) { self.margin = margin }
+    init(margin: Float = 0.25) { self.margin = margin }
 
     /// The loss, its parts, and its gradient with respect to A and B.
-    public struct Evaluation: Sendable {
-        public var loss: Float
+    struct Evaluation: Sendable {
+        var loss: Float
         /// [n, n]
-        public var similarities: [Float]
+        var similarities: [Float]
         /// [n]
-        public var positives: [Float]
+        var positives: [Float]
         /// [n]; NaN for a row left with no negative
-        public var meanNegatives: [Float]
+        var meanNegatives: [Float]
         /// [n]; NaN for a row left with no negative
-        public var closestNegatives: [Float]
+        var closestNegatives: [Float]
         /// ∂loss/∂A, [n, d]
-        public var gradientA: [Float]
+        var gradientA: [Float]
         /// ∂loss/∂B, [n, d]
-        public var gradientB: [Float]
+        var gradientB: [Float]
     }
 
     /// Evaluates the loss on `a` and `b`, both [n, dimension] with n ≥ 2 (a row needs a negative).
     /// - Parameter groups: optional group of each pair; same-group pairs are not each other's negatives.
     /// - Complexity: O(n²·d), two GEMMs and one pass over S.
-    public func evaluate(_ a: [Float], _ b: [Float], dimension d: Int, groups: [Int]? = nil) -> Evaluation {
+    func evaluate(_ a: [Float], _ b: [Float], dimension d: Int, groups: [Int]? = nil) -> Evaluation {
         precondition(a.count == b.count && a.count % d == 0, "A and B must both be [n, d]")
         let n = a.count / d
         precondition(n >= 2, "the triplet loss needs at least 2 pairs")

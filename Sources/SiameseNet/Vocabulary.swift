@@ -3,9 +3,13 @@
 /// Built from training questions: words seen at least `minCount` times, most frequent first (ties in
 /// lexicographic order, so a build is deterministic), at most `maxSize` entries including the two reserved ones.
 public struct Vocabulary: Sendable, Equatable {
+    /// The reserved token of id 0 (padding; never produced by the tokenizer).
     public static let padToken = "<PAD>"
+    /// The reserved token of id 1, which every word outside the vocabulary maps to.
     public static let unknownToken = "<UNK>"
+    /// The id of `padToken`.
     public static let padID: Int32 = 0
+    /// The id of `unknownToken`: the id of every out-of-vocabulary word.
     public static let unknownID: Int32 = 1
 
     /// Tokens by id; `tokens[0] == "<PAD>"`, `tokens[1] == "<UNK>"`.
@@ -14,10 +18,11 @@ public struct Vocabulary: Sendable, Equatable {
     public let counts: [Int]
     private let ids: [String: Int32]
 
+    /// Number of entries, the two reserved ones included: the rows of the embedding table.
     public var count: Int { tokens.count }
 
     /// Restores a vocabulary from stored tokens and counts, checking the reserved entries and uniqueness.
-    public init(tokens: [String], counts: [Int]) throws {
+    package init(tokens: [String], counts: [Int]) throws {
         guard tokens.count == counts.count else {
             throw VocabularyError.invalid("\(tokens.count) tokens but \(counts.count) counts")
         }
@@ -67,9 +72,9 @@ public struct Vocabulary: Sendable, Equatable {
     public func ids(of tokens: [String]) -> [Int32] { tokens.map { id(of: $0) } }
 }
 
-public enum VocabularyError: Error, CustomStringConvertible, Equatable {
+package enum VocabularyError: Error, CustomStringConvertible, Equatable {
     case invalid(String)
-    public var description: String {
+    package var description: String {
         switch self { case .invalid(let why): return "invalid vocabulary: \(why)" }
     }
 }

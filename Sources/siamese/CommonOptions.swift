@@ -11,9 +11,19 @@ struct DatabaseOptions: ParsableArguments {
 
     var path: String { db ?? ProcessInfo.processInfo.environment["SIAMESE_DB"] ?? "siamese.sqlite" }
 
+    /// Seconds a write waits for another process's write: $SIAMESE_BUSY_TIMEOUT (0 to 86400), else 10.
+    static var busyTimeout: TimeInterval {
+        guard let text = ProcessInfo.processInfo.environment["SIAMESE_BUSY_TIMEOUT"] else { return 10 }
+        guard let seconds = Double(text), seconds >= 0, seconds <= 86_400 else {
+            Terminal.note("siamese: ignoring SIAMESE_BUSY_TIMEOUT=\(text): not a number of seconds from 0 to 86400")
+            return 10
+        }
+        return seconds
+    }
+
     /// Opens the existing index read-only.
     func openForReading() throws -> QuestionStore {
-        try QuestionStore(path: path, mode: .readOnly)
+        try QuestionStore(path: path, mode: .readOnly, busyTimeout: Self.busyTimeout)
     }
 
     /// Opens the existing index read-only, so that a command that fails its checks leaves the file untouched;
@@ -29,13 +39,13 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens an existing index for writing; unlike SQLite, never creates a missing file.
     func openExistingForWriting() throws -> QuestionStore {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.noIndex(path: path) }
-        return try QuestionStore(path: path, mode: .readWrite)
+        return try QuestionStore(path: path, mode: .readWrite, busyTimeout: Self.busyTimeout)
     }
 }
 
 /// `--model`: which model of the index to use.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: ArgumentHelp("The model to use (default: the only one, or the most recently trained).",
+    @Option(name: .long, help: ArgumentHelp("The model to use (default: the one `siamese model use` set, else the most recently trained).",
                                             valueName: "name"))
     var model: String?
 }

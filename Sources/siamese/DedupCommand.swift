@@ -81,9 +81,9 @@ struct Dedup: ReportingCommand {
         } else {
             try printer.printClusters(report.result.clusters)
         }
-        let clustered = report.result.clusters.reduce(0) { $0 + $1.count }
+        let clustered = report.result.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: report.questions) }
         Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score) among \(report.result.questionCount) questions"
-            + (pairsOnly ? "" : "; \(report.result.clusters.count) clusters of \(clustered) questions (\(rule.rawValue))")
+            + (pairsOnly ? "" : "; \(report.result.clusters.count) clusters of \(clustered) rows (\(rule.rawValue))")
             + String(format: " in %.2f s", Date().timeIntervalSince(start)))
         if store {
             let run = try index.saveDedupRun(modelID: dedup.model.id, deduplication: deduplication, result: report.result)
@@ -98,10 +98,10 @@ struct Dedup: ReportingCommand {
         }
         let questions = try index.questions(ids: run.clusters.flatMap { $0.members.map(\.questionID) })
         try DedupPrinter(format: format, questions: questions).printClusters(run.clusters)
-        let clustered = run.clusters.reduce(0) { $0 + $1.count }
+        let clustered = run.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: questions) }
         Terminal.note("run \(run.id) of \(run.createdAt.formatted(.iso8601)): model \"\(run.modelName)\", \(run.pairCount) pairs "
             + "at or above \(run.threshold.score) among \(run.questionCount) questions; \(run.clusters.count) clusters of "
-            + "\(clustered) questions (\(run.rule), at least \(run.minimumSize))")
+            + "\(clustered) rows (\(run.rule), at least \(run.minimumSize))")
     }
 }
 
@@ -112,37 +112,67 @@ struct DedupPrinter {
     let format: OutputFormat
     let questions: [Int64: StoredQuestion]
 
+    /// One printed line of a cluster: a row of a member question.
+    private struct ClusterRow {
+        var questionID: Int64
+        var entry: QuestionEntry?
+        var similarity: Float
+        var isRepresentative: Bool
+        var text: String
+    }
+
+    /// The rows of a cluster: each member question once per input row that names it (the representative's
+    /// first row first), in the members' order.
+    private func rows(of cluster: DuplicateCluster) -> [ClusterRow] {
+        cluster.members.enumerated().flatMap { position, member in
+            let question = questions[member.questionID]
+            let entries: [QuestionEntry?] = question.flatMap { $0.entries.isEmpty ? nil : $0.entries.map { $0 } } ?? [nil]
+            return entries.enumerated().map { index, entry in
+                ClusterRow(questionID: member.questionID, entry: entry, similarity: member.similarity,
+                           isRepresentative: position == 0 && index == 0,
+                           text: entry?.text ?? question?.text ?? "")
+            }
+        }
+    }
+
     func printClusters(_ clusters: [DuplicateCluster]) throws {
         switch format {
         case .text:
             for (index, cluster) in clusters.enumerated() {
                 if index > 0 { print("") }
-                print("cluster \(index + 1): \(cluster.count) questions, lowest similarity \(cluster.lowestSimilarity.score)")
-                for (position, member) in cluster.members.enumerated() {
-                    let mark = position == 0 ? "     *" : member.similarity.score
-                    print("  \(mark)  \(label(member.questionID))  \(text(member.questionID))")
+                let rows = rows(of: cluster)
+                let size = rows.count == cluster.count
+                    ? "\(rows.count) questions"
+                    : "\(rows.count) rows of \(cluster.count) \(cluster.count == 1 ? "question" : "questions")"
+                print("cluster \(index + 1): \(size), lowest similarity \(cluster.lowestSimilarity.score)")
+                for row in rows {
+                    let mark = row.isRepresentative ? "     *" : row.similarity.score
+                    print("  \(mark)  \(label(row.questionID, row.entry))  \(row.text)")
                 }
             }
         case .tsv, .csv:
             print(format.row(["cluster", "size", "lowest_similarity", "representative", "id", "external_id",
-                              "similarity", "question"]))
+                              "similarity", "question", "source", "line"]))
             for (index, cluster) in clusters.enumerated() {
-                for (position, member) in cluster.members.enumerated() {
-                    print(format.row(["\(index + 1)", "\(cluster.count)", cluster.lowestSimilarity.score,
-                                      position == 0 ? "1" : "0", "\(member.questionID)",
-                                      questions[member.questionID]?.externalID ?? "", member.similarity.score,
-                                      text(member.questionID)]))
+                let rows = rows(of: cluster)
+                for row in rows {
+                    print(format.row(["\(index + 1)", "\(rows.count)", cluster.lowestSimilarity.score,
+                                      row.isRepresentative ? "1" : "0", "\(row.questionID)", row.entry?.externalID ?? "",
+                                      row.similarity.score, row.text, row.entry?.source ?? "",
+                                      row.entry?.line.map(String.init) ?? ""]))
                 }
             }
         case .jsonl:
             let lines = JSONLines()
             for (index, cluster) in clusters.enumerated() {
+                let rows = rows(of: cluster)
                 print(try lines.line(ClusterRecord(
-                    cluster: index + 1, size: cluster.count, lowestSimilarity: cluster.lowestSimilarity,
-                    representative: cluster.representative.questionID,
-                    members: cluster.members.map { member in
-                        ClusterRecord.Member(id: member.questionID, externalID: questions[member.questionID]?.externalID,
-                                             similarity: member.similarity, text: text(member.questionID))
+                    cluster: index + 1, size: rows.count, questions: cluster.count,
+                    lowestSimilarity: cluster.lowestSimilarity, representative: cluster.representative.questionID,
+                    members: rows.map { row in
+                        ClusterRecord.Member(id: row.questionID, externalID: row.entry?.externalID,
+                                             source: row.entry?.source, line: row.entry?.line,
+                                             similarity: row.similarity, text: row.text)
                     })))
             }
         }
@@ -176,6 +206,13 @@ struct DedupPrinter {
         questions[id]?.externalID.map { "#\(id) (\($0))" } ?? "#\(id)"
     }
 
+    /// "#12 (faq-7)" for a row with an external id, "#12 (faq.txt:5)" for one with a line, else "#12".
+    private func label(_ id: Int64, _ entry: QuestionEntry?) -> String {
+        if let externalID = entry?.externalID { return "#\(id) (\(externalID))" }
+        if let entry, let line = entry.line { return "#\(id) (\(entry.source):\(line))" }
+        return "#\(id)"
+    }
+
     private func text(_ id: Int64) -> String { questions[id]?.text ?? "" }
 }
 
@@ -183,11 +220,13 @@ struct ClusterRecord: Encodable {
     struct Member: Encodable {
         var id: Int64
         var externalID: String?
+        var source: String?
+        var line: Int?
         var similarity: Float
         var text: String
 
         enum CodingKeys: String, CodingKey {
-            case id, similarity, text
+            case id, source, line, similarity, text
             case externalID = "external_id"
         }
 
@@ -195,19 +234,24 @@ struct ClusterRecord: Encodable {
             var c = encoder.container(keyedBy: CodingKeys.self)
             try c.encode(id, forKey: .id)
             try c.encode(externalID, forKey: .externalID)  // null when absent: keys are stable
+            try c.encode(source, forKey: .source)
+            try c.encode(line, forKey: .line)
             try c.encode(similarity, forKey: .similarity)
             try c.encode(text, forKey: .text)
         }
     }
 
     var cluster: Int
+    /// Input rows.
     var size: Int
+    /// Distinct stored questions.
+    var questions: Int
     var lowestSimilarity: Float
     var representative: Int64
     var members: [Member]
 
     enum CodingKeys: String, CodingKey {
-        case cluster, size, representative, members
+        case cluster, size, questions, representative, members
         case lowestSimilarity = "lowest_similarity"
     }
 }

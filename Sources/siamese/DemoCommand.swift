@@ -58,9 +58,9 @@ struct Demo: ReportingCommand {
                      outcome.epochs.last?.loss ?? 0, Date().timeIntervalSince(start)) + (outcome.threshold?.score ?? "none"))
 
         let model = try store.loadModel(name: "demo")
-        let added = try store.addQuestions(questions.map { ($0.text, $0.externalID) }, source: "faq_questions.txt")
+        let added = try store.addRows(questions, source: "faq_questions.txt")
         let embedded = try Indexer(store: store, model: model, workers: workers).embedMissing()
-        print("2. index: \(added.added.count) FAQ questions from \(questionsFile), \(embedded) embedded")
+        print("2. index: \(added.addedQuestions.count) FAQ questions from \(questionsFile), \(embedded) embedded")
 
         print("3. query: the 3 best stored questions for each new one")
         let search = try QuestionSearch(store: store, modelName: "demo")

@@ -8,10 +8,13 @@ struct Index: ReportingCommand {
         abstract: "Add questions to the index and embed them with the model.",
         discussion: """
             Each FILE is plain text with one question per line, or a TSV/CSV file with a header and a question \
-            column (or question1/question2, as in a pair file: both questions of every row are added). \
-            A question already stored (same words, ignoring case and punctuation) is skipped, so indexing a \
-            file twice adds nothing. With no FILE, embeds the stored questions that have no vector yet \
-            (after a retrain). FILE - reads standard input, one question per line (a table needs a .tsv or .csv file name). Vectors are             committed in batches: an interrupted run resumes where it stopped.
+            column (or question1/question2, as in a pair file: both questions of every row are added) and an \
+            optional id column. Every row is kept with its id (or its line): rows with the same words (ignoring \
+            case and punctuation) share one stored question, embedded once. Indexing a file again adds nothing; \
+            a row whose id is stored with another text is updated to the new text. Ids are unique per source \
+            (the file name, or --source). With no FILE, embeds the stored questions that have no vector yet \
+            (after a retrain). FILE - reads standard input, one question per line (a table needs a .tsv or .csv \
+            file name). Vectors are committed in batches: an interrupted run resumes where it stopped.
             """)
 
     @Argument(help: ArgumentHelp("Files of questions to add.", valueName: "file"), completion: .file())
@@ -23,6 +26,14 @@ struct Index: ReportingCommand {
 
     @Flag(name: .long, help: "Recompute every vector of the model (after retraining it).")
     var reembed = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "The name the rows are stored under (default: the file name; stdin for -); ids are unique per source.",
+        valueName: "name"))
+    var source: String?
+
+    @Flag(name: .long, help: "Also remove the source's stored rows that the file no longer has, so the index mirrors it.")
+    var sync = false
 
     @Flag(name: .long, help: "Skip malformed rows and questions without words (counted) instead of stopping.")
     var skipBad = false
@@ -36,6 +47,13 @@ struct Index: ReportingCommand {
     func validate() throws {
         try OptionBounds.check(batchSize, "--batch-size", 1...65_536)
         if files.filter({ $0 == "-" }).count > 1 { throw ValidationError("- (standard input) can be given once") }
+        if let source {
+            if files.count != 1 { throw ValidationError("--source names the rows of one file; give exactly one FILE") }
+            if source.isEmpty || source.contains(where: { $0.isNewline }) {
+                throw ValidationError("--source must be a non-empty name on one line")
+            }
+        }
+        if sync && files.isEmpty { throw ValidationError("--sync needs the FILE whose rows the index should mirror") }
     }
 
     func execute() throws {
@@ -51,13 +69,25 @@ struct Index: ReportingCommand {
             badRows += output.skipped
             for problem in output.problems.prefix(5) { Terminal.note("skipped: \(problem)") }
             var questions: [SourceQuestion] = []
+            var firstOfID: [String: (line: Int, key: String)] = [:]
             for question in output.questions {
-                if tokenizer.normalized(question.text).isEmpty {
-                    guard skipBad else {
-                        throw CommandError("\(file == "-" ? "/dev/stdin" : file):\(question.line): the question has no words")
-                    }
+                let key = tokenizer.normalized(question.text)
+                let name = file == "-" ? "/dev/stdin" : file
+                if key.isEmpty {
+                    guard skipBad else { throw CommandError("\(name):\(question.line): the question has no words") }
                     badRows += 1
                     continue
+                }
+                if let id = question.externalID {
+                    if let first = firstOfID[id], first.key != key {
+                        guard skipBad else {
+                            throw CommandError("\(name):\(question.line): id \"\(id)\" is also on line \(first.line) with another question")
+                        }
+                        Terminal.note("skipped: \(name):\(question.line): id \"\(id)\" is also on line \(first.line) with another question")
+                        badRows += 1
+                        continue
+                    }
+                    if firstOfID[id] == nil { firstOfID[id] = (question.line, key) }
                 }
                 questions.append(question)
             }
@@ -67,32 +97,42 @@ struct Index: ReportingCommand {
         // Load the model read-only first: without one, the file is left untouched.
         let model = try database.openForChecking().loadModel(name: modelOptions.model)
         let store = try database.openExistingForWriting()
-        var added = 0, alreadyStored = 0
+        var rows = IndexedRows()
         for input in inputs {
-            let result = try store.addQuestions(input.questions.map { ($0.text, $0.externalID) },
-                                                source: input.file == "-" ? "stdin" : URL(fileURLWithPath: input.file).lastPathComponent)
-            added += result.added.count
-            alreadyStored += result.skipped
+            let name = source ?? (input.file == "-" ? "stdin" : URL(fileURLWithPath: input.file).lastPathComponent)
+            let result = try store.addRows(input.questions, source: name, sync: sync)
+            rows.addedQuestions += result.addedQuestions
+            rows.newRows += result.newRows
+            rows.updatedRows += result.updatedRows
+            rows.unchangedRows += result.unchangedRows
+            rows.repeatedRows += result.repeatedRows
+            rows.removedRows += result.removedRows
+            rows.removedQuestions += result.removedQuestions
         }
-        if reembed { _ = try store.deleteEmbeddings(modelID: model.id) }
-
         let indexer = Indexer(store: store, model: model, batchSize: batchSize, workers: workers)
         let progress = ProgressLine()
         let start = Date()
-        let embedded = try indexer.embedMissing { done, total in
+        let report: (Int, Int) -> Void = { done, total in
             progress.update("embedding \(done)/\(total)", done: done, total: total, unit: "questions")
         }
+        // A re-embedding fills a copy of the model, swapped in at the end: queries never see a mix.
+        let embedded = reembed
+            ? try ModelSwap.reembed(store: store, model: model, batchSize: batchSize, workers: workers, progress: report)
+            : try indexer.embedMissing(progress: report)
         progress.finish()
         let seconds = Date().timeIntervalSince(start)
-        let total = try store.embeddingCount(modelID: model.id)
+        let total = try store.embeddingCount(modelID: reembed ? store.loadModelID(name: model.name) : model.id)
+        // Each model has its own vectors: say which others the new questions left behind, and how to catch up.
+        let questionCount = try store.questionCount()
+        for other in try store.modelSummaries() where other.name != model.name && other.embeddingCount < questionCount {
+            Terminal.note("model \"\(other.name)\" has no vector for \(questionCount - other.embeddingCount) questions: "
+                + "run `siamese index --db \(database.path.shellQuoted) --model \(other.name.shellQuoted)` to embed them")
+        }
         if json {
-            try Terminal.printJSON(IndexSummary(database: database.path, model: model.name, added: added,
-                                                alreadyStored: alreadyStored, skippedBad: badRows, embedded: embedded,
-                                                seconds: seconds, indexed: total))
+            try Terminal.printJSON(IndexSummary(database: database.path, model: model.name, rows: rows,
+                                                skippedBad: badRows, embedded: embedded, seconds: seconds, indexed: total))
         } else {
-            var line = "added \(added) questions (\(alreadyStored) already stored"
-            if badRows > 0 { line += ", \(badRows) bad rows skipped" }
-            print(line + ")")
+            if !files.isEmpty { print(Self.describe(rows, skippedBad: badRows)) }
             let rate = seconds > 0 ? Double(embedded) / seconds : 0
             if embedded == 0 {
                 print("nothing new to embed; \(total) questions indexed with model \"\(model.name)\"")
@@ -101,20 +141,50 @@ struct Index: ReportingCommand {
             print("embedded \(embedded) with model \"\(model.name)\" in \(String(format: "%.2f", seconds)) s (\(Int(rate.rounded())) questions/s); \(total) questions indexed")
         }
     }
+
+    /// "rows: 6 new, 1 updated, 3 unchanged; questions: 5 added, 1 removed".
+    static func describe(_ rows: IndexedRows, skippedBad: Int) -> String {
+        var parts = ["\(rows.newRows) new", "\(rows.updatedRows) updated", "\(rows.unchangedRows) unchanged"]
+        if rows.repeatedRows > 0 { parts.append("\(rows.repeatedRows) repeated") }
+        if rows.removedRows > 0 { parts.append("\(rows.removedRows) removed") }
+        if skippedBad > 0 { parts.append("\(skippedBad) bad skipped") }
+        var line = "rows: " + parts.joined(separator: ", ") + "; questions: \(rows.addedQuestions.count) added"
+        if rows.removedQuestions > 0 { line += ", \(rows.removedQuestions) removed" }
+        return line
+    }
 }
 
 struct IndexSummary: Encodable {
     var database: String
     var model: String
-    var added: Int
-    var alreadyStored: Int
+    var rows: IndexedRows
     var skippedBad: Int
     var embedded: Int
     var seconds: Double
     var indexed: Int
 
     enum CodingKeys: String, CodingKey {
-        case database, model, added, embedded, seconds, indexed
-        case alreadyStored = "already_stored", skippedBad = "skipped_bad"
+        case database, model, embedded, seconds, indexed
+        case addedQuestions = "added_questions", removedQuestions = "removed_questions"
+        case newRows = "new_rows", updatedRows = "updated_rows", unchangedRows = "unchanged_rows"
+        case repeatedRows = "repeated_rows"
+        case removedRows = "removed_rows", skippedBad = "skipped_bad"
+    }
+
+    func encode(to encoder: any Swift.Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(database, forKey: .database)
+        try container.encode(model, forKey: .model)
+        try container.encode(rows.addedQuestions.count, forKey: .addedQuestions)
+        try container.encode(rows.removedQuestions, forKey: .removedQuestions)
+        try container.encode(rows.newRows, forKey: .newRows)
+        try container.encode(rows.updatedRows, forKey: .updatedRows)
+        try container.encode(rows.unchangedRows, forKey: .unchangedRows)
+        try container.encode(rows.repeatedRows, forKey: .repeatedRows)
+        try container.encode(rows.removedRows, forKey: .removedRows)
+        try container.encode(skippedBad, forKey: .skippedBad)
+        try container.encode(embedded, forKey: .embedded)
+        try container.encode(seconds, forKey: .seconds)
+        try container.encode(indexed, forKey: .indexed)
     }
 }

@@ -11,6 +11,11 @@ struct Info: ReportingCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Also check the whole file (pages, references, keyword index, missing vectors); exit 1 when a problem is found.",
+        discussion: "Each problem is printed with the command that fixes it. Reads every page: slow on a large index."))
+    var check = false
+
     func execute() throws {
         let store = try database.openForReading()
         let summaries = try store.modelSummaries()
@@ -19,17 +24,30 @@ struct Info: ReportingCommand {
         let info = IndexInfo(
             database: database.path, schema: store.schemaVersion, bytes: bytes, questions: try store.questionCount(),
             models: models.map { summary, epochs in
-                ModelInfo(name: summary.name, createdAt: summary.createdAt, dimension: summary.dimension,
+                ModelInfo(name: summary.name, isDefault: summary.isDefault, createdAt: summary.createdAt,
+                          dimension: summary.dimension,
                           vocabulary: summary.vocabularySize, threshold: summary.threshold,
                           vectors: summary.embeddingCount, calibration: summary.calibration,
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
                                                          pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
             },
-            unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map { UnfinishedRun(model: $0.target, savedAt: $0.savedAt) })
+            unfinishedTrainingRuns: try store.unfinishedTrainingRuns().map {
+                UnfinishedRun(model: $0.target, savedAt: $0.savedAt, owner: $0.owner, abandoned: $0.isAbandoned)
+            })
+        let problems = check ? try store.integrityProblems() : nil
         if json {
-            try Terminal.printJSON(info)
+            try Terminal.printJSON(IndexCheck(info: info, problems: problems))
         } else {
             printText(info)
+            if let problems {
+                print("")
+                print(problems.isEmpty ? "integrity: ok" : "integrity: \(problems.count) problems")
+                for problem in problems { print("  \(problem.problem); \(problem.remedy)") }
+            }
+        }
+        if let problems, !problems.isEmpty {
+            StandardStreams.flushOutput()
+            throw ExitCode(1)
         }
     }
 
@@ -41,7 +59,7 @@ struct Info: ReportingCommand {
         if info.models.isEmpty { print("models     none: run `siamese train`") }
         for model in info.models {
             print("")
-            print("model \"\(model.name)\": d = \(model.dimension), vocabulary \(model.vocabulary), "
+            print("model \"\(model.name)\"\(model.isDefault ? " (default)" : ""): d = \(model.dimension), vocabulary \(model.vocabulary), "
                 + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
             // Vectors reference their question (foreign key), so the difference is the questions without one.
             let missing = info.questions - model.vectors
@@ -81,10 +99,29 @@ struct Info: ReportingCommand {
         for run in info.unfinishedTrainingRuns {
             let saved = run.savedAt.map { " (last epoch saved \($0.formatted(.iso8601)))" } ?? ""
             print("")
-            print("unfinished training run for model \"\(run.model)\"\(saved): another `siamese train` is running, or "
-                + "one was interrupted; it is never used, and a finished run of that name replaces the model")
+            let state = run.abandoned
+                ? "its process (\(run.owner ?? "?")) is gone: it was interrupted; the next `siamese train` removes it"
+                : run.owner.map { "process \($0) is running it" }
+                    ?? "another `siamese train` is running, or one was interrupted"
+            print("unfinished training run for model \"\(run.model)\"\(saved): \(state); it is never used, and a finished "
+                + "run of that name replaces the model")
         }
     }
+}
+
+/// `info --json`: the index, and with --check the problems found (absent without it).
+struct IndexCheck: Encodable {
+    var info: IndexInfo
+    var problems: [IntegrityProblem]?
+
+    func encode(to encoder: any Swift.Encoder) throws {
+        try info.encode(to: encoder)
+        guard let problems else { return }
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(problems.map { ["problem": $0.problem, "remedy": $0.remedy] }, forKey: .problems)
+    }
+
+    enum CodingKeys: String, CodingKey { case problems }
 }
 
 struct IndexInfo: Encodable {
@@ -105,9 +142,11 @@ struct IndexInfo: Encodable {
 struct UnfinishedRun: Encodable {
     var model: String
     var savedAt: Date?
+    var owner: String?
+    var abandoned: Bool
 
     enum CodingKeys: String, CodingKey {
-        case model
+        case model, owner, abandoned
         case savedAt = "saved_at"
     }
 
@@ -115,11 +154,14 @@ struct UnfinishedRun: Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(model, forKey: .model)
         try c.encode(savedAt, forKey: .savedAt)  // null when no epoch was saved
+        try c.encode(owner, forKey: .owner)  // null for runs started before schema 0010
+        try c.encode(abandoned, forKey: .abandoned)
     }
 }
 
 struct ModelInfo: Encodable {
     var name: String
+    var isDefault: Bool
     var createdAt: Date
     var dimension: Int
     var vocabulary: Int
@@ -130,12 +172,13 @@ struct ModelInfo: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case name, dimension, vocabulary, threshold, vectors, calibration, epochs
-        case createdAt = "created_at"
+        case isDefault = "default", createdAt = "created_at"
     }
 
     func encode(to encoder: any Swift.Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
+        try c.encode(isDefault, forKey: .isDefault)
         try c.encode(createdAt, forKey: .createdAt)
         try c.encode(dimension, forKey: .dimension)
         try c.encode(vocabulary, forKey: .vocabulary)

@@ -59,7 +59,14 @@ struct Query: ReportingCommand {
         // answers appear before the input ends.
         var block: [(text: String, line: Int?)] = [], first = true, foundDuplicate = false
         var lines = StdinLines()
-        while let line = try lines.next() {
+        while true {
+            let next: String?
+            do { next = try lines.next() } catch {
+                // A bad line ends the stream: the questions before it still get their answers.
+                if !block.isEmpty { _ = try answer(block, search: search, first: first) }
+                throw error
+            }
+            guard let line = next else { break }
             let text = line.trimmingCharacters(in: .whitespaces)
             if !text.isEmpty { block.append((text, lines.number)) }
             // Answer what is there before waiting for more input, and in blocks of bounded size.

@@ -1,4 +1,5 @@
 @preconcurrency import Foundation
+import QuestionIndex
 
 /// The lines of stdin, read as they arrive (LF or CRLF; a final line without LF counts), each at most
 /// `maximumBytes` long, so an endless stream without line breaks fails instead of filling memory.
@@ -14,8 +15,9 @@ struct StdinLines {
     /// Whether every line read so far has been returned: the next `next()` waits for more input.
     var drained: Bool { !ended && !buffer[start...].contains(0x0A) }
 
-    /// The next line, decoded as UTF-8 (malformed bytes become U+FFFD), or nil at the end of input.
-    /// - Throws: `CommandError` for a line longer than `maximumBytes`.
+    /// The next line, decoded as UTF-8, or nil at the end of input.
+    /// - Throws: `CommandError` naming the line when it is longer than `maximumBytes`, holds a control character
+    ///   (`ControlCharacters`) or is not valid UTF-8.
     mutating func next() throws -> String? {
         while true {
             if let newline = buffer[start...].firstIndex(of: 0x0A) {
@@ -48,6 +50,14 @@ struct StdinLines {
     private mutating func line(_ bytes: ArraySlice<UInt8>) throws -> String {
         number += 1
         guard bytes.count <= Self.maximumBytes else { throw CommandError("stdin:\(number): line longer than 1 MiB") }
-        return String(decoding: bytes, as: UTF8.self)
+        // As in input files: a NUL would cut the question short, an escape could rewrite the terminal.
+        if let code = bytes.first(where: ControlCharacters.isForbidden) {
+            throw CommandError("stdin:\(number): control character U+" + String(format: "%04X", code)
+                               + " (only tab and line breaks are allowed)")
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw CommandError("stdin:\(number): the line is not valid UTF-8")
+        }
+        return text
     }
 }

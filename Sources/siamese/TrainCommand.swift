@@ -12,8 +12,9 @@ struct Train: ReportingCommand {
             above 0. Validation pairs (--dev, else a question-disjoint --validation-fraction of PAIRS held out) \
             are scored after every epoch: the epoch with the best validation ROC-AUC is the one kept, and the \
             duplicate threshold is the best-accuracy cut on them. The best epoch so far is always saved, so an \
-            interrupted run keeps it. A model name that exists is refused unless --force replaces it (its \
-            vectors are dropped: run `siamese index` afterwards).
+            interrupted run keeps it. A model name that exists is refused unless --force replaces it. The \
+            questions already stored are embedded with the new model before it replaces the old one, in one \
+            transaction: queries meanwhile use the old model and its vectors.
             """)
 
     @Option(name: .long, help: ArgumentHelp("Labelled question pairs to train on.", valueName: "file"),
@@ -157,11 +158,13 @@ struct Train: ReportingCommand {
         }
 
         // Look for the name read-only first: a refused run must not touch the file at all.
-        if !force, FileManager.default.fileExists(atPath: database.path),
-           try database.openForChecking().modelSummaries().contains(where: { $0.name == model }) {
+        if !force, FileManager.default.fileExists(atPath: database.path), try Self.hasModel(model, at: database) {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
-        let store = try QuestionStore(path: database.path, mode: .readWrite)
+        let store = try QuestionStore(path: database.path, mode: .readWrite, busyTimeout: DatabaseOptions.busyTimeout)
+        for name in try store.discardAbandonedRuns() {
+            Terminal.note("removed an interrupted training run for model \"\(name)\" (its process is gone)")
+        }
         if let validationNote { Terminal.note(validationNote) }
         Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
@@ -177,9 +180,23 @@ struct Train: ReportingCommand {
             let auc = record.validationAUC.map { String(format: "  \(validationSource.kind) ROC-AUC %.4f", $0) } ?? ""
             Terminal.note(String(format: "epoch %d: loss %.4f, %.0f pairs/s, %.1f s", record.epoch, record.loss,
                                  record.pairsPerSecond, record.seconds) + auc + (kept ? "  (saved)" : "  (not better)"))
+        }, embeddingProgress: { done, total in
+            progress.update("embedding the stored questions \(done)/\(total)", done: done, total: total, unit: "questions")
         })
-        let pending = try store.questionCount()
-        try printSummary(outcome, trainingSet: trainingSet, questionsToEmbed: pending)
+        progress.finish()
+        let pending = try store.questionsWithoutEmbeddingCount(modelID: outcome.modelID)
+        try printSummary(outcome, trainingSet: trainingSet, embedded: try store.embeddingCount(modelID: outcome.modelID),
+                         questionsToEmbed: pending)
+    }
+
+    /// Whether the index at `database` has a ready model `name`. A file another process has just created and
+    /// not yet given the schema (two `train` on a new file at once) holds no model.
+    private static func hasModel(_ name: String, at database: DatabaseOptions) throws -> Bool {
+        do {
+            return try database.openForChecking().modelSummaries().contains { $0.name == name }
+        } catch IndexError.noIndex {
+            return false
+        }
     }
 
     private func report<T>(skipped output: T, file: String) where T: SkippedRows {
@@ -188,7 +205,8 @@ struct Train: ReportingCommand {
         for problem in output.problems.prefix(5) { Terminal.note("  \(problem)") }
     }
 
-    private func printSummary(_ outcome: ModelTraining.Outcome, trainingSet: TrainingSet, questionsToEmbed: Int) throws {
+    private func printSummary(_ outcome: ModelTraining.Outcome, trainingSet: TrainingSet, embedded: Int,
+                              questionsToEmbed: Int) throws {
         let last = outcome.epochs.last
         if json {
             let keptRecord = outcome.epochs.first { $0.epoch == outcome.keptEpoch }
@@ -219,7 +237,7 @@ struct Train: ReportingCommand {
             print("dedup threshold \(dedup.threshold.score) (best pair F1 \(String(format: "%.3f", dedup.f1)) on "
                 + "\(dedup.questions) \(dedup.pairs == "training" ? "training" : dedup.pairs) questions, \(dedup.rule))")
         }
-        print("saved to \(database.path)")
+        print("saved to \(database.path)" + (embedded > 0 ? " with vectors for its \(embedded) stored questions" : ""))
         if questionsToEmbed > 0 {
             print("\(questionsToEmbed) stored questions need vectors from this model: run `siamese index`")
         }

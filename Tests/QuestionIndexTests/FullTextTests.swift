@@ -45,8 +45,15 @@ import Testing
             let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
             let initial = Schema(migrations: Array(Schema.embedded.migrations.prefix(1)))
             let old = try QuestionStore(path: path, mode: .readWrite, schema: initial)
-            _ = try old.addQuestions([(text: "How do I reset my password?", externalID: nil),
-                                      (text: "Can I pay by card?", externalID: nil)], source: "test")
+            try old.write { db in
+                for (text, key) in [("How do I reset my password?", "how do i reset my password"),
+                                    ("Can I pay by card?", "can i pay by card")] {
+                    try db.execute(sql: """
+                        INSERT INTO question (text, normalized, source, created_at)
+                        VALUES (?, ?, 'test', '2026-01-01 00:00:00.000')
+                        """, arguments: [text, key])
+                }
+            }
             let upgraded = try QuestionStore(path: path, mode: .readWrite)
             #expect(try upgraded.keywordMatchCount(allWordsOf: "password") == 1)
             #expect(try upgraded.keywordMatchCount(allWordsOf: "card") == 1)

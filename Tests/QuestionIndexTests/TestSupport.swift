@@ -42,7 +42,7 @@ func snapshot(_ path: String) throws -> [String: [Row]] {
         var tables: [String: [Row]] = [:]
         tables["sqlite_master"] = try Row.fetchAll(db, sql: "SELECT type, name, sql FROM sqlite_master ORDER BY name")
         tables["grdb_migrations"] = try Row.fetchAll(db, sql: "SELECT * FROM grdb_migrations ORDER BY 1")
-        for table in ["model", "vocabulary", "weight", "training_epoch", "question", "embedding"] {
+        for table in ["model", "vocabulary", "weight", "training_epoch", "question", "question_entry", "embedding"] {
             tables[table] = try Row.fetchAll(db, sql: "SELECT * FROM \(table) ORDER BY 1, 2")
         }
         return tables

@@ -24,7 +24,7 @@ struct UnicodeKeyTests {
             // What tokenizer version 1 stored for the decomposed spelling: its lowercased words, not in NFC.
             try rawDatabase(path).write { db in
                 try db.execute(sql: """
-                    INSERT INTO question (text, normalized, source, created_at) VALUES (?, ?, 'old.txt', '2026-01-01 00:00:00.000')
+                    INSERT INTO question (text, normalized, created_at) VALUES (?, ?, '2026-01-01 00:00:00.000')
                     """, arguments: [Self.decomposed, "cafe\u{301} cre\u{300}me"])
             }
             let again = try store.addQuestions([(Self.decomposed, nil)], source: "old.txt")

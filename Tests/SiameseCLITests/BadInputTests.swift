@@ -95,7 +95,7 @@ struct BadInputTests {
 
             let index = try workspace.succeed("index", file.fileName, "--skip-bad")
             #expect(index.stderrLines.first == "skipped: malformedRow.tsv:6: expected 6 fields, found 4")
-            #expect(index.stdoutLines.first == "added 336 questions (764 already stored, 1 bad rows skipped)")
+            #expect(index.stdoutLines.first == "rows: 336 new, 0 updated, 0 unchanged, 764 repeated, 1 bad skipped; questions: 336 added")
         }
     }
 
@@ -109,7 +109,7 @@ struct BadInputTests {
             #expect(try workspace.snapshot() == before)
 
             let skipped = try workspace.succeed("index", "questions.txt", "--skip-bad")
-            #expect(skipped.stdoutLines.first == "added 1 questions (0 already stored, 1 bad rows skipped)")
+            #expect(skipped.stdoutLines.first == "rows: 1 new, 0 updated, 0 unchanged, 1 bad skipped; questions: 1 added")
         }
     }
 

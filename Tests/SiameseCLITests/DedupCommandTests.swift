@@ -6,11 +6,11 @@ struct DedupCommandTests {
     /// The clusters of `dedup --format tsv` output: member ids by cluster number, checking the layout on the way.
     private func clusters(fromTSV output: String) throws -> [[Int64]] {
         let lines = CommandResult.lines(output)
-        #expect(lines.first == "cluster\tsize\tlowest_similarity\trepresentative\tid\texternal_id\tsimilarity\tquestion")
+        #expect(lines.first == "cluster\tsize\tlowest_similarity\trepresentative\tid\texternal_id\tsimilarity\tquestion\tsource\tline")
         var clusters: [[Int64]] = []
         for line in lines.dropFirst() {
             let fields = line.split(separator: "\t", omittingEmptySubsequences: false).map(String.init)
-            try #require(fields.count == 8, "\(line)")
+            try #require(fields.count == 10, "\(line)")
             let number = try #require(Int(fields[0]))
             if number > clusters.count {
                 #expect(number == clusters.count + 1)

@@ -9,13 +9,13 @@ func expectError(_ result: CommandResult, _ message: String, sourceLocation: Sou
 }
 
 /// Expects `result` to be ArgumentParser's usage error for `command`: exit 64 (EX_USAGE), nothing on stdout,
-/// `Error: MESSAGE` first on stderr, and the command's usage with a pointer to its help last.
+/// `siamese: error: MESSAGE` first on stderr, and the command's usage with a pointer to its help last.
 func expectUsageError(_ result: CommandResult, command: String, _ message: String,
                       sourceLocation: SourceLocation = #_sourceLocation) {
     #expect(result.exitCode == 64, "\(result)", sourceLocation: sourceLocation)
     #expect(result.stdout == "", sourceLocation: sourceLocation)
     let lines = result.stderrLines
-    #expect(lines.first == "Error: \(message)", sourceLocation: sourceLocation)
+    #expect(lines.first == "siamese: error: \(message)", sourceLocation: sourceLocation)
     #expect(lines.contains { $0.hasPrefix("Usage: siamese \(command) ") }, "\(result)", sourceLocation: sourceLocation)
     #expect(lines.last == "  See 'siamese \(command) --help' for more information.", sourceLocation: sourceLocation)
 }

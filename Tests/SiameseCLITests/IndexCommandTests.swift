@@ -9,14 +9,14 @@ struct IndexCommandTests {
             try workspace.trainQuickModel()
             let first = try workspace.succeed("index", "SampleData/faq_questions.txt")
             try #require(first.stdoutLines.count == 2, "\(first)")
-            #expect(first.stdoutLines[0] == "added 120 questions (0 already stored)")
+            #expect(first.stdoutLines[0] == "rows: 120 new, 0 updated, 0 unchanged; questions: 120 added")
             #expect(first.stdoutLines[1].wholeMatch(of: #/
                 embedded\ 120\ with\ model\ "default"\ in\ \d+\.\d\d\ s\ \(\d+\ questions/s\);\ 120\ questions\ indexed
                 /#) != nil, "\(first)")
 
             let second = try workspace.succeed("index", "SampleData/faq_questions.txt")
             #expect(second.stdout == """
-                added 0 questions (120 already stored)
+                rows: 0 new, 0 updated, 120 unchanged; questions: 0 added
                 nothing new to embed; 120 questions indexed with model "default"
 
                 """)
@@ -28,9 +28,9 @@ struct IndexCommandTests {
         try withWorkspace { workspace in
             try workspace.trainQuickModel()
             let plain = try workspace.succeed("index", "-", stdin: "How old are you?\nIs there a student discount?\n")
-            #expect(plain.stdoutLines.first == "added 2 questions (0 already stored)", "\(plain)")
+            #expect(plain.stdoutLines.first == "rows: 2 new, 0 updated, 0 unchanged; questions: 2 added", "\(plain)")
             let again = try workspace.succeed("index", "-", stdin: "How old are you?\r\nDo you ship to Norway?\r\n")
-            #expect(again.stdoutLines.first == "added 1 questions (1 already stored)", "\(again)")
+            #expect(again.stdoutLines.first == "rows: 1 new, 0 updated, 1 unchanged; questions: 1 added", "\(again)")
             let query = try workspace.succeed("query", "Do you ship to Norway?", "-k", "1", "--json")
             #expect(query.stdout.contains("\"text\":\"Do you ship to Norway?\""), "\(query)")
             let bad = try workspace.run("index", "-", stdin: "How old are you?\n???\n")
@@ -48,12 +48,13 @@ struct IndexCommandTests {
             let result = try workspace.succeed("index", "SampleData/faq_questions.txt", "--json")
             try #require(result.stdoutLines.count == 1, "\(result)")
             let summary = try jsonObject(result.stdout)
-            #expect(keys(summary) == ["database", "model", "added", "already_stored", "skipped_bad", "embedded",
-                                      "seconds", "indexed"])
+            #expect(keys(summary) == ["database", "model", "added_questions", "removed_questions", "new_rows",
+                                      "updated_rows", "unchanged_rows", "repeated_rows", "removed_rows", "skipped_bad",
+                                      "embedded", "seconds", "indexed"])
             #expect(summary["database"] as? String == "siamese.sqlite")
             #expect(summary["model"] as? String == "default")
-            #expect(int(summary["added"]) == 120)
-            #expect(int(summary["already_stored"]) == 0)
+            #expect(int(summary["added_questions"]) == 120)
+            #expect(int(summary["new_rows"]) == 120)
             #expect(int(summary["skipped_bad"]) == 0)
             #expect(int(summary["embedded"]) == 120)
             #expect(int(summary["indexed"]) == 120)
@@ -73,7 +74,7 @@ struct IndexCommandTests {
 
                 """)
             let result = try workspace.succeed("index", "pairs.tsv")
-            #expect(result.stdoutLines.first == "added 6 questions (0 already stored)")
+            #expect(result.stdoutLines.first == "rows: 6 new, 0 updated, 0 unchanged; questions: 6 added")
             #expect(result.stdoutLines.last?.hasSuffix("; 6 questions indexed") == true)
 
             let questions = ["Where is the train station?", "How do I get to the train station?",
@@ -97,7 +98,7 @@ struct IndexCommandTests {
         try withWorkspace { workspace in
             try workspace.trainQuickModel()
             let result = try workspace.succeed("index", "SampleData/faq_pairs.tsv")
-            #expect(result.stdoutLines.first == "added 336 questions (764 already stored)")
+            #expect(result.stdoutLines.first == "rows: 336 new, 0 updated, 0 unchanged, 764 repeated; questions: 336 added")
             #expect(result.stdoutLines.last?.hasSuffix("; 336 questions indexed") == true)
         }
     }
@@ -109,7 +110,7 @@ struct IndexCommandTests {
             try workspace.write("faq.csv", "id,question\nq-1,\"What time is it, please?\"\nq-2,Where do you live?\n")
             try workspace.write("more.txt", "Where do you live?\n\n   \nCan I bring my dog?\n")
             let result = try workspace.succeed("index", "faq.csv", "more.txt")
-            #expect(result.stdoutLines.first == "added 3 questions (1 already stored)")
+            #expect(result.stdoutLines.first == "rows: 4 new, 0 updated, 0 unchanged; questions: 3 added")
 
             let query = try workspace.succeed("query", "What time is it, please?", "-k", "1", "--json")
             let best = try #require((try jsonObject(query.stdout)["matches"] as? [[String: Any]])?.first)
@@ -124,7 +125,6 @@ struct IndexCommandTests {
             try workspace.trainAndIndexQuickModel()
             let nothing = try workspace.succeed("index")
             #expect(nothing.stdout == """
-                added 0 questions (0 already stored)
                 nothing new to embed; 120 questions indexed with model "default"
 
                 """)
@@ -141,7 +141,7 @@ struct IndexCommandTests {
             #expect(long.count == 100_000)
             try workspace.write("long.txt", long + "\n")
             let indexed = try workspace.succeed("index", "long.txt")
-            #expect(indexed.stdoutLines.first == "added 1 questions (0 already stored)")
+            #expect(indexed.stdoutLines.first == "rows: 1 new, 0 updated, 0 unchanged; questions: 1 added")
 
             let query = try workspace.succeed("query", long, "-k", "1")
             let best = try #require(matchLines(query.stdoutLines).first, "\(query)")

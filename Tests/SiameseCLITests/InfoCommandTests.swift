@@ -44,10 +44,14 @@ struct InfoCommandTests {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
             #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+            // A model trained now gets vectors for the stored questions; those indexed later with another don't.
             try workspace.succeed(["train", "--pairs", "SampleData/faq_pairs.tsv", "--model", "second model"]
                                   + Workspace.quickTraining)
+            #expect(try !workspace.succeed("info").stdout.contains("have no vector"))
+            try workspace.write("more.txt", "Where do you live, my friend?\nCan I bring my dog along?\n")
+            try workspace.succeed("index", "more.txt", "--model", "default")
             let info = try workspace.succeed("info").stdoutLines
-            let remedy = "  120 of 120 questions have no vector of this model: "
+            let remedy = "  2 of 122 questions have no vector of this model: "
                 + "run `siamese index --db siamese.sqlite --model 'second model'` to embed them"
             #expect(info.contains(remedy), "\(info)")
             try workspace.succeed("index", "--db", "siamese.sqlite", "--model", "second model")
@@ -70,8 +74,8 @@ struct InfoCommandTests {
             let models = try #require(info["models"] as? [[String: Any]])
             try #require(models.count == 1)
             let model = models[0]
-            #expect(keys(model) == ["name", "created_at", "dimension", "vocabulary", "threshold", "vectors", "calibration",
-                                    "epochs"])
+            #expect(keys(model) == ["name", "default", "created_at", "dimension", "vocabulary", "threshold", "vectors",
+                                    "calibration", "epochs"])
             let calibration = try #require(model["calibration"] as? [String: Any])
             #expect(int(calibration["kept_epoch"]) == 3)
             #expect(calibration["pairs"] as? String == "training")
@@ -89,6 +93,36 @@ struct InfoCommandTests {
                 #expect(keys(epoch) == ["epoch", "loss", "pairs_per_second", "seconds"])
                 #expect((double(epoch["loss"]) ?? -1) > 0)
             }
+        }
+    }
+}
+
+@Suite("siamese info --check")
+struct InfoCheckTests {
+    @Test("a healthy index checks ok; a question no row names and a missing vector are problems with their fix")
+    func check() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let ok = try workspace.succeed("info", "--check")
+            #expect(ok.stdoutLines.last == "integrity: ok", "\(ok)")
+            let okJSON = try jsonObject(try workspace.succeed("info", "--check", "--json").stdout)
+            #expect((okJSON["problems"] as? [Any])?.isEmpty == true)
+            #expect(try jsonObject(try workspace.succeed("info", "--json").stdout)["problems"] == nil)
+
+            try #require(SQLiteShell.isAvailable, "the sqlite3 shell is needed (scripts/setup.sh installs it)")
+            try SQLiteShell.run("""
+                INSERT INTO question (text, normalized, created_at) VALUES ('Who am I?', 'who am i', '2026-01-01 00:00:00.000')
+                """, in: workspace)
+            let bad = try workspace.run("info", "--check")
+            #expect(bad.exitCode == 1, "\(bad)")
+            let lines = bad.stdoutLines
+            #expect(lines.contains("integrity: 2 problems"), "\(bad)")
+            #expect(lines.contains { $0.hasPrefix("  1 questions are named by no input row") })
+            #expect(lines.contains("  1 of 121 questions have no vector of model \"default\"; "
+                                   + "embed them with `siamese index --db 'siamese.sqlite' --model 'default'`"))
+            let json = try workspace.run("info", "--check", "--json")
+            #expect(json.exitCode == 1)
+            #expect((try jsonObject(json.stdout)["problems"] as? [[String: Any]])?.count == 2)
         }
     }
 }

@@ -116,6 +116,22 @@ struct QueryCommandTests {
         }
     }
 
+    @Test("- stops at a line with a NUL byte or invalid UTF-8, naming the line, after answering the lines before it")
+    func badStdinLine() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            var input = Data("How old are you?\nHow much is\u{0} the fish?\n".utf8)
+            let nul = try workspace.run(["query", "-", "-k", "1"], stdin: input)
+            #expect(nul.exitCode == 1, "\(nul)")
+            #expect(nul.stderrLines.last == "siamese: error: stdin:2: control character U+0000 (only tab and line breaks are allowed)")
+            #expect(nul.stdoutLines.first == "# How old are you?", "\(nul)")
+            input = Data("How old are you?\n".utf8) + Data([0x48, 0x69, 0xFF, 0x0A])
+            let invalid = try workspace.run(["query", "-", "-k", "1"], stdin: input)
+            #expect(invalid.exitCode == 1)
+            #expect(invalid.stderrLines.last == "siamese: error: stdin:2: the line is not valid UTF-8")
+        }
+    }
+
     @Test("- with no lines on stdin prints nothing")
     func emptyStdin() throws {
         try withWorkspace { workspace in

@@ -1,6 +1,7 @@
 import SiameseNet
 
-/// A group of stored questions that ask the same thing, as `Deduplication` found it.
+/// A group of stored questions that ask the same thing, as `Deduplication` found it; or, in an index, one stored
+/// question that several input rows name (an exact duplicate: one member, lowest similarity 1).
 public struct DuplicateCluster: Sendable, Equatable {
     /// One question of a cluster.
     public struct Member: Sendable, Equatable {
@@ -17,12 +18,17 @@ public struct DuplicateCluster: Sendable, Equatable {
     /// The lowest cosine similarity between two members: how tight the cluster is.
     public var lowestSimilarity: Float
 
+    /// The cluster of one stored question that several rows name.
+    public static func exactDuplicate(_ questionID: Int64) -> DuplicateCluster {
+        DuplicateCluster(members: [Member(questionID: questionID, similarity: 1, meanSimilarity: 1)], lowestSimilarity: 1)
+    }
+
     /// The member that stands for the cluster.
     public var representative: Member { members[0] }
     public var count: Int { members.count }
 
     public init(members: [Member], lowestSimilarity: Float) {
-        precondition(members.count >= 2, "a cluster has at least two members")
+        precondition(!members.isEmpty, "a cluster has members")
         self.members = members
         self.lowestSimilarity = lowestSimilarity
     }

@@ -10,8 +10,7 @@ public struct IndexDeduplication: Sendable {
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, `SearchError.nothingIndexed` when the model has no vectors.
     public init(store: QuestionStore, modelName: String?) throws {
         self.store = store
-        model = try store.loadModel(name: modelName)
-        matrix = try store.embeddingMatrix(modelID: model.id)
+        (model, matrix) = try store.loadModelWithVectors(name: modelName)
         guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
     }
 
@@ -41,6 +40,10 @@ public struct IndexDeduplication: Sendable {
     }
 
     /// Finds every pair ≥ `deduplication.threshold` and, unless `pairsOnly`, their clusters.
+    ///
+    /// Clusters are of input rows: a member question counts once per row that names it, and a question that
+    /// several rows name is a cluster by itself (an exact duplicate, similarity 1) when no pair joins it to
+    /// another. `minimumSize` counts rows; clusters come largest first, then tighter, then by representative id.
     /// - Parameter progress: after each block of the pair scan, (blocks done, blocks in all).
     /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low).
     public func run(_ deduplication: Deduplication, pairsOnly: Bool = false, maxPairs: Int = 20_000_000,
@@ -48,12 +51,48 @@ public struct IndexDeduplication: Sendable {
         guard let pairs = DuplicatePairFinder(threshold: deduplication.threshold, blockRows: deduplication.blockRows)
             .pairs(in: matrix, limit: maxPairs, progress: progress)
         else { throw DedupError.tooManyPairs(limit: maxPairs, threshold: deduplication.threshold) }
-        let clusters = pairsOnly ? [] : deduplication.clusters(of: pairs, in: matrix)
-        var ids = Set(clusters.flatMap { $0.members.map(\.questionID) })
-        if pairsOnly { for pair in pairs { ids.insert(pair.id1); ids.insert(pair.id2) } }
+        var ids = Set<Int64>()
+        var clusters: [DuplicateCluster] = []
+        if pairsOnly {
+            for pair in pairs { ids.insert(pair.id1); ids.insert(pair.id2) }
+        } else {
+            let all = Deduplication(threshold: deduplication.threshold, rule: deduplication.rule, minimumSize: 2,
+                                    blockRows: deduplication.blockRows)
+            clusters = all.clusters(of: pairs, in: matrix)
+            let clustered = Set(clusters.flatMap { $0.members.map(\.questionID) })
+            let indexed = Set(matrix.ids)
+            clusters += try store.questionIDsNamedBySeveralRows()
+                .filter { indexed.contains($0) && !clustered.contains($0) }
+                .map(DuplicateCluster.exactDuplicate)
+            ids = Set(clusters.flatMap { $0.members.map(\.questionID) })
+        }
+        let questions = try store.questions(ids: Array(ids))
+        if !pairsOnly {
+            clusters = Self.ordered(clusters, questions: questions, minimumSize: deduplication.minimumSize)
+        }
         return Report(model: model.name, threshold: deduplication.threshold, rule: deduplication.rule,
                       result: Deduplication.Result(pairs: pairs, clusters: clusters, questionCount: matrix.count),
-                      questions: try store.questions(ids: Array(ids)))
+                      questions: questions)
+    }
+
+    /// The number of input rows a cluster stands for: each member once per row that names it.
+    public static func rowCount(of cluster: DuplicateCluster, questions: [Int64: StoredQuestion]) -> Int {
+        cluster.members.reduce(0) { $0 + max(1, questions[$1.questionID]?.entries.count ?? 1) }
+    }
+
+    /// Clusters of at least `minimumSize` rows, more rows first, then tighter, then by representative id.
+    static func ordered(_ clusters: [DuplicateCluster], questions: [Int64: StoredQuestion],
+                        minimumSize: Int) -> [DuplicateCluster] {
+        clusters.map { (cluster: $0, rows: rowCount(of: $0, questions: questions)) }
+            .filter { $0.rows >= minimumSize }
+            .sorted { a, b in
+                if a.rows != b.rows { return a.rows > b.rows }
+                if a.cluster.lowestSimilarity != b.cluster.lowestSimilarity {
+                    return a.cluster.lowestSimilarity > b.cluster.lowestSimilarity
+                }
+                return a.cluster.representative.questionID < b.cluster.representative.questionID
+            }
+            .map(\.cluster)
     }
 }
 

@@ -18,6 +18,8 @@ public struct ModelSummary: Sendable, Equatable {
     public let trainedAt: Date?
     /// Questions embedded with this model.
     public let embeddingCount: Int
+    /// Whether `siamese model use` made it the model commands use when none is named.
+    public let isDefault: Bool
     /// How the threshold was calibrated and which epoch was kept; nil when not recorded.
     public var calibration: ModelCalibration? = nil
 }

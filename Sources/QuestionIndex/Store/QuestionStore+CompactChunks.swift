@@ -111,6 +111,25 @@ extension QuestionStore {
         }
     }
 
+    /// Loads the model `name` (see `loadModel(name:)`) and then its compact copy. When the model is swapped for a
+    /// new one in between (a retrain or a re-embedding finished), its vectors are gone: loads both again, so the
+    /// caller always gets a model with its own vectors (as `loadModelWithVectors(name:)` does for Float32 ones).
+    /// - Throws: as `loadModel(name:)` and `compactEmbeddings(modelID:)`; `.modelIDNotFound` only when the model
+    ///   was replaced on every attempt.
+    public func loadModelWithCompactCopy(name: String?) throws(IndexError)
+        -> (model: StoredModel, compact: CompactEmbeddings)
+    {
+        var attempt = 1
+        while true {
+            let model = try loadModel(name: name)
+            do {
+                return (model, try compactEmbeddings(modelID: model.id))
+            } catch .modelIDNotFound where attempt < Self.modelSwapRetries {
+                attempt += 1
+            }
+        }
+    }
+
     /// The model's compact copy, read in one transaction (`withCompactSnapshot`).
     public func compactEmbeddings(modelID: Int64) throws(IndexError) -> CompactEmbeddings {
         try withCompactSnapshot(modelID: modelID) { $0.embeddings }

@@ -53,7 +53,7 @@ extension QuestionStore {
     }
 
     /// The stored run `id` with its clusters, nil when there is none. Clusters that lost members to deleted
-    /// questions keep the rest (a cluster left with fewer than two is left out).
+    /// questions keep the rest (a cluster left with none is left out).
     public func dedupRun(id: Int64) throws(IndexError) -> StoredDedupRun? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM dedup_run WHERE id = ?", arguments: [id]) else {
@@ -72,7 +72,7 @@ extension QuestionStore {
             let clusters = try Row.fetchAll(db, sql: """
                 SELECT cluster, lowest_similarity FROM dedup_cluster WHERE run_id = ? ORDER BY cluster
                 """, arguments: [id]).compactMap { cluster -> DuplicateCluster? in
-                    guard let list = members[cluster["cluster"]], list.count >= 2 else { return nil }
+                    guard let list = members[cluster["cluster"]], !list.isEmpty else { return nil }
                     return DuplicateCluster(members: list, lowestSimilarity: Float(cluster["lowest_similarity"] as Double))
                 }
             return StoredDedupRun(id: id, modelID: row["model_id"], modelName: row["model_name"],

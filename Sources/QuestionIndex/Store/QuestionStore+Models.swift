@@ -64,22 +64,77 @@ extension QuestionStore {
     /// - Parameter replacing: the id of the model of that name when the run started (nil: there was none). When
     ///   another run or command has since replaced or created it, nothing changes and the run's model is deleted.
     /// - Throws: `IndexError.modelChangedDuringTraining`, `.modelIDNotFound` when the run's model is gone.
-    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?) throws(IndexError) {
+    /// - Parameter onlyIfComplete: when true and a stored question has no vector of the run's model (an `index`
+    ///   added it meanwhile), nothing changes and the result is false: embed the missing ones and call again.
+    /// - Returns: whether the run's model was swapped in.
+    @discardableResult
+    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?,
+                               onlyIfComplete: Bool = false) throws(IndexError) -> Bool {
         let path = self.path
-        let outcome: Result<Void, IndexError> = try write { db in
+        let outcome: Result<Bool, IndexError> = try write { db in
             try Self.requireModel(db, id: runID, path: path)
+            if onlyIfComplete, try Bool.fetchOne(db, sql: """
+                SELECT EXISTS (SELECT 1 FROM question q
+                    WHERE NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id))
+                """, arguments: [runID]) == true {
+                return .success(false)
+            }
             let current = try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
                                              arguments: [name])
             guard current == expected else {
                 try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [runID])
                 return .failure(.modelChangedDuringTraining(path: path, name: name, created: expected == nil))
             }
-            if let current { try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current]) }
-            try db.execute(sql: "UPDATE model SET name = ?, state = 'ready', target = NULL WHERE id = ?",
-                           arguments: [name, runID])
-            return .success(())
+            var wasDefault = false
+            if let current {
+                wasDefault = try Bool.fetchOne(db, sql: "SELECT is_default = 1 FROM model WHERE id = ?",
+                                               arguments: [current]) ?? false
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [current])
+            }
+            try db.execute(sql: """
+                UPDATE model SET name = ?, state = 'ready', target = NULL, run_owner = NULL, is_default = ? WHERE id = ?
+                """,
+                           arguments: [name, wasDefault ? 1 : 0, runID])
+            return .success(true)
         }
-        try outcome.get()
+        return try outcome.get()
+    }
+
+    /// Copies the ready model `modelID` (configuration, vocabularies, weights, learning curve; no vectors) into an
+    /// unfinished run that `finishTraining` swaps in for it: `index --reembed` fills the copy with new vectors
+    /// while readers keep using the model's current ones, and the swap replaces all of them in one transaction.
+    /// - Returns: the copy's id.
+    /// - Throws: `IndexError.modelIDNotFound`.
+    public func stageCopy(ofModel modelID: Int64) throws(IndexError) -> Int64 {
+        let path = self.path
+        return try write { db in
+            let (name, _) = try Self.modelNameAndDimension(db, id: modelID, path: path)
+            try db.execute(sql: """
+                INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, is_default,
+                    run_owner)
+                SELECT ?, created_at, config, dimension, threshold, calibration, 'training', name, 0, ?
+                FROM model WHERE id = ?
+                """, arguments: ["\(name) (re-embedding \(UUID().uuidString.prefix(8).lowercased()))",
+                                 RunOwner.current.stored, modelID])
+            let copy = db.lastInsertedRowID
+            for (table, columns) in [("vocabulary", "token_id, token, count"), ("weight", "name, shape, data"),
+                                     ("training_epoch", "epoch, loss, pairs_per_second, seconds, validation_auc, created_at"),
+                                     ("subword", "subword_id, ngram, count")] {
+                try db.execute(sql: "INSERT INTO \(table) (model_id, \(columns)) SELECT ?, \(columns) FROM \(table) WHERE model_id = ?",
+                               arguments: [copy, modelID])
+            }
+            return copy
+        }
+    }
+
+    /// The number of stored questions without a vector of the model `modelID`.
+    public func questionsWithoutEmbeddingCount(modelID: Int64) throws(IndexError) -> Int {
+        try read { db in
+            try Int.fetchOne(db, sql: """
+                SELECT COUNT(*) FROM question q
+                WHERE NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id)
+                """, arguments: [modelID]) ?? 0
+        }
     }
 
     /// Deletes the model of an unfinished training run (after the run failed); the model it was to replace stays.
@@ -89,18 +144,52 @@ extension QuestionStore {
         }
     }
 
-    /// Unfinished training runs (killed, or still running in another process): their target names and when they
-    /// last saved an epoch. Their models are never used.
-    public func unfinishedTrainingRuns() throws(IndexError) -> [(target: String, savedAt: Date?)] {
+    /// An unfinished training run or re-embedding, as `info` shows it.
+    public struct UnfinishedRun: Sendable, Equatable {
+        /// The model it will replace or create.
+        public var target: String
+        /// When it last saved an epoch (nil: none yet, or a re-embedding).
+        public var savedAt: Date?
+        /// The process running it, "HOST PID" (nil for runs started before schema 0010).
+        public var owner: String?
+        /// Whether its process is certainly gone from this host: the run was killed or crashed, and the next
+        /// `discardAbandonedRuns` (every `siamese train` calls it) deletes it.
+        public var isAbandoned: Bool
+    }
+
+    /// Unfinished training runs and re-embeddings (killed, or still running in another process). Their models
+    /// are never used.
+    public func unfinishedTrainingRuns() throws(IndexError) -> [UnfinishedRun] {
         let path = self.path
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT m.id, m.target, (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
+                SELECT m.id, m.target, m.run_owner,
+                    (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS saved_at
                 FROM model m WHERE m.state = 'training' ORDER BY m.id
                 """).map { fetched throws in
                 let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
-                return (try row.text("target"), try row.optionalDate("saved_at"))
+                let owner = try row.optionalText("run_owner")
+                return UnfinishedRun(target: try row.text("target"), savedAt: try row.optionalDate("saved_at"),
+                                     owner: owner, isAbandoned: owner.flatMap(RunOwner.init(stored:))?.isGone ?? false)
             }
+        }
+    }
+
+    /// Deletes the unfinished runs whose process is gone from this host (see `UnfinishedRun.isAbandoned`).
+    /// - Returns: the names of the models they were for.
+    @discardableResult
+    public func discardAbandonedRuns() throws(IndexError) -> [String] {
+        let path = self.path
+        return try write { db in
+            var discarded: [String] = []
+            for fetched in try Row.fetchAll(db, sql: "SELECT id, target, run_owner FROM model WHERE state = 'training'") {
+                let row = StoredRow(fetched, table: "model", name: "a training run", path: path)
+                guard let owner = try row.optionalText("run_owner").flatMap(RunOwner.init(stored:)), owner.isGone
+                else { continue }
+                try db.execute(sql: "DELETE FROM model WHERE id = ?", arguments: [try row.integer("id")])
+                discarded.append(try row.text("target"))
+            }
+            return discarded
         }
     }
 
@@ -215,6 +304,33 @@ extension QuestionStore {
         }
     }
 
+    /// The id of the model `loadModel(name:)` would load, without loading it.
+    /// - Throws: `IndexError.noModel`, `.modelNotFound`.
+    public func loadModelID(name: String?) throws(IndexError) -> Int64 {
+        let path = self.path
+        return try read { db in
+            let row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model", name: "a model", path: path)
+            return try row.integer("id")
+        }
+    }
+
+    /// Makes the ready model `name` the one commands use when none is named (nil: none, so the most recently
+    /// trained is used).
+    /// - Throws: `IndexError.modelNotFound`.
+    public func setDefaultModel(name: String?) throws(IndexError) {
+        let path = self.path
+        try write { db in
+            if let name, try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'",
+                                            arguments: [name]) == nil {
+                throw try Self.notFound(db, name: name, path: path)
+            }
+            try db.execute(sql: "UPDATE model SET is_default = 0 WHERE is_default = 1")
+            if let name {
+                try db.execute(sql: "UPDATE model SET is_default = 1 WHERE name = ? AND state = 'ready'", arguments: [name])
+            }
+        }
+    }
+
     /// Deletes a model with its vocabularies, weights, learning curve and embeddings.
     /// - Throws: `IndexError.modelNotFound`.
     public func deleteModel(name: String) throws(IndexError) {
@@ -235,7 +351,8 @@ extension QuestionStore {
                     (SELECT COUNT(*) FROM training_epoch e WHERE e.model_id = m.id) AS epoch_count,
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
                     (SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id) AS trained_at,
-                    (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count
+                    (SELECT COUNT(*) FROM embedding x WHERE x.model_id = m.id) AS embedding_count,
+                    m.is_default
                 FROM model m WHERE m.state = 'ready' ORDER BY m.name
                 """
             ).map { fetched throws in
@@ -252,6 +369,7 @@ extension QuestionStore {
                     epochCount: try row.integer("epoch_count", in: 0...Int.max),
                     lastLoss: try row.optionalNumber("last_loss"), trainedAt: try row.optionalDate("trained_at"),
                     embeddingCount: try row.integer("embedding_count", in: 0...Int.max),
+                    isDefault: try row.integer("is_default", in: 0...1) == 1,
                     calibration: try Self.decodeCalibration(try row.optionalText("calibration")) { reason in
                         .corruptModel(path: path, model: name, reason: reason)
                     })
@@ -321,11 +439,11 @@ extension QuestionStore {
         } else {
             try db.execute(
                 sql: """
-                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO model (name, created_at, config, dimension, threshold, calibration, state, target, run_owner)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                 arguments: [name, Date(), config, model.dimension, threshold.map { Double($0) }, calibration,
-                            target == nil ? "ready" : "training", target])
+                            target == nil ? "ready" : "training", target, target == nil ? nil : RunOwner.current.stored])
             id = db.lastInsertedRowID
         }
         let vocabulary = model.vocabulary
@@ -361,10 +479,11 @@ extension QuestionStore {
             else { throw try notFound(db, name: name, path: path) }
             return row
         }
-        // Most recently trained: last epoch record, else creation; the larger id breaks ties.
+        // The default model (`setDefaultModel`), else the most recently trained: last epoch record, else
+        // creation; the larger id breaks ties.
         guard let row = try Row.fetchOne(db, sql: """
             SELECT \(columns) FROM model m WHERE m.state = 'ready'
-            ORDER BY COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
+            ORDER BY m.is_default = 1 DESC, COALESCE((SELECT MAX(created_at) FROM training_epoch e WHERE e.model_id = m.id), m.created_at) DESC,
                 m.id DESC
             LIMIT 1
             """)

@@ -4,49 +4,141 @@ import SiameseNet
 
 /// Questions: adding them without exact duplicates, and reading them back.
 extension QuestionStore {
-    /// Adds questions in one transaction, skipping exact duplicates: a question whose normalized text
-    /// (`Tokenizer().normalized`: case, punctuation and spacing ignored) is already in the index or earlier in
-    /// `questions`. Running the same input twice adds nothing the second time, also for a question stored by a
-    /// build whose key lacked the NFC step (tokenizer version 1).
+    /// Adds the rows of one input in one transaction (all or nothing), keeping each row's identity.
+    ///
+    /// A row names a question by its text; rows whose normalized texts (`Tokenizer().normalized`: case,
+    /// punctuation and spacing ignored) agree share one stored question, embedded once. The row itself is kept as
+    /// an entry: by `(source, external id)` when it has an id — indexing it again with another text moves the
+    /// entry to that text (an update; the old question goes when no row names it any more) — and by
+    /// `(source, line, question)` when it has none, so indexing the same input again changes nothing.
     /// - Parameters:
-    ///   - questions: texts with their optional identifiers from the input file.
-    ///   - source: where they come from (e.g. the file name), stored with each and used in errors.
-    /// - Returns: the ids of the added questions in input order, and how many were skipped.
-    /// - Throws: `IndexError.emptyQuestion` (nothing is added) when a text has no words.
-    /// - Complexity: O(n log N) for n questions into an index of N.
+    ///   - rows: the input's rows, as the readers return them.
+    ///   - source: the input's name (e.g. the file name): external ids are unique per source.
+    ///   - sync: also remove the source's stored rows that `rows` no longer has (the index then mirrors the file).
+    /// - Throws: `IndexError.emptyQuestion` for a text with no words, `.conflictingExternalID` when two rows give
+    ///   one id to different questions. Nothing is written when it throws.
+    /// - Complexity: O(n log N) for n rows into an index of N.
+    public func addRows(_ rows: [SourceQuestion], source: String, sync: Bool = false) throws(IndexError) -> IndexedRows {
+        try add(rows.map { ($0.text, $0.externalID, $0.line) }, source: source, sync: sync)
+    }
+
+    /// Adds questions without line numbers (library callers): `addRows` with every row's line unknown.
+    /// - Returns: the ids of the questions created, in input order, and how many rows named a stored text.
     public func addQuestions(_ questions: [(text: String, externalID: String?)],
                              source: String) throws(IndexError) -> (added: [Int64], skipped: Int) {
+        let result = try add(questions.map { ($0.text, $0.externalID, nil) }, source: source, sync: false)
+        return (result.addedQuestions, questions.count - result.addedQuestions.count)
+    }
+
+    private func add(_ rows: [(text: String, externalID: String?, line: Int?)], source: String,
+                     sync: Bool) throws(IndexError) -> IndexedRows {
         let tokenizer = Tokenizer()
-        var normalized: [String] = []
-        normalized.reserveCapacity(questions.count)
+        var keys: [String] = []
+        keys.reserveCapacity(rows.count)
         // Keys written before tokenizer version 2 lack its NFC step: a text that is not in NFC had another key then.
         var legacyKeys: [Int: String] = [:]
-        for (index, question) in questions.enumerated() {
-            let key = tokenizer.normalized(question.text)
+        var firstRowOfID: [String: Int] = [:]
+        for (index, row) in rows.enumerated() {
+            let key = tokenizer.normalized(row.text)
             guard !key.isEmpty else { throw IndexError.emptyQuestion(source: source, index: index) }
-            normalized.append(key)
-            if question.text.utf8.contains(where: { $0 >= 0x80 }) {
-                let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(question.text)
+            keys.append(key)
+            if row.text.utf8.contains(where: { $0 >= 0x80 }) {
+                let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(row.text)
                 // By bytes: Swift's == holds for canonically equivalent strings, SQLite's UNIQUE does not.
                 if !legacy.utf8.elementsEqual(key.utf8) { legacyKeys[index] = legacy }
             }
+            // A pair file repeats a question's id with its text on every row it is in: only another text conflicts.
+            if let id = row.externalID {
+                if let first = firstRowOfID[id] {
+                    guard keys[first].utf8.elementsEqual(key.utf8) else {
+                        throw IndexError.conflictingExternalID(source: source, externalID: id, line: row.line ?? 0,
+                                                               firstLine: rows[first].line ?? 0)
+                    }
+                } else {
+                    firstRowOfID[id] = index
+                }
+            }
         }
+        let path = self.path
         return try write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO question (text, normalized, external_id, source, created_at) VALUES (?, ?, ?, ?, ?)
-                ON CONFLICT (normalized) DO NOTHING
+            let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
+            let insertQuestion = try db.cachedStatement(sql: """
+                INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
                 """)
+            let findByID = try db.cachedStatement(sql: """
+                SELECT id, question_id, line, text FROM question_entry WHERE source = ? AND external_id = ?
+                """)
+            let findByLine = try db.cachedStatement(sql: """
+                SELECT id FROM question_entry
+                WHERE source = ? AND external_id IS NULL AND line IS ? AND question_id = ?
+                """)
+            let insertEntry = try db.cachedStatement(sql: """
+                INSERT INTO question_entry (question_id, source, external_id, line, text, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            let updateEntry = try db.cachedStatement(sql: """
+                UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
+                """)
+            let questionsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
             let now = Date()
-            var added: [Int64] = []
-            for (index, (question, key)) in zip(questions, normalized).enumerated() {
-                if let legacy = legacyKeys[index], try Bool.fetchOne(
-                    db, sql: "SELECT EXISTS (SELECT 1 FROM question WHERE normalized = ?)", arguments: [legacy]) == true {
+            var result = IndexedRows()
+            var touched = Set<Int64>()
+            for (index, (row, key)) in zip(rows, keys).enumerated() {
+                var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
+                if questionID == nil, let legacy = legacyKeys[index] {
+                    questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
+                }
+                if questionID == nil {
+                    try insertQuestion.execute(arguments: [row.text, key, now])
+                    questionID = db.lastInsertedRowID
+                    result.addedQuestions.append(db.lastInsertedRowID)
+                }
+                guard let questionID else { continue }
+                if let externalID = row.externalID {
+                    // A pair file repeats a question's row: the first one (with its line) stands for it.
+                    if firstRowOfID[externalID] != index {
+                        result.repeatedRows += 1
+                        continue
+                    }
+                    if let stored = try Row.fetchOne(findByID, arguments: [source, externalID]) {
+                        let entry = StoredRow(stored, table: "question_entry", name: "a row of \(source)", path: path)
+                        let entryID = try entry.integer("id")
+                        touched.insert(entryID)
+                        // Updated: the row now names another question or spells it otherwise; a row that only
+                        // moved to another line is unchanged (its line is kept up to date all the same).
+                        let updated = try entry.integer("question_id") != questionID || entry.text("text") != row.text
+                        let moved = try entry.optionalInteger("line") != row.line.map(Int64.init)
+                        if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
+                        if updated || moved {
+                            try updateEntry.execute(arguments: [questionID, row.line, row.text, now, entryID])
+                        }
+                        continue
+                    }
+                } else if let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
+                    touched.insert(entryID)
+                    result.unchangedRows += 1
                     continue
                 }
-                try insert.execute(arguments: [question.text, key, question.externalID, source, now])
-                if db.changesCount > 0 { added.append(db.lastInsertedRowID) }
+                try insertEntry.execute(arguments: [questionID, source, row.externalID, row.line, row.text, now, now])
+                touched.insert(db.lastInsertedRowID)
+                result.newRows += 1
             }
-            return (added, questions.count - added.count)
+            if sync {
+                let stale = try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
+                    .filter { !touched.contains($0) }
+                let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
+                for id in stale { try delete.execute(arguments: [id]) }
+                result.removedRows = stale.count
+            }
+            let questionsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
+            // A question created by one row may lose it again to a later row of the same input.
+            if questionsAfter - questionsBefore != result.addedQuestions.count {
+                let alive = Set(try Int64.fetchAll(db, sql: "SELECT id FROM question WHERE id >= ?",
+                                                   arguments: [result.addedQuestions.min() ?? 0]))
+                result.addedQuestions.removeAll { !alive.contains($0) }
+            }
+            result.removedQuestions = questionsBefore + result.addedQuestions.count - questionsAfter
+            return result
         }
     }
 
@@ -77,7 +169,7 @@ extension QuestionStore {
         }
     }
 
-    /// The stored questions with these ids; ids not in the index are absent from the result.
+    /// The stored questions with these ids, each with its rows; ids not in the index are absent from the result.
     public func questions(ids: [Int64]) throws(IndexError) -> [Int64: StoredQuestion] {
         let path = self.path
         return try read { db in
@@ -87,20 +179,42 @@ extension QuestionStore {
             for start in stride(from: 0, to: ids.count, by: 500) {
                 let chunk = Array(ids[start..<min(start + 500, ids.count)])
                 let placeholders = Array(repeating: "?", count: chunk.count).joined(separator: ",")
+                var entries: [Int64: [QuestionEntry]] = [:]
+                let entryRows = try Row.fetchCursor(db, sql: """
+                    SELECT id, question_id, source, external_id, line, text, created_at, updated_at
+                    FROM question_entry WHERE question_id IN (\(placeholders)) ORDER BY id
+                    """, arguments: StatementArguments(chunk))
+                while let fetched = try entryRows.next() {
+                    var row = StoredRow(fetched, table: "question_entry", name: "a row", path: path)
+                    let id = try row.integer("id")
+                    row.name = "row \(id)"
+                    let entry = QuestionEntry(
+                        id: id, source: try row.text("source"), externalID: try row.optionalText("external_id"),
+                        line: try row.optionalInteger("line", in: 1...Int(Int32.max)), text: try row.text("text"),
+                        createdAt: try row.date("created_at"), updatedAt: try row.date("updated_at"))
+                    entries[try row.integer("question_id"), default: []].append(entry)
+                }
                 let rows = try Row.fetchCursor(
-                    db, sql: "SELECT id, text, external_id, source, created_at FROM question WHERE id IN (\(placeholders))",
+                    db, sql: "SELECT id, text, created_at FROM question WHERE id IN (\(placeholders))",
                     arguments: StatementArguments(chunk))
                 while let fetched = try rows.next() {
                     var row = StoredRow(fetched, table: "question", name: "a question", path: path)
                     let id = try row.integer("id")
                     row.name = "question \(id)"
-                    let question = StoredQuestion(id: id, text: try row.text("text"),
-                                                  externalID: try row.optionalText("external_id"),
-                                                  source: try row.text("source"), createdAt: try row.date("created_at"))
-                    result[question.id] = question
+                    result[id] = StoredQuestion(id: id, text: try row.text("text"), createdAt: try row.date("created_at"),
+                                                entries: entries[id] ?? [])
                 }
             }
             return result
+        }
+    }
+
+    /// The questions that two or more input rows name (exact duplicates, for `dedup`), by increasing id.
+    public func questionIDsNamedBySeveralRows() throws(IndexError) -> [Int64] {
+        try read { db in
+            try Int64.fetchAll(db, sql: """
+                SELECT question_id FROM question_entry GROUP BY question_id HAVING COUNT(*) > 1 ORDER BY question_id
+                """)
         }
     }
 

@@ -34,12 +34,14 @@ public final class QuestionStore: Sendable {
     /// - Throws: `IndexError.noIndex` for a read-only open of a missing file, `.notADatabase` for a file that
     ///   is not SQLite (left untouched), `.newerSchema` for a database written by a newer build,
     ///   `.cannotOpen` when SQLite cannot open or create the file.
-    public convenience init(path: String, mode: OpenMode) throws(IndexError) {
-        try self.init(path: path, mode: mode, schema: .embedded)
+    /// - Parameter busyTimeout: how long a write waits for another process's write to finish before it fails
+    ///   with `IndexError.busy` (seconds).
+    public convenience init(path: String, mode: OpenMode, busyTimeout: TimeInterval = 10) throws(IndexError) {
+        try self.init(path: path, mode: mode, schema: .embedded, busyTimeout: busyTimeout)
     }
 
     /// Opens the index with another schema than this build's (tests: upgrades, newer databases).
-    init(path: String, mode: OpenMode, schema: Schema) throws(IndexError) {
+    init(path: String, mode: OpenMode, schema: Schema, busyTimeout: TimeInterval = 10) throws(IndexError) {
         self.path = path
         self.mode = mode
         try Self.checkFile(at: path, mode: mode)
@@ -48,7 +50,7 @@ public final class QuestionStore: Sendable {
         configuration.journalMode = .wal
         configuration.foreignKeysEnabled = true
         // Wait for a concurrent writer (another siamese process) instead of failing at once.
-        configuration.busyMode = .timeout(10)
+        configuration.busyMode = .timeout(busyTimeout)
         configuration.label = "QuestionStore"
         // A new file gets 16 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
         // writes the first page). The compact copy's chunks are megabyte BLOBs stored on chains of overflow

@@ -38,7 +38,7 @@ struct Schema: Sendable {
         let migrator = migrator
         let (applied, hasOtherTables) = try queue.read { db in
             (try migrator.appliedIdentifiers(db),
-             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%')")
+             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations')")
                 ?? false)
         }
         let known = Set(migrator.migrations)
@@ -54,8 +54,30 @@ struct Schema: Sendable {
                 let found = applied.map(Self.version(of:)).max() ?? "none"
                 throw IndexError.olderSchema(path: path, found: found, needed: latestVersion)
             }
-            try migrator.migrate(queue)
+            try apply(to: queue, path: path)
         }
         return latestVersion
+    }
+
+    /// Applies the missing migrations in one IMMEDIATE transaction: all of them or none, and never twice. Two
+    /// processes that open a new (or old) file at once both try; the second waits for the first's lock, then
+    /// finds them applied (GRDB's migrator reads the applied list before it locks, so it would run them again
+    /// and fail with "table … already exists"). The list stays in GRDB's `grdb_migrations` table, as before.
+    private func apply(to queue: DatabaseQueue, path: String) throws {
+        try queue.writeWithoutTransaction { db in
+            try db.inTransaction(.immediate) {
+                try db.execute(sql: "CREATE TABLE IF NOT EXISTS grdb_migrations (identifier TEXT NOT NULL PRIMARY KEY)")
+                let applied = Set(try String.fetchAll(db, sql: "SELECT identifier FROM grdb_migrations"))
+                for migration in migrations where !applied.contains(migration.identifier) {
+                    try db.execute(sql: migration.sql)
+                    try db.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES (?)",
+                                   arguments: [migration.identifier])
+                }
+                if let violation = try Row.fetchOne(db, sql: "PRAGMA foreign_key_check") {
+                    throw IndexError.database(path: path, message: "a migration broke a foreign key (\(violation))")
+                }
+                return .commit
+            }
+        }
     }
 }

@@ -1,13 +1,56 @@
 import Foundation
 
-/// A question as stored in the index.
+/// A question as stored in the index: one distinct text, embedded once, and the input rows that named it.
 public struct StoredQuestion: Sendable, Equatable {
     public let id: Int64
-    /// The text as it was added.
+    /// The text as it was first added.
     public let text: String
-    /// The identifier the input file gave it, if any.
-    public let externalID: String?
-    /// Where it came from (typically the input file name).
-    public let source: String
     public let createdAt: Date
+    /// The input rows that name this question, oldest first; never empty (a question whose last row is
+    /// removed is removed with it).
+    public let entries: [QuestionEntry]
+
+    /// The first external id its rows give it, if any.
+    public var externalID: String? { entries.lazy.compactMap(\.externalID).first }
+    /// Every external id its rows give it, oldest first.
+    public var externalIDs: [String] { entries.compactMap(\.externalID) }
+    /// Where it was first added from (typically the input file name).
+    public var source: String { entries.first?.source ?? "" }
+}
+
+/// One input row that named a stored question: its identity in the user's own files.
+public struct QuestionEntry: Sendable, Equatable {
+    public let id: Int64
+    /// The input's name: the file name, or what `index --source` gave. External ids are unique per source.
+    public let source: String
+    /// The id the row gave (an `id`, `qid1` or `qid2` column), if any.
+    public let externalID: String?
+    /// The 1-based line of the row in its file; nil when not known (rows stored before schema 0008).
+    public let line: Int?
+    /// The row's own spelling of the question.
+    public let text: String
+    public let createdAt: Date
+    public let updatedAt: Date
+}
+
+/// What adding input rows to the index did.
+public struct IndexedRows: Sendable, Equatable {
+    /// The questions created, in input order: texts new to the index, each to be embedded once.
+    public var addedQuestions: [Int64] = []
+    /// Rows recorded for the first time (a new external id, or a row without one not seen before).
+    public var newRows = 0
+    /// Rows whose external id was stored with another question, now moved to this row's text.
+    public var updatedRows = 0
+    /// Rows already stored as they are.
+    public var unchangedRows = 0
+    /// Rows that repeat an earlier row of the same input with the same id and text (a pair file names a question
+    /// on every pair it is in); the first of them stands for all.
+    public var repeatedRows = 0
+    /// Rows of the source that the input no longer has, removed by a sync.
+    public var removedRows = 0
+    /// Questions removed because no row names them any more (an update moved their last row away, or a sync
+    /// removed it), with their vectors.
+    public var removedQuestions = 0
+
+    public init() {}
 }

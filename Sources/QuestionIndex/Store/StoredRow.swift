@@ -53,6 +53,15 @@ struct StoredRow {
         return value
     }
 
+    /// An optional integer that must lie in `range` when present.
+    func optionalInteger(_ column: String, in range: ClosedRange<Int>) throws(IndexError) -> Int? {
+        guard let value = try optionalInteger(column) else { return nil }
+        guard let int = Int(exactly: value), range.contains(int) else {
+            throw corrupt(column, "is \(value), outside \(range.lowerBound)...\(range.upperBound)")
+        }
+        return int
+    }
+
     func optionalText(_ column: String) throws(IndexError) -> String? {
         switch value(column).storage {
         case .null: return nil

@@ -67,11 +67,14 @@ public struct ModelTraining {
     /// - Parameters:
     ///   - progress: after every batch.
     ///   - epochFinished: after every recorded epoch, with whether its weights were kept.
+    ///   - embeddingProgress: while the stored questions are embedded with the new model, before it replaces
+    ///     the old one, (done, total).
     /// - Throws: `TrainingError.diverged` when an epoch ends with a non-finite loss or weights (that epoch is
     ///   not saved), besides the errors of the store.
     public func run(store: QuestionStore, trainingSet: TrainingSet,
                     progress: (Trainer.Progress) -> Void = { _ in },
-                    epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in }) throws -> Outcome {
+                    epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in },
+                    embeddingProgress: (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
         let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
                                                       subwords: trainingSet.subwords),
                                   pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
@@ -129,7 +132,10 @@ public struct ModelTraining {
                 Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
                         thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
                         keptEpoch: kept.epoch), store: store)
-            try store.finishTraining(runID: modelID, name: modelName, replacing: replaced)
+            // The stored questions get their vectors before the swap: queries never meet a model without them.
+            _ = try ModelSwap.embedAllAndSwap(store: store, runID: modelID, model: kept.model, name: modelName,
+                                              replacing: replaced, batchSize: 512, workers: workers,
+                                              progress: embeddingProgress)
             return outcome
         } catch {
             // A run that fails leaves nothing behind (`finishTraining` discards the run's model itself when refused).

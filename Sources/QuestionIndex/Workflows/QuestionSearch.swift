@@ -9,11 +9,14 @@ import SiameseNet
 public struct QuestionSearch: Sendable {
     /// The index searched.
     public let store: QuestionStore
-    /// The model whose vectors are searched (and that encodes the queries).
-    public let model: StoredModel
-    /// The compact copy last read, reused while the database does not change (a search after a change reads
-    /// the new copy while the old one is still held: twice the copy's memory for that moment).
-    private let cache: CompactCopyCache
+    /// The model whose vectors are searched (and that encodes the queries): the one named when the search was
+    /// made, or the model that replaced it under that name since (a retrain or a re-embedding swapped in).
+    public var model: StoredModel { state.current.model }
+    /// The name given to `init` (nil: the index's default model), to find a model that replaced it.
+    private let modelName: String?
+    /// The model and the compact copy last read, reused while the database does not change (a search after a
+    /// change reads the new copy while the old one is still held: twice the copy's memory for that moment).
+    private let state: SearchState
 
     /// A stored question found for a query.
     public struct Match: Sendable, Equatable {
@@ -31,14 +34,14 @@ public struct QuestionSearch: Sendable {
         public var fusedScore: Double? = nil
     }
 
-    /// Loads the model and the compact copy of its vectors.
+    /// Loads the model and the compact copy of its vectors (both again if the model is swapped meanwhile).
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, or `SearchError.nothingIndexed` when the model has no vectors.
     public init(store: QuestionStore, modelName: String?) throws {
         self.store = store
-        model = try store.loadModel(name: modelName)
-        let embeddings = try store.compactEmbeddings(modelID: model.id)
+        self.modelName = modelName
+        let (model, embeddings) = try store.loadModelWithCompactCopy(name: modelName)
         guard embeddings.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
-        cache = CompactCopyCache(embeddings)
+        state = SearchState(model: model, embeddings: embeddings)
     }
 
     /// The `k` best matches of each query, best first, ties broken by smaller question id; the scores are
@@ -49,9 +52,10 @@ public struct QuestionSearch: Sendable {
     ///   re-scored in Float32 (typically a few dozen per query).
     public func search(_ queries: [String], k: Int) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
-        let vectors = try encode(queries)
-        let hits = try withSnapshot { try $0.search(queries: vectors, k: k) }
-        return try matches(hits.map { row in row.map { ($0, nil) } }, queries: queries)
+        let (model, hits) = try withSnapshot(encoding: queries) { snapshot, vectors in
+            try snapshot.search(queries: vectors, k: k)
+        }
+        return try matches(hits.map { row in row.map { ($0, nil) } }, queries: queries, model: model)
     }
 
     /// The `k` best matches of each query by a fusion of the embedding scan and BM25 over the full-text index
@@ -61,11 +65,10 @@ public struct QuestionSearch: Sendable {
     /// - Throws: `SearchError.noWords(index:)` when a query has no words.
     public func hybridSearch(_ queries: [String], k: Int, fusion: Fusion = .standard) throws -> [[Match]] {
         guard !queries.isEmpty else { return [] }
-        let vectors = try encode(queries)
-        let d = vectors.count / queries.count
         let depth = max(k, Fusion.candidates)
         let keywordHits = try queries.map { try store.keywordSearch($0, k: depth) }
-        let fused: [[(SearchHit, Double?)]] = try withSnapshot { snapshot in
+        let (model, fused) = try withSnapshot(encoding: queries) { snapshot, vectors -> [[(SearchHit, Double?)]] in
+            let d = vectors.count / queries.count
             let embeddingHits = try snapshot.search(queries: vectors, k: depth)
             // The Float32 rows of every candidate of either side, for their cosines.
             let rows = try snapshot.vectors(questionIDs: embeddingHits.joined().map(\.questionID)
@@ -82,20 +85,37 @@ public struct QuestionSearch: Sendable {
                 return ranking.prefix(k).map { (SearchHit(questionID: $0.id, score: Float(cosine($0.id))), $0.score) }
             }
         }
-        return try matches(fused, queries: queries)
+        return try matches(fused, queries: queries, model: model)
     }
 
-    /// Runs `body` on a snapshot of the model's vectors, reusing the cached compact copy while it is current.
-    private func withSnapshot<T>(_ body: (CompactSnapshot) throws -> T) throws -> T {
-        try store.withCompactSnapshot(modelID: model.id, reusing: cache.embeddings) { snapshot in
-            cache.embeddings = snapshot.embeddings
-            return try body(snapshot)
+    /// Encodes `queries` with the current model and runs `body` on a snapshot of that model's vectors, reusing
+    /// the cached compact copy while it is current. When the model was swapped for a new one since (its vectors
+    /// are gone), loads the new one with its copy and encodes again.
+    /// - Returns: the model the queries were encoded with, and what `body` returned.
+    private func withSnapshot<T>(encoding queries: [String], _ body: (CompactSnapshot, [Float]) throws -> T)
+        throws -> (StoredModel, T)
+    {
+        for attempt in 1... {
+            let current = state.current
+            let vectors = try encode(queries, with: current.model)
+            do {
+                let result = try store.withCompactSnapshot(modelID: current.model.id, reusing: current.embeddings) {
+                    state.current = (current.model, $0.embeddings)
+                    return try body($0, vectors)
+                }
+                return (current.model, result)
+            } catch {
+                guard case .modelIDNotFound = error, attempt < QuestionStore.modelSwapRetries else { throw error }
+            }
+            let replacement = try store.loadModelWithCompactCopy(name: modelName)
+            state.current = (replacement.model, replacement.compact)
         }
+        preconditionFailure("unreachable")
     }
 
     /// The unit vectors of `queries`, [count, d].
     /// - Throws: `SearchError.noWords(index:)` when a query has no words.
-    private func encode(_ queries: [String]) throws -> [Float] {
+    private func encode(_ queries: [String], with model: StoredModel) throws -> [Float] {
         do {
             return try model.model.encode(queries)
         } catch let EncoderError.emptyQuestion(index) {
@@ -107,11 +127,12 @@ public struct QuestionSearch: Sendable {
     /// is never marked a duplicate, whatever its score — `<UNK>`s alone look alike to the encoder.
     public func coverage(of query: String) -> WordCoverage { model.model.coverage(of: query) }
 
-    private func matches(_ hits: [[(hit: SearchHit, fused: Double?)]], queries: [String]) throws -> [[Match]] {
+    private func matches(_ hits: [[(hit: SearchHit, fused: Double?)]], queries: [String],
+                         model: StoredModel) throws -> [[Match]] {
         let questions = try store.questions(ids: Array(Set(hits.joined().map(\.hit.questionID))))
         let threshold = model.threshold
         return zip(hits, queries).map { row, query in
-            let known = coverage(of: query).hasKnownWords
+            let known = model.model.coverage(of: query).hasKnownWords
             return row.map { hit, fused in
                 let question = questions[hit.questionID]
                 return Match(questionID: hit.questionID, text: question?.text ?? "", externalID: question?.externalID,
@@ -122,15 +143,15 @@ public struct QuestionSearch: Sendable {
     }
 }
 
-/// The compact copy a `QuestionSearch` read last, shared by its copies (the struct is a value; the copy is
-/// large and read once).
-private final class CompactCopyCache: @unchecked Sendable {
+/// The model and compact copy a `QuestionSearch` read last, shared by its copies (the struct is a value; the copy
+/// is large and read once).
+private final class SearchState: @unchecked Sendable {
     private let lock = NSLock()
-    private var stored: CompactEmbeddings
+    private var stored: (model: StoredModel, embeddings: CompactEmbeddings)
 
-    init(_ embeddings: CompactEmbeddings) { stored = embeddings }
+    init(model: StoredModel, embeddings: CompactEmbeddings) { stored = (model, embeddings) }
 
-    var embeddings: CompactEmbeddings {
+    var current: (model: StoredModel, embeddings: CompactEmbeddings) {
         get { lock.withLock { stored } }
         set { lock.withLock { stored = newValue } }
     }
