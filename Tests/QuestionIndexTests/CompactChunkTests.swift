@@ -276,6 +276,27 @@ import Testing
         }
     }
 
+    /// A search made before the model was swapped for a new one (`index --reembed`, a retrain) finds the old
+    /// model's vectors gone, and answers with the new model and its copy instead of failing.
+    @Test func aSearchAfterAModelSwapUsesTheNewModel() throws {
+        try withFixture(count: 40, dimension: 16) { fixture in
+            let store = fixture.store
+            let model = try store.loadModel(name: "m")
+            _ = try Indexer(store: store, model: model).embedMissing()
+            let search = try QuestionSearch(store: store, modelName: "m")
+            _ = try search.search(["question 7"], k: 3)
+            _ = try ModelSwap.reembed(store: store, model: model)
+            let swapped = try store.loadModel(name: "m")
+            #expect(swapped.id != model.id)
+            let found = try search.search(["question 7"], k: 3)
+            #expect(search.model.id == swapped.id)
+            let expected = try store.embeddingMatrix(modelID: swapped.id)
+                .search(try swapped.model.encode(["question 7"]), k: 3)
+            #expect(found[0].map(\.questionID) == expected.map(\.questionID))
+            #expect(found[0].map(\.score) == expected.map(\.score))
+        }
+    }
+
     /// `QuestionSearch` over an index built by `Indexer` (which refreshes the chunks) answers as the Float32 scan,
     /// and sees rows written after it loaded, by this store or by another connection.
     @Test func questionSearchUsesTheStoredCopyAndSeesLaterWrites() throws {
