@@ -7,6 +7,8 @@
 //   siamese-bench scan-data / scan: the query hot path against numpy, faiss and sqlite-vec (ScanBenchmark.swift)
 //   siamese-bench dedup-quality --db DB --pairs quora/dev.tsv: dedup clustering rules scored (DedupQualityBenchmark.swift)
 //   siamese-bench dedup-data / dedup-scan: the dedup pair scan against numpy and faiss (DedupScanBenchmark.swift)
+//   siamese-bench store-data / compact-load: a synthetic 1M index for `siamese query`, and the load of its compact
+//     copy (CompactStoreBenchmark.swift)
 //
 // Both implementations read the same token file, so they see the same tokens and the same batches.
 import Foundation
@@ -188,7 +190,7 @@ func quality(_ options: Options) throws {
 
 let arguments = CommandLine.arguments
 do {
-    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode|quality|scan-data|scan|dedup-quality|dedup-data|dedup-scan …") }
+    guard arguments.count >= 2 else { throw BenchError(description: "usage: siamese-bench export-tokens|train|encode|quality|scan-data|scan|dedup-quality|dedup-data|dedup-scan|store-data|compact-load …") }
     let options = try Options(arguments.dropFirst(2))
     switch arguments[1] {
     case "export-tokens": try exportTokens(options)
@@ -200,6 +202,8 @@ do {
     case "dedup-quality": try dedupQuality(options)
     case "dedup-data": try dedupData(options)
     case "dedup-scan": try dedupScan(options)
+    case "store-data": try storeData(options)
+    case "compact-load": try compactLoad(options)
     default: throw BenchError(description: "unknown command \(arguments[1])")
     }
 } catch {

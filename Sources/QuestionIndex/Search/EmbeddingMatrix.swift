@@ -40,6 +40,16 @@ public struct EmbeddingMatrix: Sendable {
         search(query, k: k, path: .best)
     }
 
+    /// The exact score of one row (`sk_dot_f32`, as `search(_:k:)` computes it).
+    func score(row: Int, query: [Float]) -> Float {
+        precondition(query.count == dimension && (0..<count).contains(row), "no such row or query width")
+        return vectors.withUnsafeBufferPointer { x in
+            query.withUnsafeBufferPointer { q in
+                sk_dot_f32(ScanPath.best.kernelPath, x.baseAddress! + row * dimension, q.baseAddress, dimension)
+            }
+        }
+    }
+
     /// `search(_:k:)` on a chosen kernel path.
     func search(_ query: [Float], k: Int, path: ScanPath) -> [SearchHit] {
         precondition(query.count == dimension, "query has \(query.count) values, expected \(dimension)")

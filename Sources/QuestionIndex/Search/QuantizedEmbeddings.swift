@@ -55,6 +55,20 @@ public struct QuantizedEmbeddings: Sendable {
         self.maxNorm = norms.max() ?? 0
     }
 
+    /// A copy from rows that `sk_quantize_rows_int8` quantized earlier (a stored copy); the caller has checked
+    /// the shapes: `codes` holds `scales.count` · `dimension` values and every per-row array `scales.count`.
+    init(dimension: Int, codes: [Int8], scales: [Float], errors: [Float], norms: [Float]) {
+        precondition(codes.count == scales.count * dimension && errors.count == scales.count
+                     && norms.count == scales.count, "the parts of a compact copy do not match")
+        self.dimension = dimension
+        self.codes = codes
+        self.scales = scales
+        self.errors = errors
+        self.norms = norms
+        self.maxError = errors.max() ?? 0
+        self.maxNorm = norms.max() ?? 0
+    }
+
     /// The rows that could be among the `k` best for `query` by exact Float32 score (`sk_dot_f32`): every row
     /// whose upper bound reaches the k-th best lower bound over all rows. Any other row has k rows whose exact
     /// scores are strictly higher, so it is in no top k, whatever the tie rule. In row order.

@@ -147,7 +147,7 @@ extension QuestionStore {
     }
 
     /// The L2 norm, accumulated in Double; NaN or infinite when a value is not finite.
-    private static func norm(_ vector: UnsafeBufferPointer<Float>) -> Float {
+    static func norm(_ vector: UnsafeBufferPointer<Float>) -> Float {
         var sum: Double = 0
         for value in vector { sum += Double(value) * Double(value) }
         return Float(sum.squareRoot())

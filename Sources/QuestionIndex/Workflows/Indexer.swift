@@ -26,7 +26,8 @@ public struct Indexer: Sendable {
         try store.questionCount() - store.embeddingCount(modelID: model.id)
     }
 
-    /// Embeds every stored question that has no vector under the model yet.
+    /// Embeds every stored question that has no vector under the model yet, then brings the model's compact
+    /// chunks in step (`QuestionStore.refreshCompactChunks`), so that searches load them in a few reads.
     /// - Parameter progress: called after each round of `workers` batches with (done, total).
     /// - Returns: the number of questions embedded.
     public func embedMissing(progress: (Int, Int) -> Void = { _, _ in }) throws -> Int {
@@ -42,6 +43,7 @@ public struct Indexer: Sendable {
             done += batch.count
             progress(done, max(total, done))
         }
+        try store.refreshCompactChunks(modelID: model.id)
         return done
     }
 }
