@@ -7,8 +7,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-300}"
+# Not -sanitize=fuzzer: SwiftPM passes -Xswiftc flags to the build's host tools too (the migrations plugin), and
+# libFuzzer's main clashes with theirs. Instead every Swift module gets coverage and AddressSanitizer, and
+# libFuzzer without its main is linked in; fuzz-readers starts its driver (only it references libFuzzer).
+fuzzer_lib="$(dirname "$(dirname "$(command -v swift)")")/lib/clang"
+fuzzer_lib="$(find "$fuzzer_lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)"
 swift build -c release --scratch-path .build-fuzz --product fuzz-readers \
-    -Xswiftc -sanitize=fuzzer -Xswiftc -parse-as-library -Xswiftc -DFUZZING
+    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-pc-guard,trace-cmp -Xswiftc -DFUZZING \
+    -Xlinker "$fuzzer_lib" -Xlinker -lstdc++
 corpus=.build-fuzz/corpus
 mkdir -p "$corpus"
 cp SampleData/* "$corpus"/ 2>/dev/null || true

@@ -1,7 +1,7 @@
 // Fuzz target for the input readers and the tokenizer (issue 7): every byte string, written to a file with
 // each extension the readers know, must be read or refused with a `ReaderError` — never a crash, a hang or
 // text that breaks the rules (control characters, empty questions). Built by Benchmarks/fuzz.sh with
-// libFuzzer (`-sanitize=fuzzer -D FUZZING`); built normally it replays files given as arguments.
+// libFuzzer (`-sanitize=fuzzer -DFUZZING`); built normally it replays files given as arguments.
 import Foundation
 import QuestionIndex
 import SiameseNet
@@ -40,11 +40,19 @@ func exercise(_ bytes: [UInt8]) {
 }
 
 #if FUZZING
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
-    exercise(Array(UnsafeBufferPointer(start: data, count: size)))
+// libFuzzer's driver, started from our own main (SwiftPM gives every executable its main; libFuzzer's own main
+// then stays out of the link).
+@_silgen_name("LLVMFuzzerRunDriver")
+func LLVMFuzzerRunDriver(_ argc: UnsafeMutablePointer<CInt>,
+                         _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>>,
+                         _ callback: @convention(c) (UnsafePointer<UInt8>?, Int) -> CInt) -> CInt
+
+var argc = CommandLine.argc
+var argv = CommandLine.unsafeArgv
+exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+    exercise(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     return 0
-}
+})
 #else
 // Replay: `fuzz-readers FILE...` runs the readers on each file (a crash input libFuzzer saved, for example).
 for path in CommandLine.arguments.dropFirst() {

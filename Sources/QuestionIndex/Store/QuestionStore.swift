@@ -47,12 +47,22 @@ public final class QuestionStore: Sendable {
         try Self.checkFile(at: path, mode: mode)
         var configuration = Configuration()
         configuration.readonly = mode == .readOnly
+        configuration.foreignKeysEnabled = true
+        // Wait for a concurrent writer (another siamese process) instead of failing at once.
+        configuration.busyMode = .timeout(busyTimeout)
+        configuration.label = "QuestionStore"
+        // A new file gets 16 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
+        // writes the first page, so this comes before WAL mode is set). The compact copy's chunks are megabyte
+        // BLOBs stored on chains of overflow pages, read one page per system call: 4× fewer reads load it about
+        // twice as fast, for writes about a third slower (64 KiB pages: ~10% faster loads, ~1.8× slower writes;
+        // Benchmarks/README.md).
         // WAL, set here rather than with `journalMode = .wal`: for that, GRDB creates and drops a table whenever
         // the log file is missing or empty (its issue 102, about DatabasePool readers), which changes the schema
         // under every other process's open connection: a concurrent `index` then failed to prepare its
         // statements ("no such table: question_entry"). The mode is stored in the file: only its creator sets it.
         if mode == .readWrite {
             configuration.prepareDatabase { db in
+                try db.execute(sql: "PRAGMA page_size = \(Self.newPageSize)")
                 if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
                     guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
                         throw DatabaseError(message: "could not switch \(path) to WAL mode")
@@ -60,17 +70,6 @@ public final class QuestionStore: Sendable {
                 }
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
-        }
-        configuration.foreignKeysEnabled = true
-        // Wait for a concurrent writer (another siamese process) instead of failing at once.
-        configuration.busyMode = .timeout(busyTimeout)
-        configuration.label = "QuestionStore"
-        // A new file gets 16 KiB pages (an existing database keeps its own: SQLite fixes the page size when it
-        // writes the first page). The compact copy's chunks are megabyte BLOBs stored on chains of overflow
-        // pages, read one page per system call: 4× fewer reads load it about twice as fast, for writes about a
-        // third slower (64 KiB pages: ~10% faster loads, ~1.8× slower writes; Benchmarks/README.md).
-        if mode == .readWrite {
-            configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA page_size = \(Self.newPageSize)") }
         }
         do {
             let queue = try DatabaseQueue(path: path, configuration: configuration)
