@@ -83,7 +83,7 @@ struct Dedup: ReportingCommand {
         }
         let clustered = report.result.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: report.questions) }
         Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score) among \(report.result.questionCount) questions"
-            + (pairsOnly ? "" : "; \(report.result.clusters.count) clusters of \(clustered) rows (\(rule.rawValue))")
+            + (pairsOnly ? "" : "; \(report.result.clusters.count) \(report.result.clusters.count == 1 ? "cluster" : "clusters") of \(clustered) rows (\(rule.rawValue))")
             + String(format: " in %.2f s", Date().timeIntervalSince(start)))
         if store {
             let run = try index.saveDedupRun(modelID: dedup.model.id, deduplication: deduplication, result: report.result)
