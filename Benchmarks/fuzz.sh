@@ -13,7 +13,7 @@ seconds="${1:-300}"
 fuzzer_lib="$(dirname "$(dirname "$(command -v swift)")")/lib/clang"
 fuzzer_lib="$(find "$fuzzer_lib" -name 'libclang_rt.fuzzer_no_main-x86_64.a' | head -1)"
 swift build -c release --scratch-path .build-fuzz --product fuzz-readers \
-    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,trace-pc-guard,trace-cmp -Xswiftc -DFUZZING \
+    -Xswiftc -sanitize=address -Xswiftc -sanitize-coverage=edge,inline-8bit-counters,pc-table,trace-cmp -Xswiftc -DFUZZING \
     -Xlinker "$fuzzer_lib" -Xlinker -lstdc++
 corpus=.build-fuzz/corpus
 mkdir -p "$corpus"
