@@ -44,9 +44,6 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     case rowWithoutWords(source: String, line: Int)
     /// An embedding names a question id that is not in the index.
     case questionNotFound(path: String, id: Int64)
-    /// One input gives one external id to two different questions (`line` and `firstLine` are 1-based; 0 when
-    /// the rows came without line numbers).
-    case conflictingExternalID(source: String, externalID: String, line: Int, firstLine: Int)
     /// `remove` was asked for something the index does not hold; nothing was removed.
     case nothingToRemove(path: String, what: String)
     /// An embedding to store has the wrong number of values for its model.
@@ -112,10 +109,6 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
             return "no question with id \(id) in \(path)"
         case .rowWithoutWords(let source, let line):
             return "\(source):\(line): the question has no words"
-        case .conflictingExternalID(let source, let externalID, let line, let firstLine):
-            return line > 0
-                ? "\(source):\(line): id \"\(externalID)\" is also on line \(firstLine) with another question"
-                : "\(source): id \"\(externalID)\" is given to two different questions"
         case .nothingToRemove(let path, let what):
             return "\(path) has no \(what); nothing was removed"
         case .embeddingSize(let model, let questionID, let found, let expected):

@@ -64,21 +64,32 @@ struct QuestionIdentityTests {
         }
     }
 
-    @Test("one id given to two texts in one input is an error naming both lines; nothing is written")
-    func conflictingIDs() throws {
-        try withStore { store, path in
+    @Test("one id given to two texts keeps both; indexing again makes the id name what the input gives it")
+    func oneIDOnTwoTexts() throws {
+        try withStore { store, _ in
+            // Quora's dev.tsv gives qid 6147 to "Who will win ipl 2016?" and "Who will win IPL2016?".
             let input = Self.rows([("What is a password?", "7"), ("How to cook rice", "8"), ("Where is Paris?", "7")])
-            #expect(throws: IndexError.conflictingExternalID(source: "faq.csv", externalID: "7", line: 4, firstLine: 2)) {
-                try store.addRows(input, source: "faq.csv")
-            }
-            #expect(IndexError.conflictingExternalID(source: "faq.csv", externalID: "7", line: 4, firstLine: 2).description
-                    == "faq.csv:4: id \"7\" is also on line 2 with another question")
-            #expect(try store.questionCount() == 0)
+            let first = try store.addRows(input, source: "faq.csv")
+            #expect(first.newRows == 3 && first.addedQuestions.count == 3)
+            #expect(try store.questions(ids: first.addedQuestions).values.map(\.externalIDs).sorted { $0[0] < $1[0] }
+                    == [["7"], ["7"], ["8"]])
+            let again = try store.addRows(input, source: "faq.csv")
+            #expect(again.unchangedRows == 3 && again.newRows == 0 && again.updatedRows == 0)
+
+            // Paris becomes Rome under id 7: that row is updated, the password row stays.
+            let edited = try store.addRows(Self.rows([("What is a password?", "7"), ("How to cook rice", "8"),
+                                                      ("Where is Rome?", "7")]), source: "faq.csv")
+            #expect(edited.updatedRows == 1 && edited.unchangedRows == 2 && edited.removedQuestions == 1)
+            // Id 7 now names the password question only: the Rome row goes, and its question with it.
+            let fewer = try store.addRows(Self.rows([("What is a password?", "7"), ("How to cook rice", "8")]),
+                                          source: "faq.csv")
+            #expect(fewer.removedRows == 1 && fewer.removedQuestions == 1 && fewer.unchangedRows == 2)
+            #expect(try store.questionCount() == 2)
+
             // A pair file names a question on every pair it is in: the same id with the same text is one row.
             let pairs = Self.rows([("What is a password?", "7"), ("How to cook rice", "8"), ("what is a password", "7")])
             let added = try store.addRows(pairs, source: "pairs.tsv")
             #expect(added.newRows == 2 && added.repeatedRows == 1)
-            _ = path
         }
     }
 
@@ -136,7 +147,7 @@ struct QuestionIdentityTests {
         }
     }
 
-    @Test("migration 0008 gives every stored question a row with its id and source; a repeated id stays once")
+    @Test("migration 0008 gives every stored question a row with its id and source")
     func migrationBackfillsRows() throws {
         try withTemporaryDirectory { directory in
             let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
@@ -154,14 +165,14 @@ struct QuestionIdentityTests {
             }
             let upgraded = try QuestionStore(path: path, mode: .readWrite)
             let stored = try upgraded.questions(ids: [1, 2, 3])
-            #expect(stored[1]?.externalIDs == ["7"] && stored[2]?.externalIDs == [] && stored[3]?.externalIDs == [])
+            #expect(stored[1]?.externalIDs == ["7"] && stored[2]?.externalIDs == ["7"] && stored[3]?.externalIDs == [])
             #expect(stored.values.allSatisfy { $0.source == "faq.csv" && $0.entries.count == 1 && $0.entries[0].line == nil })
             let columns = try rawDatabase(path).read { db in try db.columns(in: "question").map(\.name) }
             #expect(columns == ["id", "text", "normalized", "created_at"])
-            // The id now updates the first question, as an index of the same file would.
+            // Indexing the file again with id 7 on one new text: one of its rows is updated, the other removed.
             let updated = try upgraded.addRows([SourceQuestion(text: "Where is Rome?", externalID: "7", line: 2)],
                                                source: "faq.csv")
-            #expect(updated.updatedRows == 1 && updated.removedQuestions == 1)
+            #expect(updated.updatedRows == 1 && updated.removedRows == 1 && updated.removedQuestions == 2)
         }
     }
 }

@@ -57,17 +57,16 @@ struct IdentityCommandTests {
         }
     }
 
-    @Test("one id on two different questions stops index with file and line, unless --skip-bad")
-    func conflictingIDs() throws {
+    @Test("one id on two texts keeps both rows; indexing again makes the id name what the file gives it")
+    func oneIDOnTwoTexts() throws {
         try withWorkspace { workspace in
             try workspace.trainQuickModel()
             try workspace.write("faq.csv", "id,question\nA,How do I reset my password?\nA,Can I pay by card?\n")
-            let before = try workspace.snapshot()
-            expectError(try workspace.run("index", "faq.csv"),
-                        "faq.csv:3: id \"A\" is also on line 2 with another question")
-            #expect(try workspace.snapshot() == before)
-            let skipped = try workspace.succeed("index", "faq.csv", "--skip-bad")
-            #expect(skipped.stdoutLines.first == "rows: 1 new, 0 updated, 0 unchanged, 1 bad skipped; questions: 1 added")
+            let first = try workspace.succeed("index", "faq.csv")
+            #expect(first.stdoutLines.first == "rows: 2 new, 0 updated, 0 unchanged; questions: 2 added")
+            try workspace.write("faq.csv", "id,question\nA,How do I reset my password?\n")
+            let fewer = try workspace.succeed("index", "faq.csv")
+            #expect(fewer.stdoutLines.first == "rows: 0 new, 0 updated, 1 unchanged, 1 removed; questions: 0 added, 1 removed")
         }
     }
 

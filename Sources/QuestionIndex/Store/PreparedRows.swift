@@ -10,15 +10,16 @@ public struct PreparedRows: Sendable {
     let keys: [String?]
     /// Keys written before tokenizer version 2 lacked its NFC step: a text that is not in NFC had another key then.
     let legacyKeys: [Int: String]
-    /// The first row that gives each external id.
-    let firstRowOfID: [String: Int]
+    /// The first row that gives each (external id, key) pair, keyed "ID\0KEY".
+    let firstRowOfIDAndKey: [String: Int]
+    /// The keys each external id is given: after indexing, the id names exactly these texts of the source.
+    let keysOfID: [String: Set<String>]
     /// The rows left out as bad (only with `skipBad`).
     public let skipped: [SkippedRow]
 
     /// Checks and keys `rows` of the input `source`.
-    /// - Parameter skipBad: leave out a row without words, or one that gives an id of this input to another text,
-    ///   and list it in `skipped`, instead of throwing.
-    /// - Throws: `IndexError.rowWithoutWords`, `.conflictingExternalID` (unless `skipBad`).
+    /// - Parameter skipBad: leave out a row without words and list it in `skipped`, instead of throwing.
+    /// - Throws: `IndexError.rowWithoutWords` (unless `skipBad`).
     public init(_ rows: [SourceQuestion], source: String, skipBad: Bool) throws(IndexError) {
         try self.init(rows.map { ($0.text, $0.externalID, $0.line) }, source: source, skipBad: skipBad)
     }
@@ -27,7 +28,8 @@ public struct PreparedRows: Sendable {
         self.source = source
         self.rows = rows
         let tokenizer = Tokenizer()
-        var keys: [String?] = [], legacyKeys: [Int: String] = [:], firstRowOfID: [String: Int] = [:]
+        var keys: [String?] = [], legacyKeys: [Int: String] = [:], firstRowOfIDAndKey: [String: Int] = [:]
+        var keysOfID: [String: Set<String>] = [:]
         var skipped: [SkippedRow] = []
         keys.reserveCapacity(rows.count)
         for (index, row) in rows.enumerated() {
@@ -40,20 +42,10 @@ public struct PreparedRows: Sendable {
                 keys.append(nil)
                 continue
             }
-            // A pair file repeats a question's id with its text on every row it is in: only another text conflicts.
             if let id = row.externalID {
-                if let first = firstRowOfID[id] {
-                    guard keys[first]?.utf8.elementsEqual(key.utf8) ?? false else {
-                        let error = IndexError.conflictingExternalID(source: source, externalID: id, line: row.line ?? 0,
-                                                                     firstLine: rows[first].line ?? 0)
-                        guard skipBad else { throw error }
-                        skipped.append(SkippedRow(line: row.line, problem: error.description))
-                        keys.append(nil)
-                        continue
-                    }
-                } else {
-                    firstRowOfID[id] = index
-                }
+                // A pair file repeats a question's id with its text on every row it is in: the first stands for all.
+                if firstRowOfIDAndKey[id + "\u{0}" + key] == nil { firstRowOfIDAndKey[id + "\u{0}" + key] = index }
+                keysOfID[id, default: []].insert(key)
             }
             keys.append(key)
             if row.text.utf8.contains(where: { $0 >= 0x80 }) {
@@ -64,7 +56,8 @@ public struct PreparedRows: Sendable {
         }
         self.keys = keys
         self.legacyKeys = legacyKeys
-        self.firstRowOfID = firstRowOfID
+        self.firstRowOfIDAndKey = firstRowOfIDAndKey
+        self.keysOfID = keysOfID
         self.skipped = skipped
     }
 }

@@ -8,17 +8,16 @@ extension QuestionStore {
     ///
     /// A row names a question by its text; rows whose normalized texts (`Tokenizer().normalized`: case,
     /// punctuation and spacing ignored) agree share one stored question, embedded once. The row itself is kept as
-    /// an entry: by `(source, external id)` when it has an id — indexing it again with another text moves the
-    /// entry to that text (an update; the old question goes when no row names it any more) — and by
-    /// `(source, line, question)` when it has none, so indexing the same input again changes nothing.
+    /// an entry: by `(source, external id)` when it has an id — after indexing, the id names exactly the texts
+    /// the input gives it (usually one): a row indexed again with another text is updated, and a text the id
+    /// no longer names goes (its question too when no row names it any more) — and by `(source, line, question)`
+    /// when it has none, so indexing the same input again changes nothing.
     /// - Parameters:
     ///   - rows: the input's rows, as the readers return them.
     ///   - source: the input's name (e.g. the file name): external ids are unique per source.
     ///   - sync: also remove the source's stored rows that `rows` no longer has (the index then mirrors the file).
-    ///   - skipBad: skip a row without words, or one that gives a stored id of this input to another text, and
-    ///     list it in `IndexedRows.skipped`, instead of throwing.
-    /// - Throws: `IndexError.rowWithoutWords`, `.conflictingExternalID` (unless `skipBad`). Nothing is written
-    ///   when it throws.
+    ///   - skipBad: skip a row without words and list it in `IndexedRows.skipped`, instead of throwing.
+    /// - Throws: `IndexError.rowWithoutWords` (unless `skipBad`). Nothing is written when it throws.
     /// - Complexity: O(n log N) for n rows into an index of N.
     public func addRows(_ rows: [SourceQuestion], source: String, sync: Bool = false,
                         skipBad: Bool = false) throws(IndexError) -> IndexedRows {
@@ -41,8 +40,7 @@ extension QuestionStore {
     }
 
     private func add(_ prepared: PreparedRows, sync: Bool) throws(IndexError) -> IndexedRows {
-        let (rows, keys, legacyKeys, firstRowOfID, source) = (prepared.rows, prepared.keys, prepared.legacyKeys,
-                                                              prepared.firstRowOfID, prepared.source)
+        let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
         var result = IndexedRows()
         result.skipped = prepared.skipped
         let path = self.path
@@ -52,7 +50,9 @@ extension QuestionStore {
                 INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
                 """)
             let findByID = try db.cachedStatement(sql: """
-                SELECT id, question_id, line, text FROM question_entry WHERE source = ? AND external_id = ?
+                SELECT e.id, e.question_id, e.line, e.text, q.normalized FROM question_entry e
+                JOIN question q ON q.id = e.question_id
+                WHERE e.external_id = ? AND e.source = ? ORDER BY e.id
                 """)
             let findByLine = try db.cachedStatement(sql: """
                 SELECT id FROM question_entry
@@ -70,6 +70,8 @@ extension QuestionStore {
             let largestIDBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM question") ?? 0
             let now = Date()
             var touched = Set<Int64>()
+            // The stored rows of each external id of the input, read once.
+            var storedOfID: [String: [StoredEntry]] = [:]
             for (index, (row, key)) in zip(rows, keys).enumerated() {
                 guard let key else { continue }
                 var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
@@ -86,21 +88,33 @@ extension QuestionStore {
                 guard let questionID else { continue }
                 if let externalID = row.externalID {
                     // A pair file repeats a question's row: the first one (with its line) stands for it.
-                    if firstRowOfID[externalID] != index {
+                    if prepared.firstRowOfIDAndKey[externalID + "\u{0}" + key] != index {
                         result.repeatedRows += 1
                         continue
                     }
-                    if let stored = try Row.fetchOne(findByID, arguments: [source, externalID]) {
-                        let entry = StoredRow(stored, table: "question_entry", name: "a row of \(source)", path: path)
-                        let entryID = try entry.integer("id")
-                        touched.insert(entryID)
+                    if storedOfID[externalID] == nil {
+                        storedOfID[externalID] = try Row.fetchAll(findByID, arguments: [externalID, source]).map { fetched in
+                            let entry = StoredRow(fetched, table: "question_entry", name: "a row of \(source)", path: path)
+                            return StoredEntry(id: try entry.integer("id"), questionID: try entry.integer("question_id"),
+                                               line: try entry.optionalInteger("line"), text: try entry.text("text"),
+                                               key: try entry.text("normalized"))
+                        }
+                    }
+                    let stored = storedOfID[externalID] ?? []
+                    let given = prepared.keysOfID[externalID] ?? []
+                    // The id's row for this text; else one of its rows whose text the input no longer gives it,
+                    // which this row updates.
+                    let match = stored.first { $0.questionID == questionID && !touched.contains($0.id) }
+                        ?? stored.first { !given.contains($0.key) && !touched.contains($0.id) }
+                    if let match {
+                        touched.insert(match.id)
                         // Updated: the row now names another question or spells it otherwise; a row that only
                         // moved to another line is unchanged (its line is kept up to date all the same).
-                        let updated = try entry.integer("question_id") != questionID || entry.text("text") != row.text
-                        let moved = try entry.optionalInteger("line") != row.line.map(Int64.init)
+                        let updated = match.questionID != questionID || match.text != row.text
+                        let moved = match.line != row.line.map(Int64.init)
                         if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
                         if updated || moved {
-                            try updateEntry.execute(arguments: [questionID, row.line, row.text, now, entryID])
+                            try updateEntry.execute(arguments: [questionID, row.line, row.text, now, match.id])
                         }
                         continue
                     }
@@ -113,12 +127,18 @@ extension QuestionStore {
                 touched.insert(db.lastInsertedRowID)
                 result.newRows += 1
             }
+            let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
+            // An id names the texts the input gives it: its other rows go (after the loop, so that a question they
+            // leave without a row is not deleted while a later row of the input still names it).
+            for entry in storedOfID.values.joined() where !touched.contains(entry.id) {
+                try delete.execute(arguments: [entry.id])
+                result.removedRows += 1
+            }
             if sync {
                 let stale = try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
                     .filter { !touched.contains($0) }
-                let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
                 for id in stale { try delete.execute(arguments: [id]) }
-                result.removedRows = stale.count
+                result.removedRows += stale.count
             }
             try db.execute(sql: "INSERT INTO question_fts (rowid, normalized) SELECT id, normalized FROM question WHERE id > ?",
                            arguments: [largestIDBefore])
@@ -219,4 +239,14 @@ extension QuestionStore {
         guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model WHERE id = ?)", arguments: [id]) == true
         else { throw IndexError.modelIDNotFound(path: path, id: id) }
     }
+}
+
+/// A stored row of an external id, as `addRows` matches the input's rows against it.
+private struct StoredEntry {
+    var id: Int64
+    var questionID: Int64
+    var line: Int64?
+    var text: String
+    /// Its question's normalized text.
+    var key: String
 }

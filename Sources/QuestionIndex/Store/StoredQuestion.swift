@@ -46,7 +46,8 @@ public struct IndexedRows: Sendable, Equatable {
     /// Rows that repeat an earlier row of the same input with the same id and text (a pair file names a question
     /// on every pair it is in); the first of them stands for all.
     public var repeatedRows = 0
-    /// Rows of the source that the input no longer has, removed by a sync.
+    /// Rows the input no longer has, removed: texts an external id of the input no longer names, and with a sync
+    /// every row of the source the input lacks.
     public var removedRows = 0
     /// Rows left out as bad (`addRows(skipBad: true)`), in input order.
     public var skipped: [SkippedRow] = []
