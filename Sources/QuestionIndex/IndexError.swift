@@ -60,6 +60,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
     /// Any other SQLite failure, with SQLite's message.
     case database(path: String, message: String)
 
+    /// A one-line message for the user, naming the database path and, where one helps, the command to run.
     public var description: String {
         switch self {
         case .noIndex(let path):
@@ -128,6 +129,7 @@ public enum IndexError: Error, Equatable, Sendable, CustomStringConvertible, Loc
         }
     }
 
+    /// The same message as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 
     /// "1 byte", "16 bytes".

@@ -6,23 +6,23 @@
 /// - B-cubed: per item, precision = |its predicted cluster ∩ its true cluster| / |its predicted cluster| and
 ///   recall the same over its true cluster, averaged over all items; F1 of the two averages.
 /// When the truth is incomplete (unlabelled duplicates exist), precision is a lower bound.
-public struct ClusterAgreement: Sendable, Equatable {
-    public var pairPrecision: Double
-    public var pairRecall: Double
-    public var pairF1: Double
-    public var bCubedPrecision: Double
-    public var bCubedRecall: Double
-    public var bCubedF1: Double
+package struct ClusterAgreement: Sendable, Equatable {
+    package var pairPrecision: Double
+    package var pairRecall: Double
+    package var pairF1: Double
+    package var bCubedPrecision: Double
+    package var bCubedRecall: Double
+    package var bCubedF1: Double
     /// Same-cluster pairs predicted, true, and both.
-    public var predictedPairs: Int
-    public var truePairs: Int
-    public var commonPairs: Int
+    package var predictedPairs: Int
+    package var truePairs: Int
+    package var commonPairs: Int
     /// Predicted clusters of two or more items, and the size of the largest.
-    public var clusterCount: Int
-    public var largestCluster: Int
+    package var clusterCount: Int
+    package var largestCluster: Int
 
     /// - Parameters: `predicted` and `truth`, one cluster label per item, of equal length.
-    public init(predicted: [Int], truth: [Int]) {
+    package init(predicted: [Int], truth: [Int]) {
         precondition(predicted.count == truth.count, "both clusterings must label the same items")
         var predictedSize: [Int: Int] = [:], trueSize: [Int: Int] = [:]
         var both: [Pair: Int] = [:]
@@ -54,7 +54,7 @@ public struct ClusterAgreement: Sendable, Equatable {
 
     /// Labels for `count` items from clusters of item indices: a cluster's label is its index, an item in
     /// none gets a label of its own.
-    public static func labels(clusters: [[Int]], count: Int) -> [Int] {
+    package static func labels(clusters: [[Int]], count: Int) -> [Int] {
         var labels = Array(clusters.count..<(clusters.count + count))
         for (label, cluster) in clusters.enumerated() {
             for item in cluster { labels[item] = label }

@@ -5,11 +5,11 @@ import SiameseNet
 ///
 /// The pair threshold, calibrated for accuracy on balanced pairs, is far too low for deduplication, where
 /// true duplicates are a tiny fraction of all pairs of questions; this one is chosen on all pairs.
-public enum DedupCalibration {
+package enum DedupCalibration {
     /// The fewest true same-cluster pairs worth calibrating on.
-    public static let minimumTruePairs = 20
+    static let minimumTruePairs = 20
     /// The most candidate pairs held at once (about 80 MiB).
-    public static let pairLimit = 5_000_000
+    package static let pairLimit = 5_000_000
 
     /// The calibrated threshold, or nil when the pairs' questions have fewer than `minimumTruePairs` true
     /// same-cluster pairs.
@@ -20,7 +20,7 @@ public enum DedupCalibration {
     /// - Complexity: one encoder pass over the questions, one pair scan, one clustering per threshold tried.
     ///   - pairLimit: the most candidate pairs held at once; when more reach 0.50, the grid starts at 0.60, then
     ///     0.70, …; nil when even the last threshold has too many.
-    public static func calibrate(model: SiameseModel, pairs: [QuestionPair], kind: String,
+    package static func calibrate(model: SiameseModel, pairs: [QuestionPair], kind: String,
                                  rule: ClusteringRule = .standard, workers: Int = 1,
                                  pairLimit: Int = DedupCalibration.pairLimit) throws -> DedupThreshold? {
         let truth = DuplicateGroundTruth(pairs: pairs)

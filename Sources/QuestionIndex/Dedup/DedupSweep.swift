@@ -1,30 +1,30 @@
 /// Scores a clustering rule at many thresholds against true clusters, with one pair scan: the measurement
 /// behind the default rule and the calibration of a model's dedup threshold.
-public struct DedupSweep: Sendable {
+package struct DedupSweep: Sendable {
     /// The thresholds tried when calibrating: 0.50, 0.51, …, 0.99.
-    public static let standardThresholds: [Float] = (50...99).map { Float($0) / 100 }
+    package static let standardThresholds: [Float] = (50...99).map { Float($0) / 100 }
 
     /// One threshold's outcome.
-    public struct Point: Sendable, Equatable {
-        public var threshold: Float
-        public var agreement: ClusterAgreement
+    package struct Point: Sendable, Equatable {
+        package var threshold: Float
+        package var agreement: ClusterAgreement
     }
 
     /// The vectors of the questions, one row per question of `truth`, in its order.
-    public let matrix: EmbeddingMatrix
-    public let truth: DuplicateGroundTruth
+    package let matrix: EmbeddingMatrix
+    package let truth: DuplicateGroundTruth
     /// Every pair ≥ the lowest threshold to try, score descending.
     private let pairs: [ScoredPair]
 
     /// Scans `matrix` once for the pairs ≥ `lowestThreshold`.
     /// - Parameter matrix: row i is question i of `truth`.
-    public init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float,
+    package init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float,
                 progress: ((Int, Int) -> Void)? = nil) {
         self.init(matrix: matrix, truth: truth, lowestThreshold: lowestThreshold, pairLimit: .max, progress: progress)!
     }
 
     /// Scans `matrix` once for the pairs ≥ `lowestThreshold`; nil when more than `pairLimit` reach it.
-    public init?(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float, pairLimit: Int,
+    package init?(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float, pairLimit: Int,
                  progress: ((Int, Int) -> Void)? = nil) {
         precondition(matrix.count == truth.labels.count, "one vector per question of the truth")
         self.matrix = matrix
@@ -35,7 +35,7 @@ public struct DedupSweep: Sendable {
     }
 
     /// The agreement of `rule` with the truth at each of `thresholds` (each at least the lowest threshold).
-    public func scores(rule: ClusteringRule, thresholds: [Float]) -> [Point] {
+    package func scores(rule: ClusteringRule, thresholds: [Float]) -> [Point] {
         if rule == .averageLink, let lowest = thresholds.min() {
             // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
             let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
@@ -63,7 +63,7 @@ public struct DedupSweep: Sendable {
     }
 
     /// The point of best pairwise F1 (ties: the higher threshold), nil for no thresholds.
-    public static func best(_ points: [Point]) -> Point? {
+    package static func best(_ points: [Point]) -> Point? {
         points.max { a, b in
             a.agreement.pairF1 != b.agreement.pairF1 ? a.agreement.pairF1 < b.agreement.pairF1 : a.threshold < b.threshold
         }

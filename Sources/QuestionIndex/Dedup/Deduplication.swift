@@ -4,6 +4,7 @@
 public struct Deduplication: Sendable {
     /// Pairs and clusters are formed from cosine similarities at or above this.
     public let threshold: Float
+    /// How pairs are grouped into clusters.
     public let rule: ClusteringRule
     /// Clusters with fewer members are not reported (at least 2).
     public let minimumSize: Int

@@ -5,6 +5,7 @@ import SiameseNet
 public struct DuplicateCluster: Sendable, Equatable {
     /// One question of a cluster.
     public struct Member: Sendable, Equatable {
+        /// The stored question's row id.
         public var questionID: Int64
         /// Cosine similarity to the cluster's representative (about 1 for the representative itself).
         public var similarity: Float
@@ -19,15 +20,16 @@ public struct DuplicateCluster: Sendable, Equatable {
     public var lowestSimilarity: Float
 
     /// The cluster of one stored question that several rows name.
-    public static func exactDuplicate(_ questionID: Int64) -> DuplicateCluster {
+    static func exactDuplicate(_ questionID: Int64) -> DuplicateCluster {
         DuplicateCluster(members: [Member(questionID: questionID, similarity: 1, meanSimilarity: 1)], lowestSimilarity: 1)
     }
 
     /// The member that stands for the cluster.
     public var representative: Member { members[0] }
+    /// The number of members.
     public var count: Int { members.count }
 
-    public init(members: [Member], lowestSimilarity: Float) {
+    init(members: [Member], lowestSimilarity: Float) {
         precondition(!members.isEmpty, "a cluster has members")
         self.members = members
         self.lowestSimilarity = lowestSimilarity

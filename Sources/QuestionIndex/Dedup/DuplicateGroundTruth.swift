@@ -6,15 +6,15 @@ import SiameseNet
 /// seen is kept; questions without words are left out). The true clusters are the connected components of
 /// the rows labelled `is_duplicate = 1`. Labels are incomplete in Quora-like data (most pairs were never
 /// judged), so a clustering scored against them has a precision that is a lower bound.
-public struct DuplicateGroundTruth: Sendable {
+package struct DuplicateGroundTruth: Sendable {
     /// Question texts, in order of first appearance.
-    public let questions: [String]
+    package let questions: [String]
     /// `questions`, normalized (`Tokenizer().normalized`), all different.
-    public let normalized: [String]
+    package let normalized: [String]
     /// The true cluster of each question (an index into nothing: only equality matters).
-    public let labels: [Int]
+    package let labels: [Int]
 
-    public init(pairs: [QuestionPair]) {
+    package init(pairs: [QuestionPair]) {
         let tokenizer = Tokenizer()
         var questions: [String] = [], normalized: [String] = [], index: [String: Int] = [:]
         var duplicates: [(Int, Int)] = []
@@ -39,11 +39,11 @@ public struct DuplicateGroundTruth: Sendable {
     }
 
     /// Clusters of two or more questions.
-    public var clusterCount: Int { Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count >= 2 }.count }
+    package var clusterCount: Int { Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count >= 2 }.count }
     /// Questions in a cluster of two or more.
-    public var clusteredQuestions: Int { Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count >= 2 }.map(\.count).reduce(0, +) }
+    package var clusteredQuestions: Int { Dictionary(grouping: labels, by: { $0 }).values.filter { $0.count >= 2 }.map(\.count).reduce(0, +) }
     /// The size of the largest true cluster.
-    public var largestCluster: Int { Dictionary(grouping: labels, by: { $0 }).values.map(\.count).max() ?? 0 }
+    package var largestCluster: Int { Dictionary(grouping: labels, by: { $0 }).values.map(\.count).max() ?? 0 }
     /// Same-cluster pairs.
-    public var pairCount: Int { Dictionary(grouping: labels, by: { $0 }).values.map { $0.count * ($0.count - 1) / 2 }.reduce(0, +) }
+    package var pairCount: Int { Dictionary(grouping: labels, by: { $0 }).values.map { $0.count * ($0.count - 1) / 2 }.reduce(0, +) }
 }

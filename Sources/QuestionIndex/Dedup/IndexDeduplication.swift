@@ -3,8 +3,11 @@ import Foundation
 /// Deduplicates the questions of an index under one model: the work of `siamese dedup`. Loads the model and
 /// its vectors once; `run` scans for pairs, clusters them and attaches the stored questions.
 public struct IndexDeduplication: Sendable {
+    /// The index deduplicated.
     public let store: QuestionStore
+    /// The model whose vectors are compared.
     public let model: StoredModel
+    /// The model's vectors of every embedded question, loaded once by `init`.
     public let matrix: EmbeddingMatrix
 
     /// - Throws: `IndexError.noModel`/`.modelNotFound`, `SearchError.nothingIndexed` when the model has no vectors.
@@ -31,9 +34,13 @@ public struct IndexDeduplication: Sendable {
 
     /// A run's findings with the stored questions they name.
     public struct Report: Sendable {
+        /// The model's name.
         public var model: String
+        /// The threshold the pairs were found at.
         public var threshold: Float
+        /// The clustering rule used.
         public var rule: ClusteringRule
+        /// The pairs and clusters found.
         public var result: Deduplication.Result
         /// The stored questions of every pair and cluster member, by id.
         public var questions: [Int64: StoredQuestion]
@@ -98,10 +105,14 @@ public struct IndexDeduplication: Sendable {
 
 /// Errors of deduplication a user can act on.
 public enum DedupError: Error, Equatable, CustomStringConvertible {
+    /// No threshold was given and the model has no calibrated dedup threshold.
     case noThreshold(path: String, model: String)
+    /// A given threshold outside [-1, 1].
     case invalidThreshold(Float)
+    /// More than `limit` pairs reach the threshold: it is too low to deduplicate with.
     case tooManyPairs(limit: Int, threshold: Float)
 
+    /// A one-line message for the user, with what to do.
     public var description: String {
         switch self {
         case .noThreshold(let path, let model):

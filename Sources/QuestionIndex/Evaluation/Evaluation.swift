@@ -8,20 +8,25 @@ import SiameseNet
 /// corpus, and optionally for their fusion. Nothing is written anywhere: the corpus lives in memory and the
 /// BM25 index in a private in-memory database.
 public enum Evaluation {
+    /// How to run an evaluation: the retrieval cut-off, whether to measure fusion, and the work split.
     public struct Options: Sendable {
         /// The cut-off of recall@k and MRR@k.
         public var k: Int = 10
         /// Also measure the fusion of BM25 and the embedding scores.
         public var hybrid = false
+        /// How BM25 and embedding scores are fused when `hybrid` is on.
         public var fusion: Fusion = .standard
         /// Threads for encoding (batches in parallel).
         public var workers = 1
+        /// Questions encoded per batch.
         public var batchSize = 512
         /// Queries scanned per block of the embedding search.
         public var queryBlock = 512
         /// BM25 leaves out of a query the words in more than this fraction of the corpus (1: none).
         public var commonWordFraction = FullTextQuery.commonWordFraction
 
+        /// Options with `batchSize`, `queryBlock` and `commonWordFraction` at their defaults.
+        /// - Precondition: `k` ≥ 1 and `workers` ≥ 1.
         public init(k: Int = 10, hybrid: Bool = false, fusion: Fusion = .standard, workers: Int = 1) {
             precondition(k >= 1 && workers >= 1)
             self.k = k
@@ -41,38 +46,50 @@ public enum Evaluation {
 
     /// Retrieval results under the protocol of `RetrievalTask`.
     public struct Retrieval: Sendable {
+        /// Queries asked (`RetrievalTask.queries`).
         public var queries: Int
+        /// Documents searched (`RetrievalTask.documents`).
         public var corpus: Int
+        /// Questions left out of the corpus because they have no words.
         public var questionsWithoutWords: Int
+        /// Queries dropped because every other member of their group has their words.
         public var queriesWithoutRelevant: Int
+        /// The model's embedding search.
         public var model: RetrievalMetrics
         /// SQLite FTS5 `bm25()` over the same corpus.
         public var keyword: RetrievalMetrics
         /// The fusion of both, when asked for.
         public var hybrid: RetrievalMetrics?
+        /// The fusion measured, when `hybrid` is set.
         public var fusion: Fusion?
         /// The BM25 queries left out words in more than this fraction of the corpus.
         public var commonWordFraction: Double
         /// Wall-clock seconds of each phase.
         public var encodingSeconds: Double
+        /// Searching the corpus's vectors for every query.
         public var embeddingSearchSeconds: Double
         /// Building the FTS5 index.
         public var keywordIndexSeconds: Double
         /// Running every query through FTS5.
         public var keywordSearchSeconds: Double
+        /// Fusing the two result lists, when measured.
         public var hybridSeconds: Double?
     }
 
+    /// The results of `run`: pair metrics and retrieval metrics of one model on one pair file.
     public struct Report: Sendable {
         /// Rows of the pair file scored (a label and words on both sides).
         public var labelledPairs: Int
         /// Rows without a label or without words on a side.
         public var skippedPairs: Int
+        /// How well the cosine separates the scored pairs' duplicates from their non-duplicates.
         public var pairs: PairMetrics
         /// Distinct questions of the scored pairs with some word unknown to the model, and with no known word
         /// (their pairs are never called duplicates).
         public var questionsWithUnknownWords: Int
+        /// Distinct questions of the scored pairs with no word known to the model.
         public var questionsWithoutKnownWords: Int
+        /// Retrieval metrics of the model, BM25 and (when asked for) their fusion.
         public var retrieval: Retrieval
     }
 
@@ -201,6 +218,7 @@ public enum EvaluationError: Error, Equatable, CustomStringConvertible {
     /// The pair file has no rows labelled is_duplicate = 1 with words on both sides, so nothing to retrieve.
     case noQueries
 
+    /// A one-line message for the user.
     public var description: String {
         switch self {
         case .noQueries: return "no duplicate pairs (is_duplicate = 1) with words on both sides to retrieve"

@@ -10,9 +10,12 @@ extension EvaluationReport {
     public struct MetricsTable: Sendable, Equatable {
         /// One system's results, keyed by metric name.
         public struct Row: Sendable, Equatable {
+            /// The system's name, shown as the row's label (e.g. "model", "BM25 (FTS5)").
             public var system: String
+            /// Its value for each metric name; a metric without a value is shown as missing.
             public var values: [String: Double]
 
+            /// A row for `system` with the given cells.
             public init(system: String, values: [String: Double] = [:]) {
                 self.system = system
                 self.values = values
@@ -24,6 +27,7 @@ extension EvaluationReport {
         /// Systems, in display order.
         public var rows: [Row]
 
+        /// A table with these columns and rows; empty by default, to be filled with `set(_:system:metric:)`.
         public init(columns: [String] = [], rows: [Row] = []) {
             self.columns = columns
             self.rows = rows

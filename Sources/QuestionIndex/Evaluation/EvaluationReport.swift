@@ -21,6 +21,7 @@ public struct EvaluationReport: Sendable {
         /// ROC-AUC on held-out pairs after the epoch, when measured.
         public var validationAUC: Double?
 
+        /// A point of the learning curve; `validationAUC` nil when it was not measured.
         public init(epoch: Int, loss: Double, validationAUC: Double? = nil) {
             self.epoch = epoch
             self.loss = loss

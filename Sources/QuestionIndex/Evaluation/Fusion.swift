@@ -15,10 +15,10 @@ public enum Fusion: Sendable, Equatable {
     /// Measured on Quora dev (docs/design.md): MRR@10 0.813 against 0.795 for RRF and 0.802 for BM25 alone.
     public static let standard = Fusion.convex(weight: 1)
     /// Candidates taken from each side.
-    public static let candidates = 100
+    package static let candidates = 100
 
     /// A candidate of one side: an id and its score on that side (cosine, or BM25 with higher = better).
-    public typealias Scored = (id: Int64, score: Double)
+    typealias Scored = (id: Int64, score: Double)
 
     /// The fused ranking of two candidate lists, best first, ties broken by smaller id.
     /// - Parameters:
@@ -27,7 +27,7 @@ public enum Fusion: Sendable, Equatable {
     ///     (the negation of FTS5's `bm25()`).
     ///   - cosine: the cosine of any candidate (convex fusion needs it for keyword-only candidates).
     /// - Returns: every candidate of the union with its fused score.
-    public func fuse(embedding: [Scored], keyword: [Scored], cosine: (Int64) -> Double) -> [Scored] {
+    func fuse(embedding: [Scored], keyword: [Scored], cosine: (Int64) -> Double) -> [Scored] {
         var fused: [Int64: Double] = [:]
         switch self {
         case .reciprocalRank(let k):

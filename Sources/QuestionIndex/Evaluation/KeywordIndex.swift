@@ -15,16 +15,16 @@ import GRDB
 ///
 /// With several `replicas`, each is a copy of the same index, searched by its own thread (SQLite connections
 /// are not shared between threads): the search runs in parallel for the price of building each copy.
-public final class KeywordIndex: Sendable {
+final class KeywordIndex: Sendable {
     private let replicas: [DatabaseQueue]
     /// Documents indexed; ids are 0..<count.
-    public let count: Int
+    let count: Int
     /// How many documents hold each word.
-    public let documentFrequency: [String: Int]
+    let documentFrequency: [String: Int]
 
     /// Indexes `documents` (normalized texts); document i gets id i.
     /// - Parameter replicas: copies of the index, one per searching thread.
-    public init(documents: [String], replicas: Int = 1) throws {
+    init(documents: [String], replicas: Int = 1) throws {
         precondition(replicas >= 1)
         count = documents.count
         var queues: [DatabaseQueue] = []
@@ -58,7 +58,7 @@ public final class KeywordIndex: Sendable {
     ///   - commonWordFraction: words in more than this fraction of the documents are left out of a query
     ///     (unless all its words are); 1 keeps every word.
     ///   - progress: every 100 queries of the first part, with an estimate of (done, total) for all parts.
-    public func search(_ queries: [(text: String, excluding: Int?)], k: Int,
+    func search(_ queries: [(text: String, excluding: Int?)], k: Int,
                        commonWordFraction: Double = FullTextQuery.commonWordFraction,
                        progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Fusion.Scored]] {
         let parts = min(replicas.count, max(1, queries.count))
@@ -144,19 +144,19 @@ private struct UncheckedProgress: @unchecked Sendable {
 }
 
 /// FTS5 query expressions built from question text, so that no word is ever read as FTS5 syntax.
-public enum FullTextQuery {
+package enum FullTextQuery {
     /// Words in more than this fraction of the documents are left out of keyword queries by default.
     ///
     /// FTS5's `bm25()` costs ~2 µs per matched row and phrase, and an OR query matches every row holding any
     /// of its words: on 61k Quora questions, 3,049 queries took 135 ms each with every word, 18 ms without
     /// the 14 words in more than 10% of the questions ("what", "the", "is", "how", …), with MRR@10 0.802
     /// instead of 0.798 (those words carry little weight: idf ≤ ln 9, against ~8 for a rare word).
-    public static let commonWordFraction = 0.1
+    package static let commonWordFraction = 0.1
 
     /// `"w1" OR "w2" OR …` over the distinct words of `normalized` (a `Tokenizer().normalized` text), in
     /// first-occurrence order, each quoted as an FTS5 string (a `"` inside would be doubled); nil when it has
     /// no words. Words for which `isCommon` holds are left out, unless every word is common.
-    public static func anyWord(of normalized: String, isCommon: (Substring) -> Bool = { _ in false }) -> String? {
+    static func anyWord(of normalized: String, isCommon: (Substring) -> Bool = { _ in false }) -> String? {
         var seen = Set<Substring>()
         var words: [Substring] = []
         for word in normalized.split(separator: " ") where seen.insert(word).inserted { words.append(word) }
@@ -166,7 +166,7 @@ public enum FullTextQuery {
     }
 
     /// `word` as an FTS5 string: in double quotes, a `"` inside doubled, so it is never read as syntax.
-    public static func quoted(_ word: Substring) -> String {
+    static func quoted(_ word: Substring) -> String {
         "\"" + word.replacingOccurrences(of: "\"", with: "\"\"") + "\""
     }
 }

@@ -4,7 +4,9 @@ import SiameseNet
 public struct PairMetrics: Sendable {
     /// Calling a pair a duplicate when its score is at or above a threshold.
     public struct Classification: Sendable, Equatable {
+        /// Pairs scoring at or above this are called duplicates.
         public var threshold: Float
+        /// The fraction of pairs classified right.
         public var accuracy: Double
         /// Of the pairs called duplicates, the fraction that are; nil when none is called one.
         public var precision: Double?
@@ -38,6 +40,7 @@ public struct PairMetrics: Sendable {
 
     /// The scores of the pairs, and whether each is a duplicate: the raw material of histograms and ROC curves.
     public let scores: [Float]
+    /// Whether each pair of `scores` is a duplicate.
     public let labels: [Bool]
     /// ROC-AUC (Mann–Whitney, ties count half); nil unless both labels occur.
     public let rocAUC: Double?

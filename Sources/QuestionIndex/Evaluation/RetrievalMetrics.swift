@@ -12,10 +12,14 @@ public struct RetrievalMetrics: Sendable, Equatable {
     public var queries: Int
     /// The cut-off of `recallAtK` and `mrrAtK`.
     public var k: Int
+    /// Mean recall@1 over the queries.
     public var recallAt1: Double
+    /// Mean recall@k over the queries.
     public var recallAtK: Double
+    /// Mean reciprocal rank of the first relevant result within the top k (0 beyond it).
     public var mrrAtK: Double
 
+    /// Metrics with the given values, as already computed.
     public init(queries: Int, k: Int, recallAt1: Double, recallAtK: Double, mrrAtK: Double) {
         self.queries = queries
         self.k = k

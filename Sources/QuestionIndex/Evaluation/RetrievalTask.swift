@@ -16,6 +16,7 @@ import SiameseNet
 public struct RetrievalTask: Sendable {
     /// One query: a question of the pair file with known duplicates.
     public struct Query: Sendable, Equatable {
+        /// The question as written in the pair file.
         public var text: String
         /// The query's own document in the corpus, excluded from its results.
         public var document: Int
@@ -26,7 +27,8 @@ public struct RetrievalTask: Sendable {
     /// Document texts as first seen; document ids are indices.
     public let documents: [String]
     /// `documents`, normalized.
-    public let normalizedDocuments: [String]
+    let normalizedDocuments: [String]
+    /// The questions asked, each with its own document and its relevant documents.
     public let queries: [Query]
     /// Questions (of the pair file or the distractors) left out of the corpus because they have no words.
     public let questionsWithoutWords: Int

@@ -18,6 +18,7 @@
 public struct PairReader: Sendable {
     /// The pairs of a file, with the malformed rows that were skipped.
     public struct Output: Sendable, Equatable {
+        /// The pairs read, in file order.
         public var pairs: [QuestionPair]
         /// How many malformed rows were skipped (always 0 unless `skipBad`).
         public var skipped: Int
@@ -31,6 +32,7 @@ public struct PairReader: Sendable {
     /// The most skipped-row messages kept in `Output.problems`.
     public var problemLimit: Int
 
+    /// A reader that throws at the first malformed row unless `skipBad`.
     public init(skipBad: Bool = false, problemLimit: Int = 100) {
         self.skipBad = skipBad
         self.problemLimit = problemLimit

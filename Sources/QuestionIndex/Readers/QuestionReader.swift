@@ -27,6 +27,7 @@ public struct QuestionReader: Sendable {
     /// The most skipped-row messages kept in `Output.problems`.
     public var problemLimit: Int
 
+    /// A reader that throws at the first malformed row unless `skipBad`.
     public init(skipBad: Bool = false, problemLimit: Int = 100) {
         self.skipBad = skipBad
         self.problemLimit = problemLimit

@@ -19,6 +19,7 @@ public struct QuestionStream {
     /// A row of the file: its question, or why it has none.
     public typealias Row = Result<SourceQuestion, ReaderError>
 
+    /// The path as given to `init` ("-" reads standard input), used in messages.
     public let path: String
     private var lines: ChunkedLines
 

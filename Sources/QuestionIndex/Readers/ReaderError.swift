@@ -83,6 +83,7 @@ public enum ReaderError: Error, Equatable, Sendable, CustomStringConvertible, Lo
         }
     }
 
+    /// The same message as `description`, for `localizedDescription`.
     public var errorDescription: String? { description }
 
     /// "U+0000", the way a character's code is written.

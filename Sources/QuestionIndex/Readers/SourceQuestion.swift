@@ -7,6 +7,7 @@ public struct SourceQuestion: Sendable, Hashable {
     /// The 1-based physical line the question's row starts on, header included.
     public var line: Int
 
+    /// A question read from line `line`, with the file's id for it if any.
     public init(text: String, externalID: String? = nil, line: Int) {
         self.text = text
         self.externalID = externalID

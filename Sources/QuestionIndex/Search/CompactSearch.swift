@@ -7,7 +7,7 @@ public struct CompactSearch: Sendable {
     /// The Float32 rows, for the exact re-score.
     public let matrix: EmbeddingMatrix
     /// The compact copy scanned first.
-    public let compact: QuantizedEmbeddings
+    package let compact: QuantizedEmbeddings
 
     /// Builds the compact copy of `matrix`.
     public init(matrix: EmbeddingMatrix) {
@@ -16,7 +16,7 @@ public struct CompactSearch: Sendable {
 
     /// Pairs `matrix` with a compact copy made from it (same rows, same order). The copy's bounds must be those of
     /// this matrix's rows (only the shapes are checked): they are what makes the answer exact.
-    public init(matrix: EmbeddingMatrix, compact: QuantizedEmbeddings) {
+    package init(matrix: EmbeddingMatrix, compact: QuantizedEmbeddings) {
         precondition(compact.count == matrix.count && compact.dimension == matrix.dimension,
                      "the compact copy does not match the matrix")
         self.matrix = matrix
@@ -31,7 +31,7 @@ public struct CompactSearch: Sendable {
     }
 
     /// The number of rows the first pass keeps for the exact re-score (a measure of the bound's tightness).
-    public func candidateCount(_ query: [Float], k: Int) -> Int {
+    package func candidateCount(_ query: [Float], k: Int) -> Int {
         search(query, k: k, path: .best, threads: 1).rescored
     }
 

@@ -7,14 +7,14 @@ import SiameseNet
 /// for row blocks I ≤ J, one BLAS gemm computes A_I · A_Jᵀ into a reused B×B buffer, which is then scanned for
 /// scores at or above the threshold (in a diagonal block, only entries right of the diagonal). Memory is the
 /// buffer plus the pairs found; no N×N matrix is ever built.
-public struct DuplicatePairFinder: Sendable {
+package struct DuplicatePairFinder: Sendable {
     /// Pairs scoring at least this are reported.
-    public let threshold: Float
+    package let threshold: Float
     /// The height B of a row block; the score buffer holds B² floats (4 MiB for the default 1024).
-    public let blockRows: Int
+    package let blockRows: Int
 
     /// A finder reporting pairs with a score ≥ `threshold`, which must be finite; `blockRows` must be positive.
-    public init(threshold: Float, blockRows: Int = 1024) {
+    package init(threshold: Float, blockRows: Int = 1024) {
         precondition(threshold.isFinite, "the threshold must be a finite number, not \(threshold)")
         precondition(blockRows >= 1, "blockRows must be positive, not \(blockRows)")
         self.threshold = threshold
@@ -28,14 +28,14 @@ public struct DuplicatePairFinder: Sendable {
     ///   ⌈N / B⌉ · (⌈N / B⌉ + 1) / 2; never called for an empty matrix.
     /// - Complexity: O(N² · d / 2) for the products (about ⌈N / B⌉² / 2 gemm calls) plus O(P · log P) to sort
     ///   the P pairs found. P can reach N · (N − 1) / 2 for a low threshold: choose it accordingly.
-    public func pairs(in matrix: EmbeddingMatrix,
+    package func pairs(in matrix: EmbeddingMatrix,
                       progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair] {
         pairs(in: matrix, limit: .max, progress: progress) ?? []
     }
 
     /// `pairs(in:progress:)`, stopping as soon as more than `limit` pairs are found: nil then. Guards memory
     /// when a threshold is too low for the index (every pair of a million questions would need terabytes).
-    public func pairs(in matrix: EmbeddingMatrix, limit: Int,
+    package func pairs(in matrix: EmbeddingMatrix, limit: Int,
                       progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair]? {
         let count = matrix.count
         let dimension = matrix.dimension

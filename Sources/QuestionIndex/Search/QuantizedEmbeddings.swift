@@ -4,30 +4,30 @@ import ScanKernels
 /// A compact copy of an `EmbeddingMatrix` for the first pass of an exact scan: each row x as int8 codes c with
 /// one scale s (x̂ = s · c, s = max|xᵢ| / 127), plus upper bounds on its quantization error ‖x − x̂‖ and on its
 /// norm ‖x‖, so that the first pass can bound every row's exact score. d + 12 bytes a row, against 4·d.
-public struct QuantizedEmbeddings: Sendable {
+package struct QuantizedEmbeddings: Sendable {
     /// Embedding width d.
-    public let dimension: Int
+    package let dimension: Int
     /// [count, dimension] row-major int8 codes.
-    public let codes: [Int8]
+    package let codes: [Int8]
     /// Per row: the scale s of x̂ = s · codes.
-    public let scales: [Float]
+    package let scales: [Float]
     /// Per row: an upper bound on ‖x − x̂‖ (infinite for a row with a non-finite value).
-    public let errors: [Float]
+    package let errors: [Float]
     /// Per row: an upper bound on ‖x‖.
-    public let norms: [Float]
+    package let norms: [Float]
 
     /// The largest error and norm bound over all rows (0 when empty).
     let maxError: Float
     let maxNorm: Float
 
     /// The number of rows.
-    public var count: Int { scales.count }
+    package var count: Int { scales.count }
 
     /// The bytes a scan of this copy reads.
-    public var byteCount: Int { codes.count + 12 * count }
+    package var byteCount: Int { codes.count + 12 * count }
 
     /// Quantizes every row of `matrix`, in its row order.
-    public init(_ matrix: EmbeddingMatrix) {
+    package init(_ matrix: EmbeddingMatrix) {
         let n = matrix.count, d = matrix.dimension
         var codes = [Int8](repeating: 0, count: n * d)
         var scales = [Float](repeating: 0, count: n)

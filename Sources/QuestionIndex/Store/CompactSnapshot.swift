@@ -3,20 +3,20 @@ import GRDBSQLite
 import ScanKernels
 
 /// A model's compact copy as read from the store: one row per stored embedding, ordered by question id.
-public struct CompactEmbeddings: Sendable {
+package struct CompactEmbeddings: Sendable {
     /// The model the rows belong to.
-    public let modelID: Int64
+    package let modelID: Int64
     /// Question id of each row, ascending.
-    public let ids: [Int64]
+    package let ids: [Int64]
     /// The int8 rows and their bounds, in the order of `ids`.
-    public let compact: QuantizedEmbeddings
+    package let compact: QuantizedEmbeddings
     /// How many rows came from fresh chunks; the others were read as Float32 and quantized on the fly.
-    public let chunkedRows: Int
+    package let chunkedRows: Int
     /// The database state it was read from.
     let version: Version
 
     /// The number of rows.
-    public var count: Int { ids.count }
+    package var count: Int { ids.count }
 
     /// What the database looked like when a copy was read: equal versions on one store mean equal contents.
     struct Version: Equatable, Sendable {
@@ -40,9 +40,9 @@ public struct CompactEmbeddings: Sendable {
 
 /// One read transaction's view of a model (`QuestionStore.withCompactSnapshot`): its compact copy and its Float32
 /// rows, from the same snapshot. Valid only inside the closure it was given to.
-public struct CompactSnapshot {
+package struct CompactSnapshot {
     /// The compact copy.
-    public let embeddings: CompactEmbeddings
+    package let embeddings: CompactEmbeddings
     let context: CompactReadContext
 
     /// The stored Float32 vectors of `questionIDs` (any order, repeats allowed), as a matrix of the ids that
@@ -50,7 +50,7 @@ public struct CompactSnapshot {
     /// - Throws: `IndexError.corruptEmbedding`/`.corruptValue` for a stored vector of the wrong size or not unit.
     /// - Complexity: O(c · (log N + d)) for c ids: one lookup each, or one pass over their id range when they
     ///   are many.
-    public func vectors(questionIDs: [Int64]) throws(IndexError) -> EmbeddingMatrix {
+    package func vectors(questionIDs: [Int64]) throws(IndexError) -> EmbeddingMatrix {
         do { return try context.vectors(Array(Set(questionIDs)).sorted()) } catch {
             throw IndexError(translating: error, path: context.path)
         }
@@ -65,7 +65,7 @@ public struct CompactSnapshot {
     /// - Throws: `IndexError.corruptValue` when a row of the copy has no stored vector (the store was changed
     ///   behind the triggers), or what `vectors(questionIDs:)` throws.
     /// - Complexity: O(m · N · d) for the first pass, plus O(c · d) for the c candidates.
-    public func search(queries: [Float], k: Int) throws(IndexError) -> [[SearchHit]] {
+    package func search(queries: [Float], k: Int) throws(IndexError) -> [[SearchHit]] {
         let d = embeddings.compact.dimension
         precondition(queries.count % d == 0, "\(queries.count) values are not whole queries of \(d)")
         let m = queries.count / d, compact = embeddings.compact, ids = embeddings.ids

@@ -26,6 +26,7 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
     /// The dedup threshold, if calibrated.
     public var dedupThreshold: Float? { dedup?.threshold }
 
+    /// A calibration record; `dedup` starts nil and is set when the dedup threshold is calibrated.
     public init(rule: String = "best accuracy", pairs: String, source: String, pairCount: Int, accuracy: Double?,
                 keptEpoch: Int, selectedBy: String?, selectionValue: Double?) {
         self.rule = rule
@@ -49,6 +50,7 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
 /// labelled questions against their true clusters (connected components of their duplicate pairs), over
 /// `DedupSweep.standardThresholds`.
 public struct DedupThreshold: Codable, Sendable, Equatable {
+    /// The dedup threshold (cosine) chosen.
     public var threshold: Float
     /// The clustering rule it was calibrated with (`ClusteringRule.rawValue`).
     public var rule: String
@@ -58,11 +60,16 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
     public var questions: Int
     /// Pairwise precision, recall and F1 there, and the largest cluster against the largest true one.
     public var precision: Double
+    /// Pairwise recall of the clusters at `threshold`.
     public var recall: Double
+    /// Pairwise F1 of the clusters at `threshold`: what the threshold maximizes.
     public var f1: Double
+    /// The largest cluster found at `threshold`.
     public var largestCluster: Int
+    /// The largest true cluster of the labelled questions.
     public var largestTrueCluster: Int
 
+    /// A dedup calibration record with the given values.
     public init(threshold: Float, rule: String, pairs: String, questions: Int, precision: Double, recall: Double,
                 f1: Double, largestCluster: Int, largestTrueCluster: Int) {
         self.threshold = threshold

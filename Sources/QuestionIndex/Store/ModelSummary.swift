@@ -2,13 +2,17 @@ import Foundation
 
 /// What `info` shows about one stored model, read without loading its weights.
 public struct ModelSummary: Sendable, Equatable {
+    /// The model's row id.
     public let id: Int64
+    /// The model's name, unique in the index.
     public let name: String
+    /// When the model was first saved under this name.
     public let createdAt: Date
     /// Embedding width d.
     public let dimension: Int
     /// Vocabulary entries, `<PAD>` and `<UNK>` included.
     public let vocabularySize: Int
+    /// The calibrated duplicate threshold (cosine), nil until calibrated.
     public let threshold: Float?
     /// Number of recorded training epochs.
     public let epochCount: Int

@@ -12,18 +12,18 @@ import ScanKernels
 /// fast again.
 extension QuestionStore {
     /// Rows per chunk written by `refreshCompactChunks` by default: 4 MiB of codes at d = 128.
-    public static let compactChunkRows = 32_768
+    package static let compactChunkRows = 32_768
     /// The largest chunk a reader accepts (a bound checked before anything is allocated by a stored count).
     static let maximumCompactChunkRows = 1 << 20
 
     /// What one `refreshCompactChunks` call changed.
-    public struct CompactChunkRefresh: Sendable, Equatable {
+    package struct CompactChunkRefresh: Sendable, Equatable {
         /// Chunks deleted: stale ones, and a partly filled last chunk rewritten with the rows after it.
-        public var deleted = 0
+        package var deleted = 0
         /// Chunks written.
-        public var written = 0
+        package var written = 0
         /// Rows in the chunks written.
-        public var rowsWritten = 0
+        package var rowsWritten = 0
     }
 
     /// Brings the model's compact chunks in step with its embeddings, in one write transaction: rebuilds stale
@@ -36,7 +36,7 @@ extension QuestionStore {
     ///   cannot be right (nothing is changed then).
     /// - Complexity: O(R · d) for the R rows of the chunks it writes.
     @discardableResult
-    public func refreshCompactChunks(modelID: Int64, chunkRows: Int = compactChunkRows)
+    package func refreshCompactChunks(modelID: Int64, chunkRows: Int = compactChunkRows)
         throws(IndexError) -> CompactChunkRefresh
     {
         precondition((1...Self.maximumCompactChunkRows).contains(chunkRows), "chunkRows out of range")
@@ -94,7 +94,7 @@ extension QuestionStore {
     ///   Float32 vector of the wrong size; whatever `body` throws.
     /// - Complexity: O(N · d) bytes copied for N rows when the copy is read; O(S · d) more to quantize the S rows
     ///   not in fresh chunks.
-    public func withCompactSnapshot<T>(modelID: Int64, reusing cached: CompactEmbeddings? = nil,
+    package func withCompactSnapshot<T>(modelID: Int64, reusing cached: CompactEmbeddings? = nil,
                                        _ body: (CompactSnapshot) throws -> T) throws(IndexError) -> T {
         let path = self.path, store = ObjectIdentifier(self)
         return try read { db in
@@ -116,7 +116,7 @@ extension QuestionStore {
     /// caller always gets a model with its own vectors (as `loadModelWithVectors(name:)` does for Float32 ones).
     /// - Throws: as `loadModel(name:)` and `compactEmbeddings(modelID:)`; `.modelIDNotFound` only when the model
     ///   was replaced on every attempt.
-    public func loadModelWithCompactCopy(name: String?) throws(IndexError)
+    func loadModelWithCompactCopy(name: String?) throws(IndexError)
         -> (model: StoredModel, compact: CompactEmbeddings)
     {
         var attempt = 1
@@ -131,7 +131,7 @@ extension QuestionStore {
     }
 
     /// The model's compact copy, read in one transaction (`withCompactSnapshot`).
-    public func compactEmbeddings(modelID: Int64) throws(IndexError) -> CompactEmbeddings {
+    package func compactEmbeddings(modelID: Int64) throws(IndexError) -> CompactEmbeddings {
         try withCompactSnapshot(modelID: modelID) { $0.embeddings }
     }
 

@@ -2,20 +2,20 @@ import Foundation
 import GRDB
 
 /// A dedup run as stored by `saveDedupRun`.
-public struct StoredDedupRun: Sendable, Equatable {
-    public var id: Int64
+package struct StoredDedupRun: Sendable, Equatable {
+    package var id: Int64
     /// The model's id, nil once the model was deleted.
-    public var modelID: Int64?
-    public var modelName: String
-    public var threshold: Float
+    package var modelID: Int64?
+    package var modelName: String
+    package var threshold: Float
     /// `ClusteringRule.rawValue` of the rule used.
-    public var rule: String
-    public var minimumSize: Int
-    public var questionCount: Int
-    public var pairCount: Int
-    public var createdAt: Date
+    package var rule: String
+    package var minimumSize: Int
+    package var questionCount: Int
+    package var pairCount: Int
+    package var createdAt: Date
     /// Largest first, as the run reported them.
-    public var clusters: [DuplicateCluster]
+    package var clusters: [DuplicateCluster]
 }
 
 /// Dedup runs: clusters kept for later review (migration 0005).
@@ -24,7 +24,7 @@ extension QuestionStore {
     /// - Returns: the run's id.
     /// - Throws: `IndexError.modelIDNotFound`, or a database error (a cluster member that is not a stored question).
     @discardableResult
-    public func saveDedupRun(modelID: Int64, deduplication: Deduplication,
+    package func saveDedupRun(modelID: Int64, deduplication: Deduplication,
                              result: Deduplication.Result) throws(IndexError) -> Int64 {
         let path = self.path
         return try write { db in
@@ -54,7 +54,7 @@ extension QuestionStore {
 
     /// The stored run `id` with its clusters, nil when there is none. Clusters that lost members to deleted
     /// questions keep the rest (a cluster left with none is left out).
-    public func dedupRun(id: Int64) throws(IndexError) -> StoredDedupRun? {
+    package func dedupRun(id: Int64) throws(IndexError) -> StoredDedupRun? {
         try read { db in
             guard let row = try Row.fetchOne(db, sql: "SELECT * FROM dedup_run WHERE id = ?", arguments: [id]) else {
                 return nil

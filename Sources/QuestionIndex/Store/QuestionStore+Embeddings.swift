@@ -6,7 +6,7 @@ import SiameseNet
 /// Embeddings: the unit vectors of questions under one model, written in batches and read in bulk.
 extension QuestionStore {
     /// Largest allowed |‖v‖ − 1| for a stored embedding.
-    public static let unitNormTolerance: Float = 1e-3
+    static let unitNormTolerance: Float = 1e-3
 
     /// Stores (or replaces) embeddings for the model `modelID` in one transaction.
     /// - Parameters:
@@ -15,7 +15,7 @@ extension QuestionStore {
     /// - Throws: `IndexError.modelIDNotFound`, `.embeddingBlockSize` when `vectors` is not questionIDs.count · d,
     ///   `.embeddingNotUnit` when a row's norm is off by more than `unitNormTolerance` (or not finite),
     ///   `.questionNotFound` for an unknown question. Nothing is stored when any of them fails.
-    public func storeEmbeddings(modelID: Int64, questionIDs: [Int64], vectors: [Float]) throws(IndexError) {
+    package func storeEmbeddings(modelID: Int64, questionIDs: [Int64], vectors: [Float]) throws(IndexError) {
         let path = self.path
         try write { db in
             let (modelName, d) = try Self.modelNameAndDimension(db, id: modelID, path: path)
@@ -45,7 +45,7 @@ extension QuestionStore {
     }
 
     /// Stores (or replaces) embeddings given one vector per question; see `storeEmbeddings(modelID:questionIDs:vectors:)`.
-    public func storeEmbeddings(modelID: Int64, _ embeddings: [(questionID: Int64, vector: [Float])]) throws(IndexError) {
+    package func storeEmbeddings(modelID: Int64, _ embeddings: [(questionID: Int64, vector: [Float])]) throws(IndexError) {
         let path = self.path
         let (name, d) = try read { db in try Self.modelNameAndDimension(db, id: modelID, path: path) }
         // Checked here, where each vector is separate, so that the error names the question.
@@ -59,7 +59,7 @@ extension QuestionStore {
     /// Deletes every embedding of the model, before re-embedding the questions.
     /// - Returns: how many were deleted.
     @discardableResult
-    public func deleteEmbeddings(modelID: Int64) throws(IndexError) -> Int {
+    func deleteEmbeddings(modelID: Int64) throws(IndexError) -> Int {
         let path = self.path
         return try write { db in
             try Self.requireModel(db, id: modelID, path: path)

@@ -9,7 +9,7 @@ extension QuestionStore {
     /// or none of them is stored. Words in more than `commonWordFraction` of the stored questions are left
     /// out of the query unless all its words are (as `KeywordIndex` does; 1 keeps every word).
     /// - Complexity: proportional to the postings of the query's words.
-    public func keywordSearch(_ text: String, k: Int,
+    func keywordSearch(_ text: String, k: Int,
                               commonWordFraction: Double = FullTextQuery.commonWordFraction) throws(IndexError)
         -> [Fusion.Scored] {
         let normalized = Tokenizer().normalized(text)
@@ -34,7 +34,7 @@ extension QuestionStore {
 
     /// How many stored questions contain every word of `text` according to the full-text index (for
     /// checking that it follows the question table).
-    public func keywordMatchCount(allWordsOf text: String) throws(IndexError) -> Int {
+    func keywordMatchCount(allWordsOf text: String) throws(IndexError) -> Int {
         let words = Tokenizer().normalized(text).split(separator: " ")
         guard !words.isEmpty else { return 0 }
         let match = words.map(FullTextQuery.quoted).joined(separator: " AND ")
@@ -47,7 +47,7 @@ extension QuestionStore {
     /// Deletes questions (and, by cascade, their embeddings and full-text entries).
     /// - Returns: how many were deleted.
     @discardableResult
-    public func deleteQuestions(ids: [Int64]) throws(IndexError) -> Int {
+    func deleteQuestions(ids: [Int64]) throws(IndexError) -> Int {
         try write { db in
             var deleted = 0
             for id in ids {

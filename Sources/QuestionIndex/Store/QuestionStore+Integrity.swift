@@ -8,6 +8,7 @@ public struct IntegrityProblem: Sendable, Equatable, CustomStringConvertible {
     /// How to fix it: the command to run.
     public var remedy: String
 
+    /// The problem and its remedy, in one line.
     public var description: String { "\(problem); \(remedy)" }
 }
 

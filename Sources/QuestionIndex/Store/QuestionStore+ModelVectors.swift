@@ -10,7 +10,7 @@ extension QuestionStore {
     /// loads both again, so the caller always gets a model with its own vectors.
     /// - Throws: as `loadModel(name:)` and `embeddingMatrix(modelID:)`; `.modelIDNotFound` only when the model
     ///   was replaced on every attempt.
-    public func loadModelWithVectors(name: String?) throws(IndexError) -> (model: StoredModel, vectors: EmbeddingMatrix) {
+    func loadModelWithVectors(name: String?) throws(IndexError) -> (model: StoredModel, vectors: EmbeddingMatrix) {
         var attempt = 1
         while true {
             let model = try loadModel(name: name)

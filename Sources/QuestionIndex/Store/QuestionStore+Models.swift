@@ -13,7 +13,7 @@ extension QuestionStore {
     /// - Returns: the model's id.
     /// - Throws: `IndexError.invalidModelName`, `.invalidThreshold`, or a database error.
     @discardableResult
-    public func saveModel(name: String, model: SiameseModel, threshold: Float? = nil) throws(IndexError) -> Int64 {
+    func saveModel(name: String, model: SiameseModel, threshold: Float? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
         let config = try encodedConfig(model.config, name: name)
         return try write { db in
@@ -33,7 +33,7 @@ extension QuestionStore {
     /// - Parameter trainingFor: when set, the model is saved as an unfinished training run (state 'training')
     ///   that will take this name in `finishTraining`; commands never use it until then.
     @discardableResult
-    public func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
+    func saveEpoch(name: String, model: SiameseModel, epoch: TrainingEpochRecord,
                           threshold: Float? = nil, calibration: ModelCalibration? = nil,
                           trainingFor target: String? = nil) throws(IndexError) -> Int64 {
         try Self.validate(name: name, threshold: threshold)
@@ -51,7 +51,7 @@ extension QuestionStore {
     }
 
     /// The id of the ready model named `name`, or nil when there is none.
-    public func readyModelID(name: String) throws(IndexError) -> Int64? {
+    func readyModelID(name: String) throws(IndexError) -> Int64? {
         try read { db in
             try Int64.fetchOne(db, sql: "SELECT id FROM model WHERE name = ? AND state = 'ready'", arguments: [name])
         }
@@ -68,7 +68,7 @@ extension QuestionStore {
     ///   added it meanwhile), nothing changes and the result is false: embed the missing ones and call again.
     /// - Returns: whether the run's model was swapped in.
     @discardableResult
-    public func finishTraining(runID: Int64, name: String, replacing expected: Int64?,
+    func finishTraining(runID: Int64, name: String, replacing expected: Int64?,
                                onlyIfComplete: Bool = false) throws(IndexError) -> Bool {
         let path = self.path
         let outcome: Result<Bool, IndexError> = try write { db in
@@ -105,7 +105,7 @@ extension QuestionStore {
     /// while readers keep using the model's current ones, and the swap replaces all of them in one transaction.
     /// - Returns: the copy's id.
     /// - Throws: `IndexError.modelIDNotFound`.
-    public func stageCopy(ofModel modelID: Int64) throws(IndexError) -> Int64 {
+    func stageCopy(ofModel modelID: Int64) throws(IndexError) -> Int64 {
         let path = self.path
         return try write { db in
             let (name, _) = try Self.modelNameAndDimension(db, id: modelID, path: path)
@@ -128,7 +128,7 @@ extension QuestionStore {
     }
 
     /// The number of stored questions without a vector of the model `modelID`.
-    public func questionsWithoutEmbeddingCount(modelID: Int64) throws(IndexError) -> Int {
+    package func questionsWithoutEmbeddingCount(modelID: Int64) throws(IndexError) -> Int {
         try read { db in
             try Int.fetchOne(db, sql: """
                 SELECT COUNT(*) FROM question q
@@ -138,28 +138,28 @@ extension QuestionStore {
     }
 
     /// Deletes the model of an unfinished training run (after the run failed); the model it was to replace stays.
-    public func discardTraining(runID: Int64) throws(IndexError) {
+    func discardTraining(runID: Int64) throws(IndexError) {
         try write { db in
             try db.execute(sql: "DELETE FROM model WHERE id = ? AND state = 'training'", arguments: [runID])
         }
     }
 
     /// An unfinished training run or re-embedding, as `info` shows it.
-    public struct UnfinishedRun: Sendable, Equatable {
+    package struct UnfinishedRun: Sendable, Equatable {
         /// The model it will replace or create.
-        public var target: String
+        package var target: String
         /// When it last saved an epoch (nil: none yet, or a re-embedding).
-        public var savedAt: Date?
+        package var savedAt: Date?
         /// The process running it, "HOST PID" (nil for runs started before schema 0010).
-        public var owner: String?
+        package var owner: String?
         /// Whether its process is certainly gone from this host: the run was killed or crashed, and the next
         /// `discardAbandonedRuns` (every `siamese train` calls it) deletes it.
-        public var isAbandoned: Bool
+        package var isAbandoned: Bool
     }
 
     /// Unfinished training runs and re-embeddings (killed, or still running in another process). Their models
     /// are never used.
-    public func unfinishedTrainingRuns() throws(IndexError) -> [UnfinishedRun] {
+    package func unfinishedTrainingRuns() throws(IndexError) -> [UnfinishedRun] {
         let path = self.path
         return try read { db in
             try Row.fetchAll(db, sql: """
@@ -178,7 +178,7 @@ extension QuestionStore {
     /// Deletes the unfinished runs whose process is gone from this host (see `UnfinishedRun.isAbandoned`).
     /// - Returns: the names of the models they were for.
     @discardableResult
-    public func discardAbandonedRuns() throws(IndexError) -> [String] {
+    package func discardAbandonedRuns() throws(IndexError) -> [String] {
         let path = self.path
         return try write { db in
             var discarded: [String] = []
@@ -196,7 +196,7 @@ extension QuestionStore {
     /// Records a finished epoch whose weights are not kept (a better epoch is already saved): the learning
     /// curve gets its row, the stored model stays as it is.
     /// - Throws: `IndexError.modelIDNotFound`, `.invalidEpochRecord`.
-    public func recordEpoch(modelID: Int64, modelName: String, epoch: TrainingEpochRecord) throws(IndexError) {
+    func recordEpoch(modelID: Int64, modelName: String, epoch: TrainingEpochRecord) throws(IndexError) {
         try Self.validate(epoch, model: modelName)
         let path = self.path
         try write { db in
@@ -272,7 +272,7 @@ extension QuestionStore {
 
     /// The learning curve of a model, by epoch, without loading its weights.
     /// - Throws: `IndexError.modelIDNotFound`.
-    public func trainingEpochs(modelID: Int64) throws(IndexError) -> [TrainingEpochRecord] {
+    package func trainingEpochs(modelID: Int64) throws(IndexError) -> [TrainingEpochRecord] {
         let path = self.path
         return try read { db in
             try Self.requireModel(db, id: modelID, path: path)
@@ -282,7 +282,7 @@ extension QuestionStore {
 
     /// Sets (or, with nil, clears) the calibrated duplicate threshold of a model.
     /// - Throws: `IndexError.modelNotFound`, `.invalidThreshold`.
-    public func setThreshold(modelName: String, threshold: Float?) throws(IndexError) {
+    func setThreshold(modelName: String, threshold: Float?) throws(IndexError) {
         try Self.validate(name: modelName, threshold: threshold)
         let path = self.path
         try write { db in
@@ -294,7 +294,7 @@ extension QuestionStore {
 
     /// Replaces the calibration record of a model (e.g. to add its dedup threshold after training).
     /// - Throws: `IndexError.modelIDNotFound`, `.invalidThreshold` for a dedup threshold that is not a cosine.
-    public func updateCalibration(modelID: Int64, modelName: String, _ calibration: ModelCalibration) throws(IndexError) {
+    func updateCalibration(modelID: Int64, modelName: String, _ calibration: ModelCalibration) throws(IndexError) {
         if let dedup = calibration.dedupThreshold { try Self.validate(name: modelName, threshold: dedup) }
         let json = try encodedCalibration(calibration, name: modelName)
         let path = self.path
@@ -306,7 +306,7 @@ extension QuestionStore {
 
     /// The id of the model `loadModel(name:)` would load, without loading it.
     /// - Throws: `IndexError.noModel`, `.modelNotFound`.
-    public func loadModelID(name: String?) throws(IndexError) -> Int64 {
+    package func loadModelID(name: String?) throws(IndexError) -> Int64 {
         let path = self.path
         return try read { db in
             let row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model", name: "a model", path: path)

@@ -32,7 +32,7 @@ extension QuestionStore {
 
     /// Adds questions without line numbers (library callers): `addRows` with every row's line unknown.
     /// - Returns: the ids of the questions created, in input order, and how many rows named a stored text.
-    public func addQuestions(_ questions: [(text: String, externalID: String?)],
+    package func addQuestions(_ questions: [(text: String, externalID: String?)],
                              source: String) throws(IndexError) -> (added: [Int64], skipped: Int) {
         let prepared = try PreparedRows(questions.map { ($0.text, $0.externalID, nil) }, source: source, skipBad: false)
         let result = try add(prepared, sync: false)
@@ -161,7 +161,7 @@ extension QuestionStore {
     ///   - limit: the most questions returned.
     /// - Throws: `IndexError.modelIDNotFound`.
     /// - Complexity: O((s + limit) · log N), s the embedded questions skipped over.
-    public func questionsWithoutEmbedding(modelID: Int64, afterID: Int64 = 0,
+    func questionsWithoutEmbedding(modelID: Int64, afterID: Int64 = 0,
                                           limit: Int) throws(IndexError) -> [(id: Int64, text: String)] {
         let path = self.path
         return try read { db in
@@ -222,7 +222,7 @@ extension QuestionStore {
     }
 
     /// The questions that two or more input rows name (exact duplicates, for `dedup`), by increasing id.
-    public func questionIDsNamedBySeveralRows() throws(IndexError) -> [Int64] {
+    func questionIDsNamedBySeveralRows() throws(IndexError) -> [Int64] {
         try read { db in
             try Int64.fetchAll(db, sql: """
                 SELECT question_id FROM question_entry GROUP BY question_id HAVING COUNT(*) > 1 ORDER BY question_id
@@ -231,7 +231,7 @@ extension QuestionStore {
     }
 
     /// The texts of the questions with these ids (to show search results).
-    public func questionText(ids: [Int64]) throws(IndexError) -> [Int64: String] {
+    package func questionText(ids: [Int64]) throws(IndexError) -> [Int64: String] {
         try questions(ids: ids).mapValues(\.text)
     }
 

@@ -10,6 +10,7 @@ public enum RemovalTarget: Sendable, Hashable, CustomStringConvertible {
     /// Every row of one source (an input file's name, as `index` stored it).
     case source(String)
 
+    /// What the target names, for messages ("rows from faq.csv").
     public var description: String {
         switch self {
         case .question(let id): return "question with id \(id)"

@@ -19,6 +19,7 @@ public final class QuestionStore: Sendable {
 
     /// The database path as given to `init`, used in every error message.
     public let path: String
+    /// Whether this store may write.
     public let mode: OpenMode
     /// The schema version of the database ("0001"), i.e. the newest migration this build applied.
     public let schemaVersion: String

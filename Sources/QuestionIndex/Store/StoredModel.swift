@@ -5,6 +5,7 @@ import SiameseNet
 public struct StoredModel: Sendable {
     /// The row id; embeddings are stored under it.
     public let id: Int64
+    /// The model's name, unique in the index.
     public let name: String
     /// The restored model: configuration, vocabulary and weights as saved.
     public let model: SiameseModel

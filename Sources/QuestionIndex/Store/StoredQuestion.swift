@@ -2,9 +2,11 @@ import Foundation
 
 /// A question as stored in the index: one distinct text, embedded once, and the input rows that named it.
 public struct StoredQuestion: Sendable, Equatable {
+    /// The question's row id; its vectors and search results refer to it.
     public let id: Int64
     /// The text as it was first added.
     public let text: String
+    /// When the question was first added.
     public let createdAt: Date
     /// The input rows that name this question, oldest first; never empty (a question whose last row is
     /// removed is removed with it).
@@ -20,6 +22,7 @@ public struct StoredQuestion: Sendable, Equatable {
 
 /// One input row that named a stored question: its identity in the user's own files.
 public struct QuestionEntry: Sendable, Equatable {
+    /// The row's own id in the index.
     public let id: Int64
     /// The input's name: the file name, or what `index --source` gave. External ids are unique per source.
     public let source: String
@@ -29,7 +32,9 @@ public struct QuestionEntry: Sendable, Equatable {
     public let line: Int?
     /// The row's own spelling of the question.
     public let text: String
+    /// When the row was first added.
     public let createdAt: Date
+    /// When the row was last changed.
     public let updatedAt: Date
 }
 
@@ -55,6 +60,7 @@ public struct IndexedRows: Sendable, Equatable {
     /// removed it), with their vectors.
     public var removedQuestions = 0
 
+    /// An empty tally: nothing added, updated or removed.
     public init() {}
 }
 

@@ -15,6 +15,7 @@ public struct TrainingEpochRecord: Sendable, Equatable {
     /// When the epoch finished (stored with millisecond precision).
     public var createdAt: Date
 
+    /// A record of one epoch; `createdAt` defaults to now.
     public init(epoch: Int, loss: Double, pairsPerSecond: Double, seconds: Double, validationAUC: Double? = nil,
                 createdAt: Date = Date()) {
         self.epoch = epoch

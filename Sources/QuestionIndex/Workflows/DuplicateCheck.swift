@@ -3,12 +3,14 @@ import SiameseNet
 /// Checks new questions against the index: for each, its best stored matches and whether any is a duplicate
 /// (at or above the model's threshold). The work of `siamese check`, one batch of input rows at a time.
 public struct DuplicateCheck: Sendable {
+    /// The search the rows are checked with; its model's threshold decides what is a duplicate.
     public let search: QuestionSearch
     /// Matches per row.
     public let k: Int
 
     /// One checked input row.
     public struct Outcome: Sendable {
+        /// The input row as read.
         public var row: SourceQuestion
         /// The best `k` stored questions, best first.
         public var matches: [QuestionSearch.Match]

@@ -6,13 +6,17 @@ import SiameseNet
 /// Vectors are computed in batches and each batch is committed on its own, so a killed run keeps what it
 /// finished and the next run embeds only what is missing.
 public struct Indexer: Sendable {
+    /// The index whose questions are embedded.
     public let store: QuestionStore
+    /// The model that embeds them; vectors are stored under its id.
     public let model: StoredModel
     /// Questions encoded per batch.
     public var batchSize: Int
     /// Batches encoded at once, one per thread (see `SiameseModel.encode(_:batchSize:workers:)`).
     public var workers: Int
 
+    /// An indexer of `store` with `model`.
+    /// - Precondition: `batchSize` ≥ 1 and `workers` ≥ 1.
     public init(store: QuestionStore, model: StoredModel, batchSize: Int = 512, workers: Int = 1) {
         precondition(batchSize >= 1 && workers >= 1)
         self.store = store

@@ -1,15 +1,15 @@
 import SiameseNet
 
 /// Cosine scores of labelled pairs under a model: the input of ROC-AUC and threshold calibration.
-public struct LabelledScores: Sendable {
-    public var scores: [Float] = []
-    public var labels: [Bool] = []
+struct LabelledScores: Sendable {
+    var scores: [Float] = []
+    var labels: [Bool] = []
     /// The pairs scored, in the order of `scores`: those with a label and words on both sides.
-    public var pairs: [QuestionPair] = []
+    var pairs: [QuestionPair] = []
 
     /// Scores every pair that has a label and words on both sides, encoding in batches on `workers` threads
     /// (see `SiameseModel.encode(_:batchSize:workers:)`).
-    public init(model: SiameseModel, pairs: [QuestionPair], batchSize: Int = 512, workers: Int = 1) throws {
+    init(model: SiameseModel, pairs: [QuestionPair], batchSize: Int = 512, workers: Int = 1) throws {
         let usable = pairs.filter { pair in
             pair.isDuplicate != nil && !model.tokenIDs(pair.question1).isEmpty && !model.tokenIDs(pair.question2).isEmpty
         }
@@ -30,10 +30,10 @@ public struct LabelledScores: Sendable {
     }
 
     /// ROC-AUC of the scores; nil unless both labels occur.
-    public var rocAUC: Double? { Metrics.rocAUC(scores: scores, labels: labels) }
+    var rocAUC: Double? { Metrics.rocAUC(scores: scores, labels: labels) }
 
     /// The accuracy-maximizing duplicate threshold; nil unless both labels occur.
-    public var bestThreshold: (threshold: Float, accuracy: Double)? {
+    var bestThreshold: (threshold: Float, accuracy: Double)? {
         guard labels.contains(true), labels.contains(false) else { return nil }
         return Metrics.bestThreshold(scores: scores, labels: labels)
     }

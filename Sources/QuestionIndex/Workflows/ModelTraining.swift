@@ -15,7 +15,9 @@ import SiameseNet
 /// every epoch is saved (the last one is kept) and the threshold is calibrated at the end on
 /// `calibrationPairs` (the training file's own labelled rows: optimistic, and said so).
 public struct ModelTraining {
+    /// The name the model is stored under; a finished run replaces a model of that name.
     public var modelName: String
+    /// The model's shape and training settings.
     public var config: ModelConfig
     /// Labelled pairs scored after every epoch: they pick the epoch kept and calibrate the threshold.
     public var validationPairs: [QuestionPair]
@@ -27,8 +29,9 @@ public struct ModelTraining {
     public var workers: Int
 
     /// The threshold rule, recorded with the model.
-    public static let thresholdRule = "best accuracy"
+    static let thresholdRule = "best accuracy"
 
+    /// A training run of `config` saving under `modelName`; see the properties for the other parameters.
     public init(modelName: String, config: ModelConfig, validationPairs: [QuestionPair] = [],
                 validationSource: (kind: String, description: String) = ("dev", "validation pairs"),
                 calibrationPairs: [QuestionPair] = [], workers: Int = 1) {
@@ -42,10 +45,13 @@ public struct ModelTraining {
 
     /// What a run produced.
     public struct Outcome: Sendable {
+        /// The stored model's row id, under which its vectors are stored.
         public var modelID: Int64
         /// The model as stored: the kept epoch's weights.
         public var model: SiameseModel
+        /// The learning curve, one record per epoch run.
         public var epochs: [TrainingEpochRecord]
+        /// The calibrated duplicate threshold (cosine); nil when nothing could be calibrated.
         public var threshold: Float?
         /// Accuracy of the threshold on the pairs it was calibrated on.
         public var thresholdAccuracy: Double?
@@ -151,6 +157,7 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
     /// stays as it was).
     case diverged(model: String, epoch: Int, problem: String)
 
+    /// A one-line message for the user, with what to try instead.
     public var description: String {
         switch self {
         case .diverged(_, let epoch, let problem):

@@ -159,6 +159,7 @@ private final class SearchState: @unchecked Sendable {
 
 /// Errors of a search a user can act on.
 public enum SearchError: Error, Equatable, CustomStringConvertible {
+    /// The model has no stored vectors: no question of the index was embedded with it.
     case nothingIndexed(path: String, model: String)
     /// Query `index` (0-based) has no words: empty, or only punctuation and symbols.
     case noWords(index: Int, text: String)

@@ -9,9 +9,11 @@ import SiameseNet
 /// questions in the graph of duplicate pairs: the loss does not take pairs of one cluster as each other's
 /// negatives (A~B and C~D with B~C elsewhere), which would push real duplicates apart.
 public struct TrainingSet: Sendable {
+    /// The word vocabulary built from the training questions.
     public let vocabulary: Vocabulary
     /// The character n-grams of the vocabulary's words; nil when sub-words are off (or none was kept).
     public let subwords: SubwordVocabulary?
+    /// The duplicate pairs to train on, as token ids: labelled ones first, then the implied ones.
     public let pairs: [TrainingPair]
     /// Rows labelled as non-duplicates (`is_duplicate = 0`).
     public let nonDuplicates: Int

@@ -8,7 +8,9 @@ import SiameseNet
 /// question of a validation row is trained on — the way Quora's dev and train files were split. Components
 /// are taken in a seeded random order while they fit in `fraction` of the rows.
 public struct ValidationSplit: Sendable {
+    /// The rows to train on.
     public var training: [QuestionPair] = []
+    /// The held-out rows, sharing no question with `training`.
     public var validation: [QuestionPair] = []
 
     /// The fewest validation rows of each label worth calibrating a threshold on.
