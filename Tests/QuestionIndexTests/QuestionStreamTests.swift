@@ -83,4 +83,24 @@ import Testing
         #expect(throws: ReaderError.self) { try rows("pairs.tsv", "question1\tquestion2\na\tb\n") }
         #expect(throws: ReaderError.self) { try rows("empty.csv", "\n\n") }
     }
+
+    #if os(Linux)
+    @Test("a stream dropped early, its header refused or its rows unread, closes its file (found by the fuzzer)")
+    func droppedStreamsCloseTheirFiles() throws {
+        try withTemporaryDirectory { directory in
+            let refused = directory.appending(path: "bad.csv").path(percentEncoded: false)
+            try Data("id,text\n1,no question column\n".utf8).write(to: URL(fileURLWithPath: refused))
+            let unread = directory.appending(path: "good.txt").path(percentEncoded: false)
+            try Data("How old are you?\nWhere do you live?\n".utf8).write(to: URL(fileURLWithPath: unread))
+            func openDescriptors() throws -> Int { try FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd").count }
+            let before = try openDescriptors()
+            for _ in 0..<200 {
+                #expect(throws: ReaderError.self) { _ = try QuestionStream(path: refused) }
+                var stream = try QuestionStream(path: unread)
+                _ = try stream.next()
+            }
+            #expect(try openDescriptors() == before)
+        }
+    }
+    #endif
 }
