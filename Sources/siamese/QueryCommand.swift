@@ -26,8 +26,17 @@ struct Query: ReportingCommand {
         "Show only matches whose cosine is at least this (-1 to 1); a question may then have none.", valueName: "score"))
     var minScore: Float?
 
-    @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -).")
+    @Flag(name: .long, help: "Print JSON: one object per question (JSON Lines with -); the same as --format jsonl.")
     var json = false
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Output: text, tsv, csv or jsonl (default text).",
+        discussion: "tsv and csv: a header, then one row per (question, match): line (with -), question, rank, score, "
+            + "duplicate (1/0), id, external_id, match."))
+    var format: OutputFormat?
+
+    /// `--json` is `--format jsonl`.
+    var output: OutputFormat { json ? .jsonl : format ?? .text }
 
     @Flag(name: .long, help: ArgumentHelp(
         "Rank by a fusion of the embedding scan and BM25 keyword matching, as `siamese eval --hybrid` measures it.",
@@ -42,6 +51,9 @@ struct Query: ReportingCommand {
 
     func validate() throws {
         try OptionBounds.check(k, "-k", 1...Query.maximumK)
+        if json, let format, format != .jsonl {
+            throw ValidationError("--json prints JSON Lines: it cannot be combined with --format \(format.rawValue)")
+        }
         if let minScore, !(minScore >= -1 && minScore <= 1) {
             throw ValidationError("--min-score must be a cosine from -1 to 1, got \(minScore)")
         }
@@ -100,7 +112,21 @@ struct Query: ReportingCommand {
             let matches = minScore.map { floor in all.filter { $0.score >= floor } } ?? all
             if matches.contains(where: \.isDuplicate) { foundDuplicate = true }
             let coverage = search.coverage(of: query.text)
-            if json {
+            if output == .tsv || output == .csv {
+                if let note = coverage.note(for: query.line.map { "stdin:\($0): the question" } ?? "the question") {
+                    Terminal.note(note)
+                }
+                if first && position == 0 {
+                    print(output.row(["line", "question", "rank", "score", "duplicate", "id", "external_id", "match"]))
+                }
+                for (rank, match) in matches.enumerated() {
+                    print(output.row([query.line.map(String.init) ?? "", query.text, "\(rank + 1)", match.score.score,
+                                      match.isDuplicate ? "1" : "0", "\(match.questionID)", match.externalID ?? "",
+                                      match.text]))
+                }
+                continue
+            }
+            if output == .jsonl {
                 try Terminal.printJSON(QueryResult(query: query.text, model: search.model.name,
                                                    threshold: search.model.threshold, words: coverage.words,
                                                    unknownWords: coverage.unknownWords,

@@ -238,4 +238,29 @@ struct QueryCommandTests {
                         #"no model named "third" in siamese.sqlite (it has "first", "second")"#)
         }
     }
+
+    @Test("--format tsv and csv: a header, then one row per (question, match), stdin line numbers with -")
+    func tableFormats() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let tsv = try workspace.succeed(["query", "-", "-k", "2", "--format", "tsv"],
+                                            stdin: "How old are you?\n\nHow much is the fish?\n")
+            let lines = tsv.stdoutLines
+            #expect(lines.first == "line\tquestion\trank\tscore\tduplicate\tid\texternal_id\tmatch")
+            try #require(lines.count == 5, "\(tsv)")
+            let rows = lines.dropFirst().map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+            #expect(rows.map { $0[0] } == ["1", "1", "3", "3"])
+            #expect(rows.map { $0[2] } == ["1", "2", "1", "2"])
+            #expect(rows.allSatisfy { $0.count == 8 && ["0", "1"].contains($0[4]) && Int64($0[5]) != nil })
+            // The same answers as the text output.
+            let text = try workspace.succeed("query", "How old are you?", "-k", "1")
+            #expect(text.stdout.contains(rows[0][3]) && text.stdout.contains(rows[0][7]))
+
+            let csv = try workspace.succeed("query", "Hello, how old are you?", "-k", "1", "--format", "csv")
+            #expect(csv.stdoutLines.first == "line,question,rank,score,duplicate,id,external_id,match")
+            #expect(csv.stdoutLines.last?.hasPrefix(",\"Hello, how old are you?\",1,") == true, "\(csv)")
+            expectUsageError(try workspace.run("query", "x", "--json", "--format", "tsv"), command: "query",
+                             "--json prints JSON Lines: it cannot be combined with --format tsv")
+        }
+    }
 }
