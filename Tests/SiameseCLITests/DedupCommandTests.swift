@@ -178,4 +178,19 @@ struct DedupRunCommandTests {
             }
         }
     }
+
+    @Test("a stored run with a value changed behind our back is an error naming it, not a crash")
+    func corruptStoredRun() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            _ = try workspace.succeed("dedup", "--threshold", "0.95", "--store")
+            try #require(SQLiteShell.isAvailable, "the sqlite3 shell is needed (scripts/setup.sh installs it)")
+            try SQLiteShell.run("UPDATE dedup_member SET similarity = 'abc' WHERE run_id = 1 AND position = 0",
+                                in: workspace)
+            let result = try workspace.run("dedup", "--show", "1")
+            #expect(result.exitCode == 1, "\(result)")
+            #expect(result.stderr.hasPrefix(
+                "siamese: error: siamese.sqlite is corrupt: dedup_member.similarity of a member of run 1 "), "\(result)")
+        }
+    }
 }

@@ -55,30 +55,38 @@ extension QuestionStore {
     /// The stored run `id` with its clusters, nil when there is none. Clusters that lost members to deleted
     /// questions keep the rest (a cluster left with none is left out).
     package func dedupRun(id: Int64) throws(IndexError) -> StoredDedupRun? {
-        try read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM dedup_run WHERE id = ?", arguments: [id]) else {
+        let path = self.path
+        return try read { db in
+            guard let fetched = try Row.fetchOne(db, sql: "SELECT * FROM dedup_run WHERE id = ?", arguments: [id]) else {
                 return nil
             }
-            var members: [Int: [DuplicateCluster.Member]] = [:]
+            // Every value is checked (`StoredRow`): a hand-edited run is an error naming its row, not a crash.
+            let run = StoredRow(fetched, table: "dedup_run", name: "run \(id)", path: path)
+            var members: [Int64: [DuplicateCluster.Member]] = [:]
             let memberRows = try Row.fetchCursor(db, sql: """
                 SELECT cluster, question_id, similarity, mean_similarity FROM dedup_member
                 WHERE run_id = ? ORDER BY cluster, position
                 """, arguments: [id])
-            while let member = try memberRows.next() {
-                members[member["cluster"], default: []].append(DuplicateCluster.Member(
-                    questionID: member["question_id"], similarity: Float(member["similarity"] as Double),
-                    meanSimilarity: Float(member["mean_similarity"] as Double)))
+            while let fetchedMember = try memberRows.next() {
+                let member = StoredRow(fetchedMember, table: "dedup_member", name: "a member of run \(id)", path: path)
+                members[try member.integer("cluster"), default: []].append(DuplicateCluster.Member(
+                    questionID: try member.integer("question_id"), similarity: Float(try member.number("similarity")),
+                    meanSimilarity: Float(try member.number("mean_similarity"))))
             }
             let clusters = try Row.fetchAll(db, sql: """
                 SELECT cluster, lowest_similarity FROM dedup_cluster WHERE run_id = ? ORDER BY cluster
-                """, arguments: [id]).compactMap { cluster -> DuplicateCluster? in
-                    guard let list = members[cluster["cluster"]], !list.isEmpty else { return nil }
-                    return DuplicateCluster(members: list, lowestSimilarity: Float(cluster["lowest_similarity"] as Double))
+                """, arguments: [id]).compactMap { fetchedCluster throws -> DuplicateCluster? in
+                    let cluster = StoredRow(fetchedCluster, table: "dedup_cluster", name: "a cluster of run \(id)",
+                                            path: path)
+                    guard let list = members[try cluster.integer("cluster")], !list.isEmpty else { return nil }
+                    return DuplicateCluster(members: list, lowestSimilarity: Float(try cluster.number("lowest_similarity")))
                 }
-            return StoredDedupRun(id: id, modelID: row["model_id"], modelName: row["model_name"],
-                                  threshold: Float(row["threshold"] as Double), rule: row["rule"],
-                                  minimumSize: row["min_size"], questionCount: row["question_count"],
-                                  pairCount: row["pair_count"], createdAt: row["created_at"], clusters: clusters)
+            return StoredDedupRun(id: id, modelID: try run.optionalInteger("model_id"), modelName: try run.text("model_name"),
+                                  threshold: Float(try run.number("threshold")), rule: try run.text("rule"),
+                                  minimumSize: try run.integer("min_size", in: 2...Int(Int32.max)),
+                                  questionCount: try run.integer("question_count", in: 0...Int.max),
+                                  pairCount: try run.integer("pair_count", in: 0...Int.max),
+                                  createdAt: try run.date("created_at"), clusters: clusters)
         }
     }
 }
