@@ -79,16 +79,7 @@ struct Index: ReportingCommand {
         let model = try database.openForChecking().loadModel(name: modelOptions.model)
         let store = try database.openExistingForWriting()
         var rows = IndexedRows()
-        for input in inputs {
-            let result = try store.addRows(input, sync: sync)
-            rows.addedQuestions += result.addedQuestions
-            rows.newRows += result.newRows
-            rows.updatedRows += result.updatedRows
-            rows.unchangedRows += result.unchangedRows
-            rows.repeatedRows += result.repeatedRows
-            rows.removedRows += result.removedRows
-            rows.removedQuestions += result.removedQuestions
-        }
+        for input in inputs { rows.add(try store.addRows(input, sync: sync)) }
         let indexer = Indexer(store: store, model: model, batchSize: batchSize, workers: workers)
         let progress = ProgressLine()
         let start = Date()

@@ -111,23 +111,12 @@ extension QuestionStore {
         }
     }
 
-    /// Loads the model `name` (see `loadModel(name:)`) and then its compact copy. When the model is swapped for a
-    /// new one in between (a retrain or a re-embedding finished), its vectors are gone: loads both again, so the
-    /// caller always gets a model with its own vectors (as `loadModelWithVectors(name:)` does for Float32 ones).
-    /// - Throws: as `loadModel(name:)` and `compactEmbeddings(modelID:)`; `.modelIDNotFound` only when the model
-    ///   was replaced on every attempt.
+    /// The model `name` with its compact copy (`loadModel(name:with:)`: reloaded when a swap removes the model).
     func loadModelWithCompactCopy(name: String?) throws(IndexError)
         -> (model: StoredModel, compact: CompactEmbeddings)
     {
-        var attempt = 1
-        while true {
-            let model = try loadModel(name: name)
-            do {
-                return (model, try compactEmbeddings(modelID: model.id))
-            } catch .modelIDNotFound where attempt < Self.modelSwapRetries {
-                attempt += 1
-            }
-        }
+        let (model, compact) = try loadModel(name: name) { (id) throws(IndexError) in try compactEmbeddings(modelID: id) }
+        return (model, compact)
     }
 
     /// The model's compact copy, read in one transaction (`withCompactSnapshot`).

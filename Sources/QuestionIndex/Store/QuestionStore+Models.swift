@@ -129,11 +129,12 @@ extension QuestionStore {
 
     /// The number of stored questions without a vector of the model `modelID`.
     package func questionsWithoutEmbeddingCount(modelID: Int64) throws(IndexError) -> Int {
+        // Every vector references its question (foreign key): the difference of two counts, in one snapshot.
         try read { db in
-            try Int.fetchOne(db, sql: """
-                SELECT COUNT(*) FROM question q
-                WHERE NOT EXISTS (SELECT 1 FROM embedding e WHERE e.model_id = ? AND e.question_id = q.id)
-                """, arguments: [modelID]) ?? 0
+            let questions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
+            let vectors = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM embedding WHERE model_id = ?",
+                                           arguments: [modelID]) ?? 0
+            return questions - vectors
         }
     }
 

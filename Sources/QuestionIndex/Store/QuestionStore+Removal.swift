@@ -11,6 +11,16 @@ public enum RemovalTarget: Sendable, Hashable, CustomStringConvertible {
     case source(String)
 
     /// What the target names, for messages ("rows from faq.csv").
+    /// The rows it names: a table and a condition on it (removing questions cascades to their rows).
+    var rows: (table: String, condition: String, arguments: StatementArguments) {
+        switch self {
+        case .question(let id): ("question", "id = ?", [id])
+        case .externalID(let id, nil): ("question_entry", "external_id = ?", [id])
+        case .externalID(let id, let source?): ("question_entry", "source = ? AND external_id = ?", [source, id])
+        case .source(let source): ("question_entry", "source = ?", [source])
+        }
+    }
+
     public var description: String {
         switch self {
         case .question(let id): return "question with id \(id)"
@@ -37,17 +47,8 @@ extension QuestionStore {
                 throw IndexError.nothingToRemove(path: path, what: target.description)
             }
             for target in targets {
-                switch target {
-                case .question(let id):
-                    try db.execute(sql: "DELETE FROM question WHERE id = ?", arguments: [id])
-                case .externalID(let id, nil):
-                    try db.execute(sql: "DELETE FROM question_entry WHERE external_id = ?", arguments: [id])
-                case .externalID(let id, let source?):
-                    try db.execute(sql: "DELETE FROM question_entry WHERE source = ? AND external_id = ?",
-                                   arguments: [source, id])
-                case .source(let source):
-                    try db.execute(sql: "DELETE FROM question_entry WHERE source = ?", arguments: [source])
-                }
+                let (table, condition, arguments) = target.rows
+                try db.execute(sql: "DELETE FROM \(table) WHERE \(condition)", arguments: arguments)
             }
             let rowsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question_entry") ?? 0
             let questionsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
@@ -56,13 +57,8 @@ extension QuestionStore {
     }
 
     private static func exists(_ db: Database, _ target: RemovalTarget) throws -> Bool {
-        let (sql, arguments): (String, StatementArguments) = switch target {
-        case .question(let id): ("SELECT 1 FROM question WHERE id = ?", [id])
-        case .externalID(let id, nil): ("SELECT 1 FROM question_entry WHERE external_id = ?", [id])
-        case .externalID(let id, let source?):
-            ("SELECT 1 FROM question_entry WHERE source = ? AND external_id = ?", [source, id])
-        case .source(let source): ("SELECT 1 FROM question_entry WHERE source = ?", [source])
-        }
-        return try Bool.fetchOne(db, sql: "SELECT EXISTS (\(sql))", arguments: arguments) ?? false
+        let (table, condition, arguments) = target.rows
+        return try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM \(table) WHERE \(condition))",
+                                 arguments: arguments) ?? false
     }
 }

@@ -62,6 +62,18 @@ public struct IndexedRows: Sendable, Equatable {
 
     /// An empty tally: nothing added, updated or removed.
     public init() {}
+
+    /// Adds the counts of `other` (another input of the same command) to these.
+    public mutating func add(_ other: IndexedRows) {
+        addedQuestions += other.addedQuestions
+        newRows += other.newRows
+        updatedRows += other.updatedRows
+        unchangedRows += other.unchangedRows
+        repeatedRows += other.repeatedRows
+        removedRows += other.removedRows
+        removedQuestions += other.removedQuestions
+        skipped += other.skipped
+    }
 }
 
 /// An input row `addRows(skipBad: true)` left out, and why.

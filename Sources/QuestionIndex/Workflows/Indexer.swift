@@ -27,7 +27,7 @@ public struct Indexer: Sendable {
 
     /// How many stored questions have no vector under the model yet.
     public func missingCount() throws -> Int {
-        try store.questionCount() - store.embeddingCount(modelID: model.id)
+        try store.questionsWithoutEmbeddingCount(modelID: model.id)
     }
 
     /// Embeds every stored question that has no vector under the model yet, then brings the model's compact
