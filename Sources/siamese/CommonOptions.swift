@@ -12,18 +12,18 @@ struct DatabaseOptions: ParsableArguments {
     var path: String { db ?? ProcessInfo.processInfo.environment["SIAMESE_DB"] ?? "siamese.sqlite" }
 
     /// Seconds a write waits for another process's write: $SIAMESE_BUSY_TIMEOUT (0 to 86400), else 10.
-    static var busyTimeout: TimeInterval {
+    /// - Throws: `CommandError` for a value that is not such a number.
+    static func busyTimeout() throws -> TimeInterval {
         guard let text = ProcessInfo.processInfo.environment["SIAMESE_BUSY_TIMEOUT"] else { return 10 }
         guard let seconds = Double(text), seconds >= 0, seconds <= 86_400 else {
-            Terminal.note("siamese: ignoring SIAMESE_BUSY_TIMEOUT=\(text): not a number of seconds from 0 to 86400")
-            return 10
+            throw CommandError("SIAMESE_BUSY_TIMEOUT=\(text) is not a number of seconds from 0 to 86400")
         }
         return seconds
     }
 
     /// Opens the existing index read-only.
     func openForReading() throws -> QuestionStore {
-        try QuestionStore(path: path, mode: .readOnly, busyTimeout: Self.busyTimeout)
+        try QuestionStore(path: path, mode: .readOnly, busyTimeout: try Self.busyTimeout())
     }
 
     /// Opens the existing index read-only, so that a command that fails its checks leaves the file untouched;
@@ -39,7 +39,7 @@ struct DatabaseOptions: ParsableArguments {
     /// Opens an existing index for writing; unlike SQLite, never creates a missing file.
     func openExistingForWriting() throws -> QuestionStore {
         guard FileManager.default.fileExists(atPath: path) else { throw IndexError.noIndex(path: path) }
-        return try QuestionStore(path: path, mode: .readWrite, busyTimeout: Self.busyTimeout)
+        return try QuestionStore(path: path, mode: .readWrite, busyTimeout: try Self.busyTimeout())
     }
 }
 

@@ -161,7 +161,7 @@ struct Train: ReportingCommand {
         if !force, FileManager.default.fileExists(atPath: database.path), try Self.hasModel(model, at: database) {
             throw CommandError("model \"\(model)\" already exists in \(database.path); use --force to replace it, or --model to pick another name")
         }
-        let store = try QuestionStore(path: database.path, mode: .readWrite, busyTimeout: DatabaseOptions.busyTimeout)
+        let store = try QuestionStore(path: database.path, mode: .readWrite, busyTimeout: try DatabaseOptions.busyTimeout())
         for name in try store.discardAbandonedRuns() {
             Terminal.note("removed an interrupted training run for model \"\(name)\" (its process is gone)")
         }

@@ -159,6 +159,10 @@ struct ConcurrencyTests {
             holder.waitUntilExit()
             let after = try workspace.succeed("index", "more.txt")
             #expect(after.stdoutLines.first == "rows: 1 new, 0 updated, 0 unchanged; questions: 1 added")
+            for bad in ["soon", "-1", "1e9"] {
+                expectError(try workspace.run(["info"], environment: ["SIAMESE_BUSY_TIMEOUT": bad]),
+                            "SIAMESE_BUSY_TIMEOUT=\(bad) is not a number of seconds from 0 to 86400")
+            }
         }
     }
 }
