@@ -80,7 +80,50 @@ import Testing
     }
 
     @Test func fullTextQueryQuotesEachDistinctWord() {
-        #expect(FullTextQuery.anyWord(of: "how do i do it") == #""how" OR "do" OR "i" OR "it""#)
-        #expect(FullTextQuery.anyWord(of: "") == nil)
+        #expect(FullTextQuery.anyWord(of: "how do i do it") { _ in 1 } == #""how" OR "do" OR "i" OR "it""#)
+        #expect(FullTextQuery.anyWord(of: "") { _ in 1 } == nil)
+    }
+
+    /// Words no document holds are dropped before the common-word rule: "learn" and "program" held by half the
+    /// documents are common, and a query of them plus an unheld word still searches for them (it searched for
+    /// the unheld word alone, finding nothing, before).
+    @Test func fullTextQueryLeavesOutUnheldWordsThenCommonOnes() {
+        let frequency: [Substring: Int] = ["learn": 5, "to": 0, "program": 5, "rare": 1]
+        #expect(FullTextQuery.anyWord(of: "learn to program", limit: 1) { frequency[$0] ?? 0 } == #""learn" OR "program""#)
+        #expect(FullTextQuery.anyWord(of: "learn rare to", limit: 1) { frequency[$0] ?? 0 } == #""rare""#)
+        #expect(FullTextQuery.anyWord(of: "to zzz", limit: 1) { frequency[$0] ?? 0 } == nil)
+    }
+
+    /// Migration 0013: the keyword index stems English words, so a reworded question still shares its terms.
+    @Test func keywordSearchMatchesWordsByTheirStem() throws {
+        try withStore { store, path in
+            _ = try store.addQuestions([
+                (text: "How do I learn programming?", externalID: nil),  // 1
+                (text: "What is a good laptop?", externalID: nil),       // 2
+            ], source: "test")
+            #expect(try store.keywordSearch("learning to program", k: 10).map(\.id) == [1])
+            #expect(try store.keywordSearch("laptops", k: 10).map(\.id) == [2])
+            // The index's table and eval's in-memory one use the same tokenizer.
+            let sql = try rawDatabase(path).read { db in
+                try String.fetchOne(db, sql: "SELECT sql FROM sqlite_master WHERE name = 'question_fts'")
+            }
+            #expect(sql?.contains("tokenize = '\(FullTextQuery.tokenizer)'") == true)
+        }
+    }
+
+    /// A database made before 0013 (unstemmed terms) gets the stemmed index on upgrade, rebuilt from its questions.
+    @Test func upgradeRebuildsTheKeywordIndexWithStems() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
+            let before = Schema(migrations: Array(Schema.embedded.migrations.prefix { !$0.identifier.hasPrefix("0013") }))
+            let old = try QuestionStore(path: path, mode: .readWrite, schema: before)
+            _ = try old.addQuestions([(text: "Which programming languages pay best?", externalID: nil)], source: "test")
+            #expect(try old.keywordSearch("program", k: 5).isEmpty)
+            let upgraded = try QuestionStore(path: path, mode: .readWrite)
+            #expect(try upgraded.keywordSearch("program", k: 5).map(\.id) == [1])
+            try rawDatabase(path).write { db in
+                try db.execute(sql: "INSERT INTO question_fts (question_fts, rank) VALUES ('integrity-check', 1)")
+            }
+        }
     }
 }

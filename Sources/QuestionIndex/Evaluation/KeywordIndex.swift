@@ -6,7 +6,8 @@ import GRDB
 /// `QuestionStore.keywordSearch`); both build their queries with `FullTextQuery`.
 ///
 /// Documents are normalized texts (`Tokenizer().normalized`); FTS5's `ascii` tokenizer splits them exactly at
-/// the spaces between words, so FTS5 sees the project tokenizer's words. Scores are FTS5's own `bm25()`
+/// the spaces between words, so FTS5 sees the project tokenizer's words, each stemmed by `porter`
+/// (`FullTextQuery.tokenizer`, the same as the index's table). Scores are FTS5's own `bm25()`
 /// (k1 = 1.2, b = 0.75), negated so that higher is better.
 ///
 /// Very common words are left out of the queries (see `FullTextQuery.commonWordFraction`): FTS5 computes
@@ -19,8 +20,6 @@ final class KeywordIndex: Sendable {
     private let replicas: [DatabaseQueue]
     /// Documents indexed; ids are 0..<count.
     let count: Int
-    /// How many documents hold each word.
-    let documentFrequency: [String: Int]
 
     /// Indexes `documents` (normalized texts); document i gets id i.
     /// - Parameter replicas: copies of the index, one per searching thread.
@@ -31,7 +30,7 @@ final class KeywordIndex: Sendable {
         for _ in 0..<replicas {
             let queue = try DatabaseQueue()
             try queue.write { db in
-                try db.execute(sql: "CREATE VIRTUAL TABLE document USING fts5(text, tokenize = 'ascii')")
+                try db.execute(sql: "CREATE VIRTUAL TABLE document USING fts5(text, tokenize = '\(FullTextQuery.tokenizer)')")
                 let insert = try db.makeStatement(sql: "INSERT INTO document (rowid, text) VALUES (?, ?)")
                 for (index, text) in documents.enumerated() {
                     try insert.execute(arguments: [index + 1, text])
@@ -42,10 +41,16 @@ final class KeywordIndex: Sendable {
             queues.append(queue)
         }
         self.replicas = queues
-        documentFrequency = try queues[0].write { db in
-            try db.execute(sql: "CREATE VIRTUAL TABLE temp.vocabulary USING fts5vocab(main, document, 'row')")
-            var frequencies: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: "SELECT term, doc FROM temp.vocabulary") { frequencies[row[0]] = row[1] }
+    }
+
+    /// How many documents hold each of `words`, as FTS5 matches them (stemmed): one `count(*)` per word.
+    func documentFrequency(of words: some Sequence<Substring>) throws -> [Substring: Int] {
+        try replicas[0].read { db in
+            let statement = try db.makeStatement(sql: "SELECT COUNT(*) FROM document WHERE document MATCH ?")
+            var frequencies: [Substring: Int] = [:]
+            for word in words where frequencies[word] == nil {
+                frequencies[word] = try Int.fetchOne(statement, arguments: [FullTextQuery.quoted(word)]) ?? 0
+            }
             return frequencies
         }
     }
@@ -61,9 +66,10 @@ final class KeywordIndex: Sendable {
     func search(_ queries: [(text: String, excluding: Int?)], k: Int,
                        commonWordFraction: Double = FullTextQuery.commonWordFraction,
                        progress: (Int, Int) -> Void = { _, _ in }) throws -> [[Fusion.Scored]] {
+        let frequency = try documentFrequency(of: queries.lazy.flatMap { $0.text.split(separator: " ") })
         let parts = min(replicas.count, max(1, queries.count))
         let size = (queries.count + parts - 1) / parts
-        if parts == 1 { return try search(queries[...], on: replicas[0], k: k, fraction: commonWordFraction,
+        if parts == 1 { return try search(queries[...], on: replicas[0], k: k, fraction: commonWordFraction, frequency: frequency,
                                           progress: { done in progress(done, queries.count) }) }
         let results = PartResults(count: parts)
         withoutActuallyEscaping(progress) { progress in
@@ -71,7 +77,8 @@ final class KeywordIndex: Sendable {
             DispatchQueue.concurrentPerform(iterations: parts) { part in
                 let slice = queries[(part * size)..<min((part + 1) * size, queries.count)]
                 do {
-                    let hits = try self.search(slice, on: self.replicas[part], k: k, fraction: commonWordFraction) { done in
+                    let hits = try self.search(slice, on: self.replicas[part], k: k, fraction: commonWordFraction,
+                                                   frequency: frequency) { done in
                         if part == 0 { report.report(min(queries.count, done * parts), queries.count) }
                     }
                     results.set(part, .success(hits))
@@ -87,9 +94,9 @@ final class KeywordIndex: Sendable {
     }
 
     private func search(_ queries: ArraySlice<(text: String, excluding: Int?)>, on queue: DatabaseQueue, k: Int,
-                        fraction: Double, progress: (Int) -> Void) throws -> [[Fusion.Scored]] {
+                        fraction: Double, frequency: [Substring: Int],
+                        progress: (Int) -> Void) throws -> [[Fusion.Scored]] {
         let limit = fraction * Double(count)
-        let frequency = documentFrequency
         return try queue.read { db in
             let statement = try db.makeStatement(sql: """
                 SELECT rowid, bm25(document) AS score FROM document WHERE document MATCH ?
@@ -98,7 +105,7 @@ final class KeywordIndex: Sendable {
             var results: [[Fusion.Scored]] = []
             results.reserveCapacity(queries.count)
             for (index, query) in queries.enumerated() {
-                guard let match = FullTextQuery.anyWord(of: query.text, isCommon: { Double(frequency[String($0)] ?? 0) > limit })
+                guard let match = FullTextQuery.anyWord(of: query.text, limit: limit, frequency: { frequency[$0] ?? 0 })
                 else { results.append([]); continue }
                 let rows = try Row.fetchAll(statement, arguments: [match, k + (query.excluding == nil ? 0 : 1)])
                 var hits: [Fusion.Scored] = []
@@ -145,6 +152,11 @@ private struct UncheckedProgress: @unchecked Sendable {
 
 /// FTS5 query expressions built from question text, so that no word is ever read as FTS5 syntax.
 package enum FullTextQuery {
+    /// The FTS5 tokenizer of every keyword index: the project tokenizer's words (split at the spaces of a
+    /// normalized text by `ascii`), stemmed by `porter` so that "learn", "learning" and "learned" are one term
+    /// (Quora dev, hybrid MRR@10 0.832 → 0.852; docs/design.md). Migration 0013 creates `question_fts` with it.
+    package static let tokenizer = "porter ascii"
+
     /// Words in more than this fraction of the documents are left out of keyword queries by default.
     ///
     /// FTS5's `bm25()` costs ~2 µs per matched row and phrase, and an OR query matches every row holding any
@@ -154,15 +166,21 @@ package enum FullTextQuery {
     package static let commonWordFraction = 0.1
 
     /// `"w1" OR "w2" OR …` over the distinct words of `normalized` (a `Tokenizer().normalized` text), in
-    /// first-occurrence order, each quoted as an FTS5 string (a `"` inside would be doubled); nil when it has
-    /// no words. Words for which `isCommon` holds are left out, unless every word is common.
-    static func anyWord(of normalized: String, isCommon: (Substring) -> Bool = { _ in false }) -> String? {
+    /// first-occurrence order, each quoted as an FTS5 string (a `"` inside would be doubled). Words no document
+    /// holds are left out (they add nothing to any score); of the rest, words held by more than `limit`
+    /// documents are left out unless all of them are. Nil when no word is held by any document.
+    /// - Parameter frequency: how many documents hold a word (after the index's stemming: FTS5 `MATCH` counts).
+    static func anyWord(of normalized: String, limit: Double = .infinity,
+                        frequency: (Substring) throws -> Int) rethrows -> String? {
         var seen = Set<Substring>()
-        var words: [Substring] = []
-        for word in normalized.split(separator: " ") where seen.insert(word).inserted { words.append(word) }
-        let informative = words.filter { !isCommon($0) }
-        let kept = informative.isEmpty ? words : informative
-        return kept.isEmpty ? nil : kept.map(quoted).joined(separator: " OR ")
+        var held: [(word: Substring, count: Int)] = []
+        for word in normalized.split(separator: " ") where seen.insert(word).inserted {
+            let count = try frequency(word)
+            if count > 0 { held.append((word, count)) }
+        }
+        let informative = held.filter { Double($0.count) <= limit }
+        let kept = informative.isEmpty ? held : informative
+        return kept.isEmpty ? nil : kept.map { quoted($0.word) }.joined(separator: " OR ")
     }
 
     /// `word` as an FTS5 string: in double quotes, a `"` inside doubled, so it is never read as syntax.

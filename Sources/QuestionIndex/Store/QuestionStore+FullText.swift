@@ -15,16 +15,12 @@ extension QuestionStore {
         let normalized = Tokenizer().normalized(text)
         guard k > 0, !normalized.isEmpty else { return [] }
         return try read { db in
-            var common = Set<Substring>()
-            if commonWordFraction < 1 {
-                let limit = commonWordFraction * Double(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0)
-                for word in Set(normalized.split(separator: " ")) {
-                    let frequency = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question_fts WHERE question_fts MATCH ?",
-                                                     arguments: [FullTextQuery.quoted(word)]) ?? 0
-                    if Double(frequency) > limit { common.insert(word) }
-                }
-            }
-            guard let match = FullTextQuery.anyWord(of: normalized, isCommon: common.contains) else { return [] }
+            let limit = commonWordFraction < 1
+                ? commonWordFraction * Double(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0) : .infinity
+            let count = try db.cachedStatement(sql: "SELECT COUNT(*) FROM question_fts WHERE question_fts MATCH ?")
+            guard let match = try FullTextQuery.anyWord(of: normalized, limit: limit, frequency: { word in
+                try Int.fetchOne(count, arguments: [FullTextQuery.quoted(word)]) ?? 0
+            }) else { return [] }
             return try Row.fetchAll(db, sql: """
                 SELECT rowid, bm25(question_fts) AS score FROM question_fts WHERE question_fts MATCH ?
                 ORDER BY score, rowid LIMIT ?
