@@ -62,12 +62,13 @@ struct Dedup: ReportingCommand {
 
     func execute() throws {
         if let show { return try showRun(show) }
-        threads.apply()
+        let workers = threads.apply()
         let index = store ? try database.openExistingForWriting() : try database.openForReading()
         let dedup = try IndexDeduplication(store: index, modelName: modelOptions.model)
         let threshold = try dedup.threshold(explicit: threshold)
         let rule = self.rule ?? .standard
-        let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2)
+        let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2,
+                                          workers: workers)
         let progress = ProgressLine()
         defer { progress.finish() }  // also when the scan stops with an error
         let start = Date()

@@ -1,6 +1,7 @@
 import Foundation
 import SiameseNet
 import Testing
+import ScanKernels
 @testable import QuestionIndex
 
 @Suite struct DeduplicationTests {
@@ -285,5 +286,77 @@ import Testing
             try store.deleteModel(name: "faq")
             #expect(try store.dedupRun(id: runID)?.modelID == nil)
         }
+    }
+}
+
+/// The all-pairs scan (`DuplicatePairFinder`: int8 first pass, exact re-score) against a brute force over every
+/// pair with the same exact dot product, on each kernel path the CPU has.
+@Suite struct DuplicatePairScanTests {
+    /// Seeded unit rows, some of them noisy copies of others, and pairs planted at the threshold ± a few ulps.
+    private func plantedMatrix(rows: Int, dimension d: Int, threshold: Float, seed: UInt64) -> EmbeddingMatrix {
+        var generator = SeededGenerator(seed: seed)
+        func unit(_ v: [Float]) -> [Float] {
+            let norm = v.reduce(0) { $0 + $1 * $1 }.squareRoot()
+            return v.map { $0 / norm }
+        }
+        var vectors: [[Float]] = (0..<rows).map { _ in unit((0..<d).map { _ in generator.nextGaussian() }) }
+        for r in stride(from: 1, to: rows, by: 7) {  // noisy copies: cosines around 0.9–0.99
+            let source = vectors[Int(generator.next() % UInt64(r))]
+            let noise = Float(0.05 + 0.3 * Double(generator.next() % 100) / 100)
+            vectors[r] = unit(zip(source, (0..<d).map { _ in generator.nextGaussian() }).map { $0 + noise * $1 / Float(d).squareRoot() * 3 })
+        }
+        // cos·v + sin·u with u ⟂ v: exactly at the threshold, then one ulp of the angle either side.
+        for (index, r) in stride(from: 3, to: rows, by: 11).enumerated() {
+            let v = vectors[r - 1]
+            var u = (0..<d).map { _ in generator.nextGaussian() }
+            let along = zip(u, v).reduce(0) { $0 + $1.0 * $1.1 }
+            u = unit(zip(u, v).map { $0 - along * $1 })
+            let angle = acos(Double(threshold)) + Double(index % 3 - 1) * 1e-7
+            vectors[r] = unit(zip(v, u).map { Float(cos(angle)) * $0 + Float(sin(angle)) * $1 })
+        }
+        return EmbeddingMatrix(dimension: d, ids: (0..<rows).map { Int64($0 * 3 + 1) }, vectors: vectors.flatMap { $0 })
+    }
+
+    private func bruteForce(_ matrix: EmbeddingMatrix, threshold: Float) -> [ScoredPair] {
+        var pairs: [ScoredPair] = []
+        let d = matrix.dimension
+        matrix.vectors.withUnsafeBufferPointer { x in
+            for i in 0..<matrix.count {
+                for j in (i + 1)..<matrix.count {
+                    let score = sk_dot_f32(ScanPath.portable.kernelPath, x.baseAddress! + i * d, x.baseAddress! + j * d, d)
+                    if score >= threshold {
+                        pairs.append(ScoredPair(id1: matrix.ids[i], id2: matrix.ids[j], score: score))
+                    }
+                }
+            }
+        }
+        return pairs.sorted(by: ScoredPair.precedes)
+    }
+
+    @Test(arguments: [(rows: 300, d: 128), (rows: 257, d: 37), (rows: 70, d: 3), (rows: 33, d: 16)])
+    func everyPathFindsExactlyTheBruteForcePairs(shape: (rows: Int, d: Int)) {
+        for threshold: Float in [0.9, 0.5, 0.97] {
+            let matrix = plantedMatrix(rows: shape.rows, dimension: shape.d, threshold: threshold, seed: UInt64(shape.d))
+            let expected = bruteForce(matrix, threshold: threshold)
+            #expect(!expected.isEmpty)
+            for path in ScanPath.available {
+                for (blockRows, workers) in [(1024, 1), (64, 2), (17, 3)] {
+                    var finder = DuplicatePairFinder(threshold: threshold, blockRows: blockRows, workers: workers)
+                    finder.path = path
+                    let found = finder.pairs(in: matrix)
+                    #expect(found == expected, "\(path), d \(shape.d), t \(threshold), blocks \(blockRows) × \(workers)")
+                }
+            }
+        }
+    }
+
+    /// The planted pairs sit within 1e-7 of the threshold's angle: the bound must keep those at or above it.
+    @Test func pairsAtTheThresholdAreKept() {
+        let threshold: Float = 0.9
+        let matrix = plantedMatrix(rows: 200, dimension: 128, threshold: threshold, seed: 5)
+        let expected = bruteForce(matrix, threshold: threshold)
+        let near = expected.filter { $0.score < threshold + 1e-6 }
+        #expect(near.count >= 3, "planted pairs at the threshold: \(near.count)")
+        #expect(DuplicatePairFinder(threshold: threshold).pairs(in: matrix) == expected)
     }
 }

@@ -68,7 +68,7 @@ func dedupScan(_ options: Options) throws {
     let matrix = EmbeddingMatrix(dimension: d, ids: Array(1...Int64(rows)), vectors: vectors)
     let rssBefore = peakRSSMiB()
     let start = now()
-    let pairs = DuplicatePairFinder(threshold: threshold).pairs(in: matrix)
+    let pairs = DuplicatePairFinder(threshold: threshold, workers: threads).pairs(in: matrix)
     let seconds = Double(now() - start) / 1e9
     let lines = pairs.map { ($0.id1 - 1, $0.id2 - 1) }.sorted { $0 < $1 }.map { "\($0.0) \($0.1)" }
     try (lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"))

@@ -10,15 +10,19 @@ public struct Deduplication: Sendable {
     public let minimumSize: Int
     /// Row-block height of the pair scan.
     public let blockRows: Int
+    /// Threads of the pair scan.
+    public let workers: Int
 
-    /// - Parameters: `threshold` a cosine in [-1, 1]; `minimumSize` ≥ 2; `blockRows` ≥ 1.
-    public init(threshold: Float, rule: ClusteringRule = .standard, minimumSize: Int = 2, blockRows: Int = 1024) {
+    /// - Parameters: `threshold` a cosine in [-1, 1]; `minimumSize` ≥ 2; `blockRows` ≥ 1; `workers` ≥ 1.
+    public init(threshold: Float, rule: ClusteringRule = .standard, minimumSize: Int = 2, blockRows: Int = 1024,
+                workers: Int = 1) {
         precondition(threshold >= -1 && threshold <= 1, "the threshold must be a cosine, not \(threshold)")
         precondition(minimumSize >= 2, "a cluster has at least two members")
         self.threshold = threshold
         self.rule = rule
         self.minimumSize = minimumSize
         self.blockRows = blockRows
+        self.workers = max(1, workers)
     }
 
     /// What a run found.
@@ -34,7 +38,8 @@ public struct Deduplication: Sendable {
     /// The pairs ≥ threshold of `matrix`; see `DuplicatePairFinder.pairs(in:progress:)`.
     public func pairs(in matrix: EmbeddingMatrix,
                       progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair] {
-        DuplicatePairFinder(threshold: threshold, blockRows: blockRows).pairs(in: matrix, progress: progress)
+        DuplicatePairFinder(threshold: threshold, blockRows: blockRows, workers: workers)
+            .pairs(in: matrix, progress: progress)
     }
 
     /// Scans `matrix` for pairs and clusters them.

@@ -55,7 +55,8 @@ public struct IndexDeduplication: Sendable {
     /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low).
     public func run(_ deduplication: Deduplication, pairsOnly: Bool = false, maxPairs: Int = 20_000_000,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
-        guard let pairs = DuplicatePairFinder(threshold: deduplication.threshold, blockRows: deduplication.blockRows)
+        guard let pairs = DuplicatePairFinder(threshold: deduplication.threshold, blockRows: deduplication.blockRows,
+                                              workers: deduplication.workers)
             .pairs(in: matrix, limit: maxPairs, progress: progress)
         else { throw DedupError.tooManyPairs(limit: maxPairs, threshold: deduplication.threshold) }
         var ids = Set<Int64>()

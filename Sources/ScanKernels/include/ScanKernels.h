@@ -97,6 +97,45 @@ void sk_scan_int8_x4(sk_path path, sk_int8_rows rows, size_t first, size_t n,
                      const int16_t *qcodes, const sk_query_int16 *queries,
                      sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted);
 
+/// Rows laid out for the all-pairs kernel (`sk_pack_pair_rows`): tiles of 16 rows; in tile t, group g holds
+/// the codes of dimensions 4g … 4g+3 of its 16 rows, 4 bytes per row (64 bytes a group, zero-padded past n rows
+/// and past d dimensions). `tile_scales` is each row's scale (0 in the padding), `sums` each row's code sum.
+typedef struct {
+    const int8_t *packed;       // sk_pair_tiles(n) · sk_pair_groups(d) · 64 bytes
+    const float *tile_scales;   // sk_pair_tiles(n) · 16
+    const int32_t *sums;        // n
+    size_t n;
+    size_t d;
+    float max_error;            // ≥ every row's ‖x − x̂‖ (sk_quantize_rows_int8's errors)
+    float max_norm;             // ≥ every row's ‖x‖
+} sk_pair_rows;
+
+/// Tiles of 16 rows for n rows, and groups of 4 dimensions for width d.
+size_t sk_pair_tiles(size_t n);
+size_t sk_pair_groups(size_t d);
+
+/// Packs n rows of int8 codes ([n, d], as `sk_quantize_rows_int8` writes them) and their scales into the
+/// layout of `sk_pair_rows`, as its rows first … first + n − 1 (so a matrix can be packed a slice at a time).
+/// `packed` and `tile_scales` must be zero-filled beforehand (the padding stays zero).
+void sk_pack_pair_rows(const int8_t *codes, const float *scales, size_t first, size_t n, size_t d,
+                       int8_t *packed, float *tile_scales, int32_t *sums);
+
+/// Receives one pair (i < j, row indices) with its exact score; returns nonzero to stop the scan.
+typedef int (*sk_pair_sink)(void *context, size_t i, size_t j, float score);
+
+/// The approximate-score cutoff below which no pair can have an exact score ≥ threshold: the threshold minus
+/// the largest possible |approximate − sk_dot_f32| (quantization of both rows, Float32 rounding of the exact
+/// sum, and of the approximate score itself), rounded down.
+float sk_pair_cutoff(const sk_pair_rows *rows, float threshold);
+
+/// Every pair i < j with i in [i0, i1) and j in [j0, j1) whose exact score sk_dot_f32(vectors_i, vectors_j)
+/// is ≥ threshold goes to `sink`, in no fixed order: pairs whose int8 approximate score reaches
+/// `sk_pair_cutoff` are re-scored exactly; the others cannot reach the threshold. `vectors` is the Float32
+/// [n, d] matrix the codes were made from. Every path passes the same pairs (its approximate scores are the same
+/// float operations). Returns nonzero when the sink stopped it.
+int sk_pairs_int8(sk_path path, const sk_pair_rows *rows, const float *vectors, float threshold,
+                  size_t i0, size_t i1, size_t j0, size_t j1, sk_pair_sink sink, void *context);
+
 #ifdef __cplusplus
 }
 #endif
