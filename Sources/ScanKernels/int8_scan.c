@@ -4,6 +4,7 @@
 #include "bound_heap.h"
 #include <float.h>
 #include <math.h>
+#include <string.h>
 
 static inline int32_t idot_portable(const int8_t *x, const int16_t *q, size_t d) {
     int32_t sum = 0;
@@ -276,4 +277,111 @@ void sk_scan_int8_x4(sk_path path, sk_int8_rows rows, size_t first, size_t n,
     for (int j = 0; j < 4; j++)
         emitted[j] = sk_scan_int8(path, rows, first, n, qcodes + (size_t)j * rows.d, queries[j], &heaps[j],
                                   out_rows + (size_t)j * n, out_upper + (size_t)j * n);
+}
+
+// ---- Blocks of queries over packed tiles (AVX-512 VNNI `vpdpbusd`) ----
+
+void sk_pack_tiles(sk_int8_rows rows, size_t first, size_t n, int8_t *tiles) {
+    size_t groups = sk_pair_groups(rows.d);
+    memset(tiles, 0, sk_pair_tiles(n) * groups * 64);
+    for (size_t k = 0; k < n; k++) {
+        const int8_t *row = rows.codes + (first + k) * rows.d;
+        int8_t *tile = tiles + (k / 16) * groups * 64 + (k % 16) * 4;
+        for (size_t i = 0; i < rows.d; i++) tile[(i / 4) * 64 + i % 4] = row[i];
+    }
+}
+
+static void scan_tiles_portable(sk_int8_rows rows, size_t first, size_t n, const int8_t *qcodes,
+                                const sk_query_int16 *queries, size_t m, sk_bound_heap *heaps,
+                                int64_t *out_rows, double *out_upper, size_t *emitted) {
+    size_t stride = sk_pair_groups(rows.d) * 4;
+    for (size_t j = 0; j < m; j++) {
+        bound_terms t = make_terms(rows, queries[j]);
+        double threshold = sk_heap_threshold(&heaps[j]);
+        const int8_t *q = qcodes + j * stride;
+        emitted[j] = 0;
+        for (size_t r = first; r < first + n; r++) {
+            const int8_t *x = rows.codes + r * rows.d;
+            int32_t dot = 0;
+            for (size_t i = 0; i < rows.d; i++) dot += (int32_t)x[i] * (int32_t)q[i];
+            consider_row(r, dot, rows, t, &heaps[j], &threshold, out_rows + j * n, out_upper + j * n, &emitted[j]);
+        }
+    }
+}
+
+#if defined(__x86_64__)
+#define SK_AVX512 __attribute__((target("avx512f,avx512bw,avx512vnni")))
+
+/// Up to 8 queries against each 16-row tile: a tile group (16 rows × 4 codes, sign bit flipped to make them
+/// unsigned) is loaded once and multiplied by each query's 4 codes broadcast, `vpdpbusd` accumulating 16 row
+/// sums at once; Σ (c + 128)·q − 128·Σq is the exact integer dot product. A float test against the largest
+/// bound (with a slack above every float rounding) lets through every row consider_row could keep; consider_row
+/// then decides in double, on the same integer, in row order: the same decisions as the portable loop.
+SK_AVX512 static void scan_tiles_vnni(sk_int8_rows rows, const int8_t *tiles, size_t first, size_t n,
+                                      const int8_t *qcodes, const sk_query_int16 *queries, size_t m,
+                                      sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted) {
+    size_t groups = sk_pair_groups(rows.d), stride = groups * 4;
+    bound_terms t[8];
+    double threshold[8];
+    int32_t qsum[8];
+    __m512 qscale[8], max_e[8];
+    for (size_t j = 0; j < m; j++) {
+        t[j] = make_terms(rows, queries[j]);
+        threshold[j] = sk_heap_threshold(&heaps[j]);
+        emitted[j] = 0;
+        int32_t sum = 0;
+        for (size_t i = 0; i < stride; i++) sum += qcodes[j * stride + i];
+        qsum[j] = sum;
+        qscale[j] = _mm512_set1_ps((float)t[j].score_scale);
+        max_e[j] = _mm512_set1_ps(t[j].max_e < 1e30 ? (float)t[j].max_e + 1e-6f : INFINITY);
+    }
+    const __m512i flip = _mm512_set1_epi8((char)0x80);
+    const __m512 relative = _mm512_set1_ps(1e-6f);
+    for (size_t tile = 0; tile * 16 < n; tile++) {
+        const int8_t *codes = tiles + tile * groups * 64;
+        size_t r0 = first + tile * 16, lanes = n - tile * 16 < 16 ? n - tile * 16 : 16;
+        __mmask16 valid = (__mmask16)((1u << lanes) - 1);
+        __m512 scales = _mm512_maskz_loadu_ps(valid, rows.scales + r0);
+        __m512i acc[8];
+        for (size_t j = 0; j < 8; j++) acc[j] = _mm512_setzero_si512();
+        for (size_t g = 0; g < groups; g++) {
+            __m512i column = _mm512_xor_si512(_mm512_loadu_si512(codes + g * 64), flip);
+            for (size_t j = 0; j < m; j++) {
+                int32_t four;
+                memcpy(&four, qcodes + j * stride + g * 4, 4);
+                acc[j] = _mm512_dpbusd_epi32(acc[j], column, _mm512_set1_epi32(four));
+            }
+        }
+        for (size_t j = 0; j < m; j++) {
+            __m512i dots = _mm512_sub_epi32(acc[j], _mm512_set1_epi32(128 * qsum[j]));
+            __m512 a = _mm512_mul_ps(_mm512_cvtepi32_ps(dots), _mm512_mul_ps(scales, qscale[j]));
+            float limit = threshold[j] <= -FLT_MAX ? -INFINITY : (float)threshold[j];
+            if ((double)limit > threshold[j]) limit = nextafterf(limit, -INFINITY);
+            // The relative term covers the float roundings of a for scores far from unit size.
+            __m512 upper = _mm512_add_ps(_mm512_add_ps(a, max_e[j]), _mm512_mul_ps(_mm512_abs_ps(a), relative));
+            __mmask16 pass = _mm512_mask_cmp_ps_mask(valid, upper, _mm512_set1_ps(limit), _CMP_GE_OQ);
+            if (!pass) continue;
+            int32_t sums[16];
+            _mm512_storeu_si512(sums, dots);
+            while (pass) {
+                unsigned lane = (unsigned)__builtin_ctz(pass);
+                pass &= pass - 1;
+                consider_row(r0 + lane, sums[lane], rows, t[j], &heaps[j], &threshold[j], out_rows + j * n,
+                             out_upper + j * n, &emitted[j]);
+            }
+        }
+    }
+}
+#endif
+
+void sk_scan_tiles_int8(sk_path path, sk_int8_rows rows, const int8_t *tiles, size_t first, size_t n,
+                        const int8_t *qcodes, const sk_query_int16 *queries, size_t m,
+                        sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted) {
+#if defined(__x86_64__)
+    if (path == SK_PATH_AVX512_VNNI && m <= 8) {
+        scan_tiles_vnni(rows, tiles, first, n, qcodes, queries, m, heaps, out_rows, out_upper, emitted);
+        return;
+    }
+#endif
+    scan_tiles_portable(rows, first, n, qcodes, queries, m, heaps, out_rows, out_upper, emitted);
 }

@@ -89,3 +89,33 @@ sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes)
     query.error = sqrt(error2) * (1 + SK_SLACK) + SK_SLACK * query.norm;
     return query;
 }
+
+sk_query_int16 sk_quantize_query_int8(const float *q, size_t d, int8_t *codes) {
+    sk_query_int16 query = {0, 0, 0};
+    double max_abs = 0, norm2 = 0;
+    for (size_t i = 0; i < d; i++) {
+        double v = q[i];
+        if (!isfinite(v)) {
+            for (size_t j = 0; j < d; j++) codes[j] = 0;
+            query.norm = INFINITY;
+            query.error = INFINITY;
+            return query;
+        }
+        if (fabs(v) > max_abs) max_abs = fabs(v);
+        norm2 += v * v;
+    }
+    double scale = max_abs / 127.0;
+    double error2 = 0;
+    for (size_t i = 0; i < d; i++) {
+        double c = scale > 0 ? round_half_away((double)q[i] / scale) : 0;
+        if (c > 127) c = 127;
+        if (c < -127) c = -127;
+        codes[i] = (int8_t)c;
+        double diff = (double)q[i] - scale * c;
+        error2 += diff * diff;
+    }
+    query.scale = scale;
+    query.norm = sqrt(norm2) * (1 + SK_SLACK);
+    query.error = sqrt(error2) * (1 + SK_SLACK) + SK_SLACK * query.norm;
+    return query;
+}

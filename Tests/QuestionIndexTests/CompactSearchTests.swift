@@ -82,14 +82,17 @@ import Testing
     private func expectCompactEqualsFused(_ matrix: EmbeddingMatrix, queries: [[Float]], ks: [Int]) {
         let compact = CompactSearch(matrix: matrix)
         for k in ks {
-            // The block (six queries: one group of four, two alone): exactly the single queries' answers,
-            // whatever the slab height.
-            let block = queries + queries.prefix(2).map { $0.map { -$0 } }
+            // The block (ten queries: two groups of four and two alone; or one group of eight and two, tiled):
+            // exactly the single queries' answers, whatever the slab height and kernel.
+            let block = queries + queries.map { $0.map { -$0 } } + queries.prefix(2)
             let single = block.map { matrix.search($0, k: k) }
             for path in ScanPath.available {
                 for slabRows in [7, 4096] {
-                    #expect(compact.search(queries: Array(block.joined()), k: k, path: path, slabRows: slabRows)
-                        == single, "compact block, \(path), k \(k), slab \(slabRows)")
+                    for tiled in [false, true] {
+                        #expect(compact.search(queries: Array(block.joined()), k: k, path: path, slabRows: slabRows,
+                                               tiled: tiled)
+                            == single, "compact block, \(path), k \(k), slab \(slabRows), tiled \(tiled)")
+                    }
                 }
             }
         }

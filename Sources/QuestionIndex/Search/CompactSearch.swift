@@ -42,9 +42,9 @@ public struct CompactSearch: Sendable {
         search(queries: queries, k: k, path: .best, slabRows: 4096)
     }
 
-    func search(queries: [Float], k: Int, path: ScanPath, slabRows: Int) -> [[SearchHit]] {
+    func search(queries: [Float], k: Int, path: ScanPath, slabRows: Int, tiled: Bool? = nil) -> [[SearchHit]] {
         let d = matrix.dimension
-        let candidates = compact.candidates(forBlock: queries, k: k, path: path, slabRows: slabRows)
+        let candidates = compact.candidates(forBlock: queries, k: k, path: path, slabRows: slabRows, tiled: tiled)
         return candidates.enumerated().map { query, rows in
             rescore(rows, query: Array(queries[(query * d)..<((query + 1) * d)]), k: k, path: path)
         }

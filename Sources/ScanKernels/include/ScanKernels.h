@@ -136,6 +136,22 @@ float sk_pair_cutoff(const sk_pair_rows *rows, float threshold);
 int sk_pairs_int8(sk_path path, const sk_pair_rows *rows, const float *vectors, float threshold,
                   size_t i0, size_t i1, size_t j0, size_t j1, sk_pair_sink sink, void *context);
 
+/// A query quantized to int8 (codes in [-127, 127]) for `sk_scan_tiles_int8`, with the same bounds as
+/// `sk_quantize_query_int16` (its error is larger: about 256× the int16 one).
+sk_query_int16 sk_quantize_query_int8(const float *q, size_t d, int8_t *codes);
+
+/// Packs the codes of rows [first, first + n) into `tiles` (the layout of `sk_pair_rows`: tiles of 16 rows,
+/// groups of 4 codes; sk_pair_tiles(n) · sk_pair_groups(d) · 64 bytes, padding zeroed).
+void sk_pack_tiles(sk_int8_rows rows, size_t first, size_t n, int8_t *tiles);
+
+/// `sk_scan_int8` for m ≤ 8 queries over rows [first, first + n), packed in `tiles` by `sk_pack_tiles`: query j
+/// has int8 codes qcodes + j · 4 · sk_pair_groups(d) (zero-padded), bounds queries[j], heap heaps[j], outputs
+/// out_rows + j·n and out_upper + j·n and count emitted[j]. The integer dot products are exact and every
+/// decision is consider-row's in row order, so every path emits the same rows.
+void sk_scan_tiles_int8(sk_path path, sk_int8_rows rows, const int8_t *tiles, size_t first, size_t n,
+                        const int8_t *qcodes, const sk_query_int16 *queries, size_t m,
+                        sk_bound_heap *heaps, int64_t *out_rows, double *out_upper, size_t *emitted);
+
 #ifdef __cplusplus
 }
 #endif
