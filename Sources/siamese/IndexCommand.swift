@@ -58,18 +58,30 @@ struct Index: ReportingCommand {
 
     func execute() throws {
         let workers = threads.apply()
-        // Read and check every file before writing anything.
-        // Read, check and key every file before anything is opened for writing: bad input leaves the file as it was.
+        // Plain-text inputs (one question per line, so no ids) are read a slice at a time inside the write
+        // transaction: memory stays flat in the input's size, and a bad row still rolls everything back. Tables
+        // (whose ids may repeat anywhere in the file) and --sync are read, checked and keyed whole first.
+        let sliced = !files.isEmpty && !sync && files.allSatisfy(QuestionStream.isPlainText(path:))
+        var streams = sliced ? try files.map { try QuestionStream(path: $0) } : []
+        // A regular file is first read through once, checked and keyed as it will be written and then dropped, so
+        // that bad input is named before the index is opened, as for a table. A pipe cannot be read twice: its
+        // rows are checked as they are written, after the index is opened, and a bad one rolls everything back.
+        for (file, stream) in zip(files, streams) where stream.fractionRead != nil {
+            var check = try QuestionStream(path: file)
+            defer { check.close() }
+            var rowsOfFile = 0
+            while try PreparedRows.nextSlice(of: &check, source: sourceName(of: file), limit: 65_536,
+                                             skipBad: skipBad, rowsSoFar: &rowsOfFile, skippedRow: { _ in }) != nil {}
+        }
         var inputs: [PreparedRows] = []
         var badRows = 0
         let reader = QuestionReader(skipBad: skipBad)
-        for file in files {
+        for file in files where !sliced {
             // `-` is standard input, named as such in messages and as the questions' source.
             let output = try reader.read(file == "-" ? "/dev/stdin" : file)
             badRows += output.skipped
             for problem in output.problems.prefix(5) { Terminal.note("skipped: \(problem)") }
-            let name = source ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).lastPathComponent)
-            let prepared = try PreparedRows(output.questions, source: name, skipBad: skipBad)
+            let prepared = try PreparedRows(output.questions, source: sourceName(of: file), skipBad: skipBad)
             badRows += prepared.skipped.count
             for row in prepared.skipped.prefix(5) { Terminal.note("skipped: \(row.problem)") }
             inputs.append(prepared)
@@ -79,7 +91,34 @@ struct Index: ReportingCommand {
         let model = try database.openForChecking().loadModel(name: modelOptions.model)
         let store = try database.openExistingForWriting()
         var rows = IndexedRows()
-        for input in inputs { rows.add(try store.addRows(input, sync: sync)) }
+        if sliced {
+            let reading = ProgressLine()
+            var current = 0, rowsOfFile = 0, notes = 0
+            rows = try store.addRows(slices: {
+                while current < streams.count {
+                    let name = sourceName(of: files[current])
+                    let slice = try PreparedRows.nextSlice(
+                        of: &streams[current], source: name, limit: 65_536, skipBad: skipBad, rowsSoFar: &rowsOfFile
+                    ) { problem in
+                        badRows += 1
+                        if notes < 5 { Terminal.note("skipped: \(problem)"); notes += 1 }
+                    }
+                    if let slice {
+                        reading.update("reading \(files[current])", done: rowsOfFile,
+                                       fraction: streams[current].fractionRead, unit: "rows")
+                        return slice
+                    }
+                    streams[current].close()
+                    current += 1
+                    rowsOfFile = 0
+                    notes = 0
+                }
+                return nil
+            })
+            reading.finish()
+        } else {
+            for input in inputs { rows.add(try store.addRows(input, sync: sync)) }
+        }
         let indexer = Indexer(store: store, model: model, batchSize: batchSize, workers: workers)
         let progress = ProgressLine()
         let start = Date()
@@ -111,6 +150,11 @@ struct Index: ReportingCommand {
             }
             print("embedded \(embedded) with model \"\(model.name)\" in \(String(format: "%.2f", seconds)) s (\(Int(rate.rounded())) questions/s); \(total) questions indexed")
         }
+    }
+
+    /// The name the rows of `file` are stored under: --source, else the file name (`stdin` for -).
+    private func sourceName(of file: String) -> String {
+        source ?? (file == "-" ? "stdin" : URL(fileURLWithPath: file).lastPathComponent)
     }
 
     /// "rows: 6 new, 1 updated, 3 unchanged; questions: 5 added, 1 removed".

@@ -305,13 +305,18 @@ struct BadTextTests {
     func endless() throws {
         try withWorkspace { workspace in
             expectError(try workspace.run("index", "/dev/zero"), "/dev/zero: cannot read: not a regular file or a pipe")
+            #expect(try workspace.snapshot() == .absent)
+            // A pipe is read once, a slice at a time, after the index is opened (a regular file is checked
+            // before): its bad line rolls the transaction back.
+            try workspace.trainQuickModel()
+            let before = try workspace.snapshot()
             let pipe = try ExecutableRunner.run(
                 URL(fileURLWithPath: "/bin/sh"),
                 ["-c", "yes | tr -d '\\n' | \"$0\" index /dev/stdin", try ExecutableRunner.siamese().path],
                 in: workspace.directory, captureDirectory: workspace.captureDirectory, stdin: nil,
                 environment: ["SIAMESE_DB": nil], timeout: 60)
             expectError(pipe, "/dev/stdin:1: line longer than 1 MiB (is this a text file?)")
-            #expect(try workspace.snapshot() == .absent)
+            #expect(try workspace.snapshot() == before)
         }
     }
 }

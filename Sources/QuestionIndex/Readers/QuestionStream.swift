@@ -26,6 +26,12 @@ public struct QuestionStream {
     /// The share of the file read so far, for an ETA; nil when its size is unknown (stdin, a pipe).
     public var fractionRead: Double? { lines.fractionRead }
 
+    /// Whether the file at `path` is read as plain text, one question per line (no table, so no ids): `-`,
+    /// or a name without a table extension.
+    public static func isPlainText(path: String) -> Bool {
+        path == "-" || TableFormat(extensionOf: path) == nil
+    }
+
     /// Closes the file (not stdin); the stream must not be read afterwards.
     public func close() { lines.closeFile() }
     private let layout: Layout
@@ -221,6 +227,12 @@ struct ChunkedLines {
             close(opened)
             throw .unreadable(file: path, reason: "is a directory")
         }
+        // As `FileBytes`: a device such as /dev/zero would never end.
+        let kind = info.st_mode & mode_t(S_IFMT)
+        guard kind == mode_t(S_IFREG) || kind == mode_t(S_IFIFO) else {
+            close(opened)
+            throw .unreadable(file: path, reason: "not a regular file or a pipe")
+        }
         file = OpenFile(opened, owned: true)
         if (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) { size = Int(info.st_size) }
     }
@@ -233,10 +245,17 @@ struct ChunkedLines {
             if let newline = buffer[position...].firstIndex(of: 0x0A) {
                 var end = newline
                 if end > position && buffer[end - 1] == 0x0D { end -= 1 }
+                if end - position > FileBytes.maximumLineBytes {
+                    throw .lineTooLong(file: path, line: number + 1, limit: FileBytes.maximumLineBytes)
+                }
                 let line = Array(buffer[position..<end])
                 position = newline + 1
                 number += 1
                 return (number, line)
+            }
+            // As `FileBytes`: a stream without line breaks fails after its first MiB instead of filling memory.
+            if buffer.count - position > FileBytes.maximumLineBytes {
+                throw .lineTooLong(file: path, line: number + 1, limit: FileBytes.maximumLineBytes)
             }
             if atEnd {
                 guard position < buffer.count else { return nil }

@@ -15,7 +15,7 @@ public struct PreparedRows: Sendable {
     /// The keys each external id is given: after indexing, the id names exactly these texts of the source.
     let keysOfID: [String: Set<String>]
     /// The rows left out as bad (only with `skipBad`).
-    public let skipped: [SkippedRow]
+    public internal(set) var skipped: [SkippedRow]
 
     /// Checks and keys `rows` of the input `source`.
     /// - Parameter skipBad: leave out a row without words and list it in `skipped`, instead of throwing.
@@ -59,5 +59,39 @@ public struct PreparedRows: Sendable {
         self.firstRowOfIDAndKey = firstRowOfIDAndKey
         self.keysOfID = keysOfID
         self.skipped = skipped
+    }
+}
+
+extension PreparedRows {
+    /// The next slice of up to `limit` rows of `stream`, checked and keyed as `init` does; nil at the end of
+    /// the input. For `QuestionStore.addRows(slices:)`: an input read a slice at a time.
+    /// - Parameters:
+    ///   - skipBad: a malformed row or a row without words is counted in `skipped` and given to `skippedRow`
+    ///     (its message), instead of thrown.
+    ///   - rowsSoFar: rows of the input before this slice (kept and skipped), updated.
+    /// - Throws: `ReaderError` for a malformed row (unless `skipBad`) or an input with no row at all
+    ///   (`emptyFile`); `IndexError.rowWithoutWords` (unless `skipBad`).
+    package static func nextSlice(of stream: inout QuestionStream, source: String, limit: Int, skipBad: Bool,
+                                  rowsSoFar: inout Int, skippedRow: (String) -> Void) throws -> PreparedRows? {
+        var rows: [SourceQuestion] = []
+        var malformed: [SkippedRow] = []
+        while rows.count < limit, let next = try stream.next() {
+            switch next {
+            case .success(let row): rows.append(row)
+            case .failure(let error):
+                guard skipBad else { throw error }
+                malformed.append(SkippedRow(line: nil, problem: error.description))
+                skippedRow(error.description)
+            }
+        }
+        rowsSoFar += rows.count + malformed.count
+        if rows.isEmpty && malformed.isEmpty {
+            if rowsSoFar == 0 { throw ReaderError.emptyFile(file: stream.path) }
+            return nil
+        }
+        var prepared = try PreparedRows(rows, source: source, skipBad: skipBad)
+        for row in prepared.skipped { skippedRow(row.problem) }
+        prepared.skipped = malformed + prepared.skipped
+        return prepared
     }
 }

@@ -40,106 +40,57 @@ extension QuestionStore {
     }
 
     private func add(_ prepared: PreparedRows, sync: Bool) throws(IndexError) -> IndexedRows {
-        let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
-        var result = IndexedRows()
-        result.skipped = prepared.skipped
         let path = self.path
         return try write { db in
-            let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
-            let insertQuestion = try db.cachedStatement(sql: """
-                INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
-                """)
-            let findByID = try db.cachedStatement(sql: """
-                SELECT e.id, e.question_id, e.line, e.text, q.normalized FROM question_entry e
-                JOIN question q ON q.id = e.question_id
-                WHERE e.external_id = ? AND e.source = ? ORDER BY e.id
-                """)
-            let findByLine = try db.cachedStatement(sql: """
-                SELECT id FROM question_entry
-                WHERE source = ? AND external_id IS NULL AND line IS ? AND question_id = ?
-                """)
-            let insertEntry = try db.cachedStatement(sql: """
-                INSERT INTO question_entry (question_id, source, external_id, line, text, created_at, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """)
-            let updateEntry = try db.cachedStatement(sql: """
-                UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
-                """)
-            let questionsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
+            let batch = try RowBatch(db)
+            var result = try Self.insert(prepared, sync: sync, into: db, path: path, now: batch.now)
+            try batch.finish(db, &result)
+            return result
+        }
+    }
+
+    /// Adds the rows of one or more inputs that are read a slice at a time, all in one transaction: `next`
+    /// returns the next slice (its own `PreparedRows`), or nil at the end. What one call of
+    /// `addRows(_:sync:)` with every row at once would do, for inputs whose rows carry no external id (rows
+    /// are then keyed by source and line, so a slice needs nothing from the others), with memory bounded by a
+    /// slice instead of the input. An error from `next` (a bad row) rolls everything back and is rethrown.
+    /// - Precondition: no row has an external id (an id's rows may span slices).
+    package func addRows(slices next: () throws -> PreparedRows?) throws -> IndexedRows {
+        let path = self.path
+        var failure: (any Error)?
+        do {
+            return try write { db in
+                let batch = try RowBatch(db)
+                var result = IndexedRows()
+                while true {
+                    let slice: PreparedRows?
+                    do { slice = try next() } catch { failure = error; throw error }
+                    guard let slice else { break }
+                    precondition(slice.keysOfID.isEmpty, "rows with external ids cannot be added a slice at a time")
+                    result.add(try Self.insert(slice, sync: false, into: db, path: path, now: batch.now))
+                }
+                try batch.finish(db, &result)
+                return result
+            }
+        } catch {
+            throw failure ?? error
+        }
+    }
+
+    /// The state of one write transaction of rows: the question count and largest id before it.
+    private struct RowBatch {
+        let questionsBefore: Int
+        let largestIDBefore: Int64
+        let now = Date()
+
+        init(_ db: Database) throws {
+            questionsBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
             // New questions get ids above every stored one: the keyword index takes them in one statement at the end.
-            let largestIDBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM question") ?? 0
-            let now = Date()
-            var touched = Set<Int64>()
-            // The stored rows of each external id of the input, read once.
-            var storedOfID: [String: [StoredEntry]] = [:]
-            for (index, (row, key)) in zip(rows, keys).enumerated() {
-                guard let key else { continue }
-                var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
-                if questionID == nil, let legacy = legacyKeys[index] {
-                    questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
-                }
-                var isNew = false
-                if questionID == nil {
-                    try insertQuestion.execute(arguments: [row.text, key, now])
-                    questionID = db.lastInsertedRowID
-                    result.addedQuestions.append(db.lastInsertedRowID)
-                    isNew = true
-                }
-                guard let questionID else { continue }
-                if let externalID = row.externalID {
-                    // A pair file repeats a question's row: the first one (with its line) stands for it.
-                    if prepared.firstRowOfIDAndKey[externalID + "\u{0}" + key] != index {
-                        result.repeatedRows += 1
-                        continue
-                    }
-                    if storedOfID[externalID] == nil {
-                        storedOfID[externalID] = try Row.fetchAll(findByID, arguments: [externalID, source]).map { fetched in
-                            let entry = StoredRow(fetched, table: "question_entry", name: "a row of \(source)", path: path)
-                            return StoredEntry(id: try entry.integer("id"), questionID: try entry.integer("question_id"),
-                                               line: try entry.optionalInteger("line"), text: try entry.text("text"),
-                                               key: try entry.text("normalized"))
-                        }
-                    }
-                    let stored = storedOfID[externalID] ?? []
-                    let given = prepared.keysOfID[externalID] ?? []
-                    // The id's row for this text; else one of its rows whose text the input no longer gives it,
-                    // which this row updates.
-                    let match = stored.first { $0.questionID == questionID && !touched.contains($0.id) }
-                        ?? stored.first { !given.contains($0.key) && !touched.contains($0.id) }
-                    if let match {
-                        touched.insert(match.id)
-                        // Updated: the row now names another question or spells it otherwise; a row that only
-                        // moved to another line is unchanged (its line is kept up to date all the same).
-                        let updated = match.questionID != questionID || match.text != row.text
-                        let moved = match.line != row.line.map(Int64.init)
-                        if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
-                        if updated || moved {
-                            try updateEntry.execute(arguments: [questionID, row.line, row.text, now, match.id])
-                        }
-                        continue
-                    }
-                } else if !isNew, let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
-                    touched.insert(entryID)
-                    result.unchangedRows += 1
-                    continue
-                }
-                try insertEntry.execute(arguments: [questionID, source, row.externalID, row.line, row.text, now, now])
-                touched.insert(db.lastInsertedRowID)
-                result.newRows += 1
-            }
-            let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
-            // An id names the texts the input gives it: its other rows go (after the loop, so that a question they
-            // leave without a row is not deleted while a later row of the input still names it).
-            for entry in storedOfID.values.joined() where !touched.contains(entry.id) {
-                try delete.execute(arguments: [entry.id])
-                result.removedRows += 1
-            }
-            if sync {
-                let stale = try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
-                    .filter { !touched.contains($0) }
-                for id in stale { try delete.execute(arguments: [id]) }
-                result.removedRows += stale.count
-            }
+            largestIDBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM question") ?? 0
+        }
+
+        /// Adds the new questions to the keyword index and settles the question counts of `result`.
+        func finish(_ db: Database, _ result: inout IndexedRows) throws {
             try db.execute(sql: "INSERT INTO question_fts (rowid, normalized) SELECT id, normalized FROM question WHERE id > ?",
                            arguments: [largestIDBefore])
             let questionsAfter = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? 0
@@ -150,8 +101,108 @@ extension QuestionStore {
                 result.addedQuestions.removeAll { !alive.contains($0) }
             }
             result.removedQuestions = questionsBefore + result.addedQuestions.count - questionsAfter
-            return result
         }
+    }
+
+    /// Inserts the rows of `prepared` inside the caller's transaction (see `addRows`); the keyword index and the
+    /// question counts are settled by `RowBatch.finish`.
+    private static func insert(_ prepared: PreparedRows, sync: Bool, into db: Database, path: String,
+                               now: Date) throws -> IndexedRows {
+        let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
+        var result = IndexedRows()
+        result.skipped = prepared.skipped
+        let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
+        let insertQuestion = try db.cachedStatement(sql: """
+            INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
+            """)
+        let findByID = try db.cachedStatement(sql: """
+            SELECT e.id, e.question_id, e.line, e.text, q.normalized FROM question_entry e
+            JOIN question q ON q.id = e.question_id
+            WHERE e.external_id = ? AND e.source = ? ORDER BY e.id
+            """)
+        let findByLine = try db.cachedStatement(sql: """
+            SELECT id FROM question_entry
+            WHERE source = ? AND external_id IS NULL AND line IS ? AND question_id = ?
+            """)
+        let insertEntry = try db.cachedStatement(sql: """
+            INSERT INTO question_entry (question_id, source, external_id, line, text, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?)
+            """)
+        let updateEntry = try db.cachedStatement(sql: """
+            UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
+            """)
+        var touched = Set<Int64>()
+        // The stored rows of each external id of the input, read once.
+        var storedOfID: [String: [StoredEntry]] = [:]
+        for (index, (row, key)) in zip(rows, keys).enumerated() {
+            guard let key else { continue }
+            var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
+            if questionID == nil, let legacy = legacyKeys[index] {
+                questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
+            }
+            var isNew = false
+            if questionID == nil {
+                try insertQuestion.execute(arguments: [row.text, key, now])
+                questionID = db.lastInsertedRowID
+                result.addedQuestions.append(db.lastInsertedRowID)
+                isNew = true
+            }
+            guard let questionID else { continue }
+            if let externalID = row.externalID {
+                // A pair file repeats a question's row: the first one (with its line) stands for it.
+                if prepared.firstRowOfIDAndKey[externalID + "\u{0}" + key] != index {
+                    result.repeatedRows += 1
+                    continue
+                }
+                if storedOfID[externalID] == nil {
+                    storedOfID[externalID] = try Row.fetchAll(findByID, arguments: [externalID, source]).map { fetched in
+                        let entry = StoredRow(fetched, table: "question_entry", name: "a row of \(source)", path: path)
+                        return StoredEntry(id: try entry.integer("id"), questionID: try entry.integer("question_id"),
+                                           line: try entry.optionalInteger("line"), text: try entry.text("text"),
+                                           key: try entry.text("normalized"))
+                    }
+                }
+                let stored = storedOfID[externalID] ?? []
+                let given = prepared.keysOfID[externalID] ?? []
+                // The id's row for this text; else one of its rows whose text the input no longer gives it,
+                // which this row updates.
+                let match = stored.first { $0.questionID == questionID && !touched.contains($0.id) }
+                    ?? stored.first { !given.contains($0.key) && !touched.contains($0.id) }
+                if let match {
+                    touched.insert(match.id)
+                    // Updated: the row now names another question or spells it otherwise; a row that only
+                    // moved to another line is unchanged (its line is kept up to date all the same).
+                    let updated = match.questionID != questionID || match.text != row.text
+                    let moved = match.line != row.line.map(Int64.init)
+                    if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
+                    if updated || moved {
+                        try updateEntry.execute(arguments: [questionID, row.line, row.text, now, match.id])
+                    }
+                    continue
+                }
+            } else if !isNew, let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
+                touched.insert(entryID)
+                result.unchangedRows += 1
+                continue
+            }
+            try insertEntry.execute(arguments: [questionID, source, row.externalID, row.line, row.text, now, now])
+            touched.insert(db.lastInsertedRowID)
+            result.newRows += 1
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
+        // An id names the texts the input gives it: its other rows go (after the loop, so that a question they
+        // leave without a row is not deleted while a later row of the input still names it).
+        for entry in storedOfID.values.joined() where !touched.contains(entry.id) {
+            try delete.execute(arguments: [entry.id])
+            result.removedRows += 1
+        }
+        if sync {
+            let stale = try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
+                .filter { !touched.contains($0) }
+            for id in stale { try delete.execute(arguments: [id]) }
+            result.removedRows += stale.count
+        }
+        return result
     }
 
     /// Questions that have no embedding for the model yet, by increasing id: the work list of indexing.
