@@ -101,4 +101,20 @@ struct CheckCommandTests {
             #expect(result.stderr.contains("stdin:3: skipped: the question has no words"))
         }
     }
+
+    /// A device or a line without end was read into memory without bound before (`check /dev/zero` grew until
+    /// killed): both are refused as `index` refuses them.
+    @Test("a device and an endless line are refused, not read into memory")
+    func endlessInput() throws {
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            let device = try workspace.run("check", "/dev/zero")
+            #expect(device.exitCode == 2, "\(device)")
+            #expect(device.stderr == "siamese: error: /dev/zero: cannot read: not a regular file or a pipe\n")
+            try workspace.write("long.txt", "How old are you?\n" + String(repeating: "a", count: (1 << 20) + 1) + "\n")
+            let result = try workspace.run("check", "long.txt", "--format", "tsv")
+            #expect(result.exitCode == 2, "\(result)")
+            #expect(result.stderr.contains("long.txt:2: line longer than 1 MiB (is this a text file?)"))
+        }
+    }
 }
