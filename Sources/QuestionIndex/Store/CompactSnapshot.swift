@@ -73,18 +73,26 @@ package struct CompactSnapshot {
         let path = ScanPath.best
         let candidates = m == 1 ? [compact.candidates(for: queries, k: k, path: path)]
             : compact.candidates(forBlock: queries, k: k, path: path)
-        let wanted = Array(Set(candidates.joined().map { ids[Int($0)] })).sorted()
-        let rows = try vectors(questionIDs: wanted)
+        // The candidate rows of all queries, once each, in row (so id) order; and where each lands among them.
+        // Marks in an array of the copy's size, not a Set: when many rows tie (questions the model encodes alike)
+        // every query has thousands of candidates, and hashing them was most of the time.
+        var position = [Int32](repeating: -1, count: ids.count)
+        for row in candidates.joined() { position[Int(row)] = 0 }
+        var wanted: [Int64] = []
+        for row in position.indices where position[row] == 0 {
+            position[row] = Int32(wanted.count)
+            wanted.append(ids[row])
+        }
+        let rows: EmbeddingMatrix
+        do { rows = try context.vectors(wanted) } catch { throw IndexError(translating: error, path: context.path) }
         guard rows.ids == wanted else {
             let missing = Set(wanted).subtracting(rows.ids).min() ?? 0
             throw IndexError.corruptValue(path: context.path, table: "compact_chunk_data", column: "question_ids",
                                           row: "the chunks of model \"\(context.modelName)\"",
                                           problem: "list question \(missing), which has no embedding")
         }
-        // Candidate rows of the copy → rows of `rows` (both ordered by id).
-        let position = Dictionary(uniqueKeysWithValues: rows.ids.enumerated().map { ($0.element, Int64($0.offset)) })
         return candidates.enumerated().map { query, candidateRows in
-            let picked = candidateRows.map { position[ids[Int($0)]] ?? 0 }
+            let picked = candidateRows.map { Int64(position[Int($0)]) }
             var scores = [Float](repeating: 0, count: picked.count)
             rows.vectors.withUnsafeBufferPointer { x in
                 queries.withUnsafeBufferPointer { q in
