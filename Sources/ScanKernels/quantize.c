@@ -59,13 +59,16 @@ int32_t sk_query_code_limit(size_t d) {
     return limit >= 32767 ? 32767 : (int32_t)limit;
 }
 
-sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes) {
+/// One scale for the whole query, codes in [-limit, limit], written to codes16 or codes8 (the other is NULL).
+static sk_query_int16 quantize_query(const float *q, size_t d, double limit, int16_t *codes16, int8_t *codes8) {
     sk_query_int16 query = {0, 0, 0};
     double max_abs = 0, norm2 = 0;
     for (size_t i = 0; i < d; i++) {
         double v = q[i];
         if (!isfinite(v)) {
-            for (size_t j = 0; j < d; j++) codes[j] = 0;
+            for (size_t j = 0; j < d; j++) {
+                if (codes16) codes16[j] = 0; else codes8[j] = 0;
+            }
             query.norm = INFINITY;
             query.error = INFINITY;
             return query;
@@ -73,14 +76,13 @@ sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes)
         if (fabs(v) > max_abs) max_abs = fabs(v);
         norm2 += v * v;
     }
-    double limit = sk_query_code_limit(d);
     double scale = max_abs / limit;
     double error2 = 0;
     for (size_t i = 0; i < d; i++) {
         double c = scale > 0 ? round_half_away((double)q[i] / scale) : 0;
         if (c > limit) c = limit;
         if (c < -limit) c = -limit;
-        codes[i] = (int16_t)c;
+        if (codes16) codes16[i] = (int16_t)c; else codes8[i] = (int8_t)c;
         double diff = (double)q[i] - scale * c;
         error2 += diff * diff;
     }
@@ -90,32 +92,10 @@ sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes)
     return query;
 }
 
+sk_query_int16 sk_quantize_query_int16(const float *q, size_t d, int16_t *codes) {
+    return quantize_query(q, d, sk_query_code_limit(d), codes, NULL);
+}
+
 sk_query_int16 sk_quantize_query_int8(const float *q, size_t d, int8_t *codes) {
-    sk_query_int16 query = {0, 0, 0};
-    double max_abs = 0, norm2 = 0;
-    for (size_t i = 0; i < d; i++) {
-        double v = q[i];
-        if (!isfinite(v)) {
-            for (size_t j = 0; j < d; j++) codes[j] = 0;
-            query.norm = INFINITY;
-            query.error = INFINITY;
-            return query;
-        }
-        if (fabs(v) > max_abs) max_abs = fabs(v);
-        norm2 += v * v;
-    }
-    double scale = max_abs / 127.0;
-    double error2 = 0;
-    for (size_t i = 0; i < d; i++) {
-        double c = scale > 0 ? round_half_away((double)q[i] / scale) : 0;
-        if (c > 127) c = 127;
-        if (c < -127) c = -127;
-        codes[i] = (int8_t)c;
-        double diff = (double)q[i] - scale * c;
-        error2 += diff * diff;
-    }
-    query.scale = scale;
-    query.norm = sqrt(norm2) * (1 + SK_SLACK);
-    query.error = sqrt(error2) * (1 + SK_SLACK) + SK_SLACK * query.norm;
-    return query;
+    return quantize_query(q, d, 127, NULL, codes);
 }
