@@ -281,16 +281,6 @@ void sk_scan_int8_x4(sk_path path, sk_int8_rows rows, size_t first, size_t n,
 
 // ---- Blocks of queries over packed tiles (AVX-512 VNNI `vpdpbusd`) ----
 
-void sk_pack_tiles(sk_int8_rows rows, size_t first, size_t n, int8_t *tiles) {
-    size_t groups = sk_pair_groups(rows.d);
-    memset(tiles, 0, sk_pair_tiles(n) * groups * 64);
-    for (size_t k = 0; k < n; k++) {
-        const int8_t *row = rows.codes + (first + k) * rows.d;
-        int8_t *tile = tiles + (k / 16) * groups * 64 + (k % 16) * 4;
-        for (size_t i = 0; i < rows.d; i++) tile[(i / 4) * 64 + i % 4] = row[i];
-    }
-}
-
 static void scan_tiles_portable(sk_int8_rows rows, size_t first, size_t n, const int8_t *qcodes,
                                 const sk_query_int16 *queries, size_t m, sk_bound_heap *heaps,
                                 int64_t *out_rows, double *out_upper, size_t *emitted) {

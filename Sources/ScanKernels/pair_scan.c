@@ -8,21 +8,31 @@
 size_t sk_pair_tiles(size_t n) { return (n + 15) / 16; }
 size_t sk_pair_groups(size_t d) { return (d + 3) / 4; }
 
-void sk_pack_pair_rows(const int8_t *codes, const float *scales, size_t first, size_t n, size_t d,
-                       int8_t *packed, float *tile_scales, int32_t *sums) {
+/// Writes n rows of row-major codes as rows first … first + n − 1 of the tile layout.
+static void pack_codes(const int8_t *codes, size_t first, size_t n, size_t d, int8_t *packed) {
     size_t groups = sk_pair_groups(d);
     for (size_t k = 0; k < n; k++) {
         size_t r = first + k;
         const int8_t *row = codes + k * d;
         int8_t *tile = packed + (r / 16) * groups * 64 + (r % 16) * 4;
-        int32_t sum = 0;
-        for (size_t i = 0; i < d; i++) {
-            tile[(i / 4) * 64 + i % 4] = row[i];
-            sum += row[i];
-        }
-        sums[r] = sum;
-        tile_scales[r] = scales[k];
+        for (size_t i = 0; i < d; i++) tile[(i / 4) * 64 + i % 4] = row[i];
     }
+}
+
+void sk_pack_pair_rows(const int8_t *codes, const float *scales, size_t first, size_t n, size_t d,
+                       int8_t *packed, float *tile_scales, int32_t *sums) {
+    pack_codes(codes, first, n, d, packed);
+    for (size_t k = 0; k < n; k++) {
+        int32_t sum = 0;
+        for (size_t i = 0; i < d; i++) sum += codes[k * d + i];
+        sums[first + k] = sum;
+        tile_scales[first + k] = scales[k];
+    }
+}
+
+void sk_pack_tiles(sk_int8_rows rows, size_t first, size_t n, int8_t *tiles) {
+    memset(tiles, 0, sk_pair_tiles(n) * sk_pair_groups(rows.d) * 64);
+    pack_codes(rows.codes + first * rows.d, 0, n, rows.d, tiles);
 }
 
 /// The approximate score of rows i and j from the integer sum of (code_j + 128) · code_i over their groups:

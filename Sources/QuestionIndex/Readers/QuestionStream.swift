@@ -234,7 +234,7 @@ struct ChunkedLines {
             throw .unreadable(file: path, reason: "not a regular file or a pipe")
         }
         file = OpenFile(opened, owned: true)
-        if (info.st_mode & mode_t(S_IFMT)) == mode_t(S_IFREG) { size = Int(info.st_size) }
+        if kind == mode_t(S_IFREG) { size = Int(info.st_size) }
     }
 
     /// Closes the file; reading after this is not allowed.

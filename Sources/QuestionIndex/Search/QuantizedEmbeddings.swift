@@ -133,9 +133,7 @@ package struct QuantizedEmbeddings: Sendable {
         var passes = Array(repeating: FirstPass(), count: m)
         var emitted = [Int](repeating: 0, count: 4)
         func collect(_ query: Int, _ count: Int, at offset: Int) {
-            guard count > 0 else { return }
-            passes[query].rows.append(contentsOf: UnsafeBufferPointer(start: emittedRows + offset, count: count))
-            passes[query].upper.append(contentsOf: UnsafeBufferPointer(start: emittedUpper + offset, count: count))
+            passes[query].append(rows: emittedRows + offset, upper: emittedUpper + offset, count: count)
         }
         withKernelRows { compact in
             queryCodes.withUnsafeBufferPointer { queryCodes in
@@ -167,11 +165,7 @@ package struct QuantizedEmbeddings: Sendable {
                 }
             }
         }
-        return (0..<m).map { query in
-            let heap = heaps[query]
-            let threshold = heap.count < heap.capacity ? -Double.infinity : heap.values[0]
-            return zip(passes[query].rows, passes[query].upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
-        }
+        return zip(passes, heaps).map { $0.survivors(above: $1) }
     }
 
     private func tiledCandidates(forBlock queries: [Float], k: Int, path: ScanPath, slabRows: Int) -> [[Int64]] {
@@ -207,22 +201,16 @@ package struct QuantizedEmbeddings: Sendable {
                                                    quantized.baseAddress! + query, group, heaps.baseAddress! + query,
                                                    emittedRows, emittedUpper, &emitted)
                             }
-                            for j in 0..<group where emitted[j] > 0 {
-                                passes[query + j].rows.append(
-                                    contentsOf: UnsafeBufferPointer(start: emittedRows + j * rows, count: emitted[j]))
-                                passes[query + j].upper.append(
-                                    contentsOf: UnsafeBufferPointer(start: emittedUpper + j * rows, count: emitted[j]))
+                            for j in 0..<group {
+                                passes[query + j].append(rows: emittedRows + j * rows, upper: emittedUpper + j * rows,
+                                                         count: emitted[j])
                             }
                         }
                     }
                 }
             }
         }
-        return (0..<m).map { query in
-            let heap = heaps[query]
-            let threshold = heap.count < heap.capacity ? -Double.infinity : heap.values[0]
-            return zip(passes[query].rows, passes[query].upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
-        }
+        return zip(passes, heaps).map { $0.survivors(above: $1) }
     }
 
     /// Calls `body` with the compact rows as the C kernels take them; the pointers are valid only inside `body`.
@@ -245,6 +233,19 @@ package struct QuantizedEmbeddings: Sendable {
         var rows: [Int64] = []
         var upper: [Double] = []
         var lowerBounds: [Double] = []
+
+        /// Adds `count` rows a kernel emitted, with their upper bounds.
+        mutating func append(rows: UnsafePointer<Int64>, upper: UnsafePointer<Double>, count: Int) {
+            guard count > 0 else { return }
+            self.rows.append(contentsOf: UnsafeBufferPointer(start: rows, count: count))
+            self.upper.append(contentsOf: UnsafeBufferPointer(start: upper, count: count))
+        }
+
+        /// The rows emitted early, while the heap's threshold was lower, that still reach its final one.
+        func survivors(above heap: sk_bound_heap) -> [Int64] {
+            let threshold = heap.count < heap.capacity ? -Double.infinity : heap.values[0]
+            return zip(rows, upper).compactMap { $0.1 >= threshold ? $0.0 : nil }
+        }
     }
 
     private func firstPass(_ range: Range<Int>, queryCodes: [Int16], query: sk_query_int16, k: Int,
