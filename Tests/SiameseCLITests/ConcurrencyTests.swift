@@ -14,10 +14,14 @@ private final class Results: @unchecked Sendable {
 @Suite("concurrent processes on one index")
 struct ConcurrencyTests {
     /// Runs each argument list as its own `siamese` process, all at once, and returns their results in order.
+    /// They wait up to 2 minutes for each other's write lock (not the default 10 s): with the rest of the suite
+    /// on the same 2 cores, one process can hold it longer, and a lock time-out is not the race under test.
     private func runTogether(_ workspace: Workspace, _ commands: [[String]]) throws -> [CommandResult] {
         let results = Results()
         DispatchQueue.concurrentPerform(iterations: commands.count) { index in
-            if let result = try? workspace.run(commands[index]) { results.set(index, result) }
+            if let result = try? workspace.run(commands[index], environment: ["SIAMESE_BUSY_TIMEOUT": "120"]) {
+                results.set(index, result)
+            }
         }
         return try commands.indices.map { index in
             try #require(results.get(index), "command \(commands[index]) did not run")
