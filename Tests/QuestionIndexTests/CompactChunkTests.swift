@@ -229,23 +229,31 @@ import Testing
             ("UPDATE compact_chunk SET row_count = 5000000", "row_count", "is 5000000, outside 1...1048576"),
         ]
         for tampering in tamperings {
-            try withFixture(count: 32, dimension: 8) { fixture in
-                let rows = clusteredRows(count: 32, dimension: 8, using: &random)
+            try withFixture(count: 64, dimension: 8) { fixture in
+                let rows = clusteredRows(count: 64, dimension: 8, using: &random)
                 try fixture.store.storeEmbeddings(modelID: fixture.modelID, questionIDs: fixture.ids,
                                                   vectors: Array(rows.joined()))
-                try fixture.store.refreshCompactChunks(modelID: fixture.modelID)
+                try fixture.store.refreshCompactChunks(modelID: fixture.modelID, chunkRows: 32)
                 try rawDatabase(fixture.path).write { db in
-                    // The CHECK constraints would refuse some of these; a damaged file has none to pass.
+                    // The CHECK constraints and the trigger that keeps data rows unchanged would refuse some of
+                    // these; a damaged file has none to pass.
                     try db.execute(sql: "PRAGMA ignore_check_constraints = ON")
+                    try db.execute(sql: "DROP TRIGGER compact_chunk_data_immutable")
                     try db.execute(sql: tampering.sql)
                 }
-                #expect {
-                    try QuestionSearch(store: QuestionStore(path: fixture.path, mode: .readOnly), modelName: "m")
-                } throws: { error in
+                func isTheError(_ error: any Error) -> Bool {
                     guard case let IndexError.corruptValue(path, _, column, _, problem) = error else { return false }
                     return path == fixture.path && column == tampering.column
                         && (tampering.problem.isEmpty || problem == tampering.problem)
                 }
+                #expect {
+                    try QuestionSearch(store: QuestionStore(path: fixture.path, mode: .readOnly), modelName: "m")
+                } throws: { isTheError($0) }
+                // The same error when a second connection copies one of the two chunks.
+                #expect {
+                    try QuestionStore(path: fixture.path, mode: .readOnly).compactEmbeddings(modelID: fixture.modelID,
+                                                                                           sideReader: true)
+                } throws: { isTheError($0) }
             }
         }
     }
@@ -333,6 +341,143 @@ import Testing
             }
             try expectMatrixAnswers()
             #expect(try search.search([queries[0]], k: 1)[0][0].text != "how do i reset my password")
+        }
+    }
+
+    // MARK: Loading on two connections (migration 0014, `SideChunkReader`)
+
+    private func expectSameCopy(_ a: CompactEmbeddings, _ b: CompactEmbeddings,
+                                sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(a.ids == b.ids, sourceLocation: sourceLocation)
+        #expect(a.compact.codes == b.compact.codes, sourceLocation: sourceLocation)
+        #expect(a.compact.scales == b.compact.scales && a.compact.errors == b.compact.errors
+                && a.compact.norms == b.compact.norms, sourceLocation: sourceLocation)
+        #expect(a.chunkedRows == b.chunkedRows, sourceLocation: sourceLocation)
+    }
+
+    /// The side reader copies the back chunks; the copy is the one-connection copy, byte for byte, with a stale
+    /// chunk and a tail between and after the fresh ones.
+    @Test func twoConnectionsLoadTheSameCopyAsOne() throws {
+        var random = SeededGenerator(seed: 11)
+        try withFixture(count: 700, dimension: 16) { fixture in
+            let store = fixture.store, modelID = fixture.modelID
+            let rows = clusteredRows(count: 700, dimension: 16, using: &random)
+            try store.storeEmbeddings(modelID: modelID, questionIDs: Array(fixture.ids.prefix(650)),
+                                      vectors: Array(rows.prefix(650).joined()))
+            try store.refreshCompactChunks(modelID: modelID, chunkRows: 64)
+            try store.storeEmbeddings(modelID: modelID, questionIDs: [fixture.ids[300]], vectors: rows[5])
+            try store.storeEmbeddings(modelID: modelID, questionIDs: Array(fixture.ids.suffix(50)),
+                                      vectors: Array(rows.suffix(50).joined()))
+            #expect(try chunkRows(fixture.path).map(\.stale) == (0..<11).map { $0 == 4 })
+            let one = try store.compactEmbeddings(modelID: modelID, sideReader: false)
+            let two = try store.compactEmbeddings(modelID: modelID, sideReader: true)
+            #expect(one.count == 700 && one.chunkedRows == 650 - 64)
+            expectSameCopy(one, two)
+        }
+    }
+
+    /// A side reader whose snapshot is newer than the loading transaction's: a chunk rewritten in between (a row
+    /// replaced in place in the chunk of the largest id, so the new chunk has the same range and size) is not in
+    /// its snapshot, and the loading transaction reads it itself. The copy is the older snapshot's. Before
+    /// migration 0014 the rewritten chunk took the freed id, and the side reader copied its new rows into the
+    /// old snapshot's copy (this test failed then).
+    @Test func aSideReaderInANewerSnapshotChangesNothing() throws {
+        var random = SeededGenerator(seed: 12)
+        try withFixture(count: 256, dimension: 8) { fixture in
+            let store = fixture.store, modelID = fixture.modelID, ids = fixture.ids
+            let rows = clusteredRows(count: 256, dimension: 8, using: &random)
+            try store.storeEmbeddings(modelID: modelID, questionIDs: ids, vectors: Array(rows.joined()))
+            try store.refreshCompactChunks(modelID: modelID, chunkRows: 32)
+            let before = try store.compactEmbeddings(modelID: modelID, sideReader: false)
+            let chunkIDs = try rawDatabase(fixture.path).read { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM compact_chunk ORDER BY first_question_id")
+            }
+            let during = try store.read { db in
+                let context = CompactReadContext(db: db, path: fixture.path, modelID: modelID, modelName: "m",
+                                                 dimension: 8)
+                let version = try CompactEmbeddings.Version(db, store: ObjectIdentifier(store), path: fixture.path)
+                #expect(try context.chunks().count == 8)  // the snapshot is taken
+                // Another connection changes two chunks and rewrites them, all committed.
+                let other = try QuestionStore(path: fixture.path, mode: .readWrite)
+                try other.storeEmbeddings(modelID: modelID, questionIDs: [ids[250]], vectors: rows[0])
+                #expect(try other.refreshCompactChunks(modelID: modelID, chunkRows: 32)
+                        == .init(deleted: 1, written: 1, rowsWritten: 32))
+                let copy = try context.compactEmbeddings(version: version, sideReader: true)
+                // The side reader alone, given every chunk of the loading snapshot: it copies all but the rewritten one.
+                let chunks = try context.chunks()
+                var ids = [Int64](repeating: 0, count: 256), codes = [Int8](repeating: 0, count: 256 * 8)
+                var scales = [Float](repeating: 0, count: 256), errors = scales, norms = scales
+                let left = ids.withUnsafeMutableBufferPointer { ids in
+                    codes.withUnsafeMutableBufferPointer { codes in
+                        scales.withUnsafeMutableBufferPointer { scales in
+                            errors.withUnsafeMutableBufferPointer { errors in
+                                norms.withUnsafeMutableBufferPointer { norms in
+                                    let side = SideChunkReader(
+                                        file: fixture.path, chunks: chunks, firstRows: chunks.indices.map { $0 * 32 },
+                                        rows: CompactDestination(ids: ids.baseAddress, codes: codes.baseAddress,
+                                                                 scales: scales.baseAddress, errors: errors.baseAddress,
+                                                                 norms: norms.baseAddress, dimension: 8),
+                                        claims: ChunkClaims(count: chunks.count))
+                                    side.run()
+                                    return side.claimedNotCopied
+                                }
+                            }
+                        }
+                    }
+                }
+                #expect(left == [7])
+                #expect(Array(ids.prefix(224)) == Array(before.ids.prefix(224)))
+                #expect(Array(codes.prefix(224 * 8)) == Array(before.compact.codes.prefix(224 * 8)))
+                #expect(Array(scales.prefix(224)) == Array(before.compact.scales.prefix(224)))
+                return copy
+            }
+            expectSameCopy(before, during)
+            // The rewritten chunks got new ids, above every earlier one.
+            let after = try rawDatabase(fixture.path).read { db in
+                try Int64.fetchAll(db, sql: "SELECT id FROM compact_chunk ORDER BY first_question_id")
+            }
+            #expect(Set(after).subtracting(chunkIDs).allSatisfy { $0 > chunkIDs.max()! })
+            #expect(after.count == 8 && Set(after).intersection(chunkIDs).count == 7)
+            expectSameCopy(try store.compactEmbeddings(modelID: modelID, sideReader: true),
+                           try store.compactEmbeddings(modelID: modelID, sideReader: false))
+        }
+    }
+
+    /// Migration 0014 keeps every chunk (ids and BLOBs), and from then on ids are not reused and data rows
+    /// cannot be updated.
+    @Test func upgradeKeepsChunksAndStopsReusingIDs() throws {
+        var random = SeededGenerator(seed: 13)
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
+            let before = Schema(migrations: Array(Schema.embedded.migrations.prefix { !$0.identifier.hasPrefix("0014") }))
+            let old = try QuestionStore(path: path, mode: .readWrite, schema: before)
+            let modelID = try old.saveModel(name: "m", model: tinyModel(dimension: 8))
+            let ids = try addQuestions(old, count: 100, from: 0)
+            let rows = clusteredRows(count: 100, dimension: 8, using: &random)
+            try old.storeEmbeddings(modelID: modelID, questionIDs: ids, vectors: Array(rows.joined()))
+            try old.refreshCompactChunks(modelID: modelID, chunkRows: 40)
+            let chunksBefore = try rawDatabase(path).read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM compact_chunk JOIN compact_chunk_data ON chunk_id = id ORDER BY id")
+            }
+            let store = try QuestionStore(path: path, mode: .readWrite)
+            let chunksAfter = try rawDatabase(path).read { db in
+                try Row.fetchAll(db, sql: "SELECT * FROM compact_chunk JOIN compact_chunk_data ON chunk_id = id ORDER BY id")
+            }
+            #expect(chunksAfter == chunksBefore && chunksAfter.count == 3)
+            // The last chunk (the largest id, 3) rewritten after a change in place: a new id.
+            try store.storeEmbeddings(modelID: modelID, questionIDs: [ids[99]], vectors: rows[0])
+            #expect(try store.refreshCompactChunks(modelID: modelID, chunkRows: 40).written == 1)
+            #expect(try rawDatabase(path).read { db in try Int64.fetchAll(db, sql: "SELECT id FROM compact_chunk ORDER BY id") }
+                    == [1, 2, 4])
+            #expect(throws: DatabaseError.self) {
+                try rawDatabase(path).write { db in try db.execute(sql: "UPDATE compact_chunk_data SET codes = codes") }
+            }
+            // Deleting a chunk still deletes its data.
+            try rawDatabase(path).write { db in
+                try db.execute(sql: "PRAGMA foreign_keys = ON")
+                try db.execute(sql: "DELETE FROM compact_chunk WHERE id = 4")
+                #expect(try Int.fetchOne(db, sql: "SELECT count(*) FROM compact_chunk_data") == 2)
+            }
         }
     }
 }

@@ -79,38 +79,45 @@ func storeData(_ options: Options) throws {
 }
 
 /// `compact-load`: in one process, `rounds` times each, the read of the model's compact copy
-/// (`QuestionStore.compactEmbeddings`) and of all its Float32 vectors (`embeddingMatrix`, what `query` read
-/// before), each on a newly opened read-only store; medians in ms. Run the Float32 read last: its 512 MB at 1M
-/// rows would otherwise count in the compact read's peak memory.
+/// (`QuestionStore.compactEmbeddings`) on one connection and with the second connection that copies half the
+/// chunks on another thread (the default on several cores), alternating round by round, and of all its Float32
+/// vectors (`embeddingMatrix`, what `query` read before), each on a newly opened read-only store; medians in ms.
+/// Run the Float32 read last: its 512 MB at 1M rows would otherwise count in the compact read's peak memory.
 func compactLoad(_ options: Options) throws {
     let path = try options.string("db"), name = try options.string("model")
     let rounds = try options.int("rounds", default: 5)
-    func timed(_ body: (QuestionStore, Int64) throws -> Int) throws -> (ms: [Double], rows: Int) {
-        var times: [Double] = [], rows = 0
-        for _ in 0..<rounds {
-            let store = try QuestionStore(path: path, mode: .readOnly)
-            let modelID = try store.loadModel(name: name).id
-            let start = now()
-            rows = try body(store, modelID)
-            times.append(Double(now() - start) / 1e6)
+    func timedOnce(_ body: (QuestionStore, Int64) throws -> Int) throws -> (ms: Double, rows: Int) {
+        let store = try QuestionStore(path: path, mode: .readOnly)
+        let modelID = try store.loadModel(name: name).id
+        let start = now()
+        let rows = try body(store, modelID)
+        return (Double(now() - start) / 1e6, rows)
+    }
+    func show(_ unsorted: [Double]) -> String {
+        let times = unsorted.sorted()
+        return String(format: "median %.1f ms (min %.1f, max %.1f)", times[times.count / 2], times[0], times[times.count - 1])
+    }
+    var chunked = 0, rows = 0
+    var times: [Bool: [Double]] = [false: [], true: []]
+    for _ in 0..<rounds {
+        for sideReader in [false, true] {
+            let round = try timedOnce { store, modelID in
+                let copy = try store.compactEmbeddings(modelID: modelID, sideReader: sideReader)
+                chunked = copy.chunkedRows
+                return copy.count
+            }
+            rows = round.rows
+            times[sideReader, default: []].append(round.ms)
         }
-        return (times.sorted(), rows)
-    }
-    func show(_ times: [Double]) -> String {
-        String(format: "median %.1f ms (min %.1f, max %.1f)", times[times.count / 2], times[0], times[times.count - 1])
-    }
-    var chunked = 0
-    let compact = try timed { store, modelID in
-        let copy = try store.compactEmbeddings(modelID: modelID)
-        chunked = copy.chunkedRows
-        return copy.count
     }
     let compactRSS = peakRSSMiB()
-    print("compact-load: \(compact.rows) rows (\(chunked) from chunks), \(rounds) rounds")
-    print("  compact copy:     \(show(compact.ms)); peak RSS after it \(String(format: "%.0f", compactRSS)) MiB")
+    print("compact-load: \(rows) rows (\(chunked) from chunks), \(rounds) rounds")
+    print("  compact copy, one connection:  \(show(times[false]!))")
+    print("  compact copy, two connections: \(show(times[true]!)); peak RSS after both \(String(format: "%.0f", compactRSS)) MiB")
     guard try options.int("float32", default: 1) != 0 else { return }
-    let float32 = try timed { store, modelID in try store.embeddingMatrix(modelID: modelID).count }
-    print("  Float32 vectors:  \(show(float32.ms)); peak RSS after it \(String(format: "%.0f", peakRSSMiB())) MiB")
+    var float32: [Double] = []
+    for _ in 0..<rounds { float32.append(try timedOnce { store, modelID in try store.embeddingMatrix(modelID: modelID).count }.ms) }
+    print("  Float32 vectors:               \(show(float32)); peak RSS after it \(String(format: "%.0f", peakRSSMiB())) MiB")
     try checkExact(path: path, model: name, queries: try options.int("check", default: 0))
 }
 

@@ -95,7 +95,7 @@ extension QuestionStore {
     /// - Complexity: O(N · d) bytes copied for N rows when the copy is read; O(S · d) more to quantize the S rows
     ///   not in fresh chunks.
     package func withCompactSnapshot<T>(modelID: Int64, reusing cached: CompactEmbeddings? = nil,
-                                       _ body: (CompactSnapshot) throws -> T) throws(IndexError) -> T {
+                                       sideReader: Bool? = nil, _ body: (CompactSnapshot) throws -> T) throws(IndexError) -> T {
         let path = self.path, store = ObjectIdentifier(self)
         return try read { db in
             let version = try CompactEmbeddings.Version(db, store: store, path: path)
@@ -105,7 +105,7 @@ extension QuestionStore {
             if let cached, cached.modelID == modelID, cached.version == version, cached.compact.dimension == d {
                 embeddings = cached
             } else {
-                embeddings = try context.compactEmbeddings(version: version)
+                embeddings = try context.compactEmbeddings(version: version, sideReader: sideReader)
             }
             return try body(CompactSnapshot(embeddings: embeddings, context: context))
         }
@@ -120,8 +120,10 @@ extension QuestionStore {
     }
 
     /// The model's compact copy, read in one transaction (`withCompactSnapshot`).
-    package func compactEmbeddings(modelID: Int64) throws(IndexError) -> CompactEmbeddings {
-        try withCompactSnapshot(modelID: modelID) { $0.embeddings }
+    /// - Parameter sideReader: whether a second connection copies part of the chunks on another thread (nil:
+    ///   when the machine has several cores and the copy is large; the copy is the same either way).
+    package func compactEmbeddings(modelID: Int64, sideReader: Bool? = nil) throws(IndexError) -> CompactEmbeddings {
+        try withCompactSnapshot(modelID: modelID, sideReader: sideReader) { $0.embeddings }
     }
 
     /// The id ranges (inclusive) that no chunk of `chunks` (fresh, ordered, not overlapping) covers.
@@ -140,6 +142,15 @@ extension QuestionStore {
         }
         gaps.append(next.map { $0...Int64.max })
         return gaps
+    }
+}
+
+/// An array of `count` elements that `fill` initializes, every one of them, through the pointer to the first
+/// (nil when `count` is 0).
+private func uninitializedArray<T>(_: T.Type, count: Int, _ fill: (UnsafeMutablePointer<T>?) throws -> Void) rethrows -> [T] {
+    try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
+        try fill(count > 0 ? buffer.baseAddress : nil)
+        initialized = count
     }
 }
 
@@ -227,7 +238,12 @@ struct CompactReadContext {
     }
 
     /// The compact copy: fresh chunks' BLOBs, and every other row quantized from its Float32 vector.
-    func compactEmbeddings(version: CompactEmbeddings.Version) throws -> CompactEmbeddings {
+    /// - Parameter sideReader: whether a second connection copies part of the chunks on another thread
+    ///   (`SideChunkReader`; nil: when `QuestionStore.usesSideReader` and the chunks hold at least
+    ///   `sideReaderMinimumRows` rows). It only ever makes the load faster: the copy is the same.
+    func compactEmbeddings(version: CompactEmbeddings.Version, sideReader: Bool? = nil)
+        throws -> CompactEmbeddings
+    {
         let d = dimension
         let fresh = try chunks().filter { !$0.stale }
         // The rows no fresh chunk holds, quantized now: usually few (the tail, stale chunks).
@@ -238,35 +254,33 @@ struct CompactReadContext {
             loose.append(rows)
         }
         // loose[i] comes before fresh[i] in id order; loose has one more (after the last chunk).
-        let total = fresh.reduce(0) { $0 + $1.rowCount } + loose.reduce(0) { $0 + $1.count }
-        var ids = [Int64](repeating: 0, count: total)
-        var scales = [Float](repeating: 0, count: total)
-        var errors = [Float](repeating: 0, count: total)
-        var norms = [Float](repeating: 0, count: total)
-        // The largest array (total · d) is not zero-filled first: every byte is written below.
-        let codes = try [Int8](unsafeUninitializedCapacity: total * d) { codes, initialized in
-            adviseHugePages(UnsafeMutableRawBufferPointer(codes))
-            var row = 0
-            func place(_ rows: CompactRows) {
-                for i in 0..<rows.count { ids[row + i] = rows.ids[i] }
-                rows.codes.withUnsafeBufferPointer { source in
-                    if rows.count > 0 { (codes.baseAddress! + row * d).update(from: source.baseAddress!, count: rows.count * d) }
+        var firstRows: [Int] = [], total = 0
+        for (index, chunk) in fresh.enumerated() {
+            total += loose[index].count
+            firstRows.append(total)
+            total += chunk.rowCount
+        }
+        total += loose.last?.count ?? 0
+        // No array is zero-filled first: every row is written below (or the load fails and they are dropped).
+        var ids: [Int64] = [], scales: [Float] = [], errors: [Float] = [], norms: [Float] = []
+        let codes = try uninitializedArray(Int8.self, count: total * d) { codes in
+            adviseHugePages(UnsafeMutableRawBufferPointer(start: codes, count: total * d))
+            ids = try uninitializedArray(Int64.self, count: total) { ids in
+                scales = try uninitializedArray(Float.self, count: total) { scales in
+                    errors = try uninitializedArray(Float.self, count: total) { errors in
+                        norms = try uninitializedArray(Float.self, count: total) { norms in
+                            let rows = CompactDestination(ids: ids, codes: codes, scales: scales, errors: errors,
+                                                          norms: norms, dimension: d)
+                            var row = 0
+                            for (index, part) in loose.enumerated() {
+                                if index > 0 { row = firstRows[index - 1] + fresh[index - 1].rowCount }
+                                rows.place(part, at: row)
+                            }
+                            try readChunks(fresh, at: firstRows, into: rows, sideReader: sideReader)
+                        }
+                    }
                 }
-                for i in 0..<rows.count {
-                    scales[row + i] = rows.scales[i]; errors[row + i] = rows.errors[i]; norms[row + i] = rows.norms[i]
-                }
-                row += rows.count
             }
-            let reader = try ChunkBlobReader(db, path: path)
-            for (index, chunk) in fresh.enumerated() {
-                place(loose[index])
-                try readChunk(chunk, from: reader, row: row, ids: &ids, codes: codes,
-                              scales: &scales, errors: &errors, norms: &norms)
-                row += chunk.rowCount
-            }
-            if let last = loose.last { place(last) }
-            precondition(row == total)
-            initialized = total * d
         }
         return CompactEmbeddings(
             modelID: modelID, ids: ids,
@@ -274,53 +288,48 @@ struct CompactReadContext {
             chunkedRows: fresh.reduce(0) { $0 + $1.rowCount }, version: version)
     }
 
-    /// Copies one fresh chunk's BLOBs to rows `row ..< row + count`, checking every value a scan relies on.
-    private func readChunk(_ chunk: CompactChunkInfo, from reader: ChunkBlobReader, row: Int, ids: inout [Int64],
-                           codes: UnsafeMutableBufferPointer<Int8>, scales: inout [Float], errors: inout [Float],
-                           norms: inout [Float]) throws {
-        let n = chunk.rowCount, d = dimension, name = chunkName(chunk.id)
-        func read(_ column: String, into destination: UnsafeMutableRawPointer, bytes: Int) throws {
-            guard let found = try reader.read(column, chunk: chunk.id, into: destination, bytes: bytes) else { return }
+    /// Copies the fresh `chunks` to their rows (`firstRows`), checking every value a scan relies on. With
+    /// `sideReader`, a second connection (`SideChunkReader`) copies chunks from the back on another thread while
+    /// this transaction copies from the front, each claiming the next one when done with its last, so a busy
+    /// second core takes fewer. Whatever the side reader could not copy (or found wrong) is read here afterwards,
+    /// so every error comes from this transaction.
+    private func readChunks(_ chunks: [CompactChunkInfo], at firstRows: [Int], into rows: CompactDestination,
+                            sideReader: Bool?) throws {
+        let reader = try ChunkBlobReader(db, path: path)
+        let total = chunks.reduce(0) { $0 + $1.rowCount }
+        guard sideReader ?? (QuestionStore.usesSideReader && total >= QuestionStore.sideReaderMinimumRows),
+              chunks.count >= 2,
+              let file = db.sqliteConnection.flatMap({ sqlite3_db_filename($0, "main") }).map({ String(cString: $0) }),
+              !file.isEmpty else {
+            for index in chunks.indices { try readChunk(chunks[index], from: reader, row: firstRows[index], into: rows) }
+            return
+        }
+        let claims = ChunkClaims(count: chunks.count)
+        let side = SideChunkReader(file: file, chunks: chunks, firstRows: firstRows, rows: rows, claims: claims)
+        let done = DispatchGroup()
+        DispatchQueue.global(qos: .userInitiated).async(group: done) { side.run() }
+        // On an error here, the side reader stops at its next claim; the buffers outlive it.
+        defer { claims.stop(); done.wait() }
+        while let index = claims.front() {
+            try readChunk(chunks[index], from: reader, row: firstRows[index], into: rows)
+        }
+        done.wait()
+        for index in side.claimedNotCopied {
+            try readChunk(chunks[index], from: reader, row: firstRows[index], into: rows)
+        }
+    }
+
+    /// Copies one fresh chunk's BLOBs to rows `row ..< row + count` and checks them.
+    private func readChunk(_ chunk: CompactChunkInfo, from reader: ChunkBlobReader, row: Int,
+                           into rows: CompactDestination) throws {
+        let name = chunkName(chunk.id)
+        if let (column, found, expected) = try rows.copy(chunk, at: row, from: reader) {
             throw corrupt("compact_chunk_data", column, name,
-                          "has \(IndexError.bytes(found)), expected \(IndexError.bytes(bytes))")
+                          "has \(IndexError.bytes(found)), expected \(IndexError.bytes(expected))")
         }
-        try ids.withUnsafeMutableBufferPointer { ids in
-            let target = ids.baseAddress! + row
-            try read("question_ids", into: target, bytes: 8 * n)
-            for i in 0..<n {
-                let id = Int64(littleEndian: target[i])
-                guard (i == 0 || id > target[i - 1]), id >= chunk.firstID, id <= chunk.lastID,
-                      i > 0 || id == chunk.firstID, i < n - 1 || id == chunk.lastID else {
-                    throw corrupt("compact_chunk_data", "question_ids", name,
-                                  "has id \(id) at row \(i): not ascending within \(chunk.firstID) … \(chunk.lastID)")
-                }
-                target[i] = id
-            }
+        if let (column, problem) = rows.check(chunk, at: row) {
+            throw corrupt("compact_chunk_data", column, name, problem)
         }
-        let target = codes.baseAddress! + row * d
-        try read("codes", into: target, bytes: n * d)
-        // −128 is never written (codes are in −127 … 127) and would break the kernels' overflow bound.
-        var smallest: Int8 = 0
-        for i in 0..<(n * d) { smallest = min(smallest, target[i]) }
-        guard smallest > Int8.min else {
-            throw corrupt("compact_chunk_data", "codes", name, "has the code -128, outside -127 … 127")
-        }
-        func floats(_ column: String, into values: inout [Float], _ isValid: (Float) -> Bool) throws {
-            try values.withUnsafeMutableBufferPointer { values in
-                let target = values.baseAddress! + row
-                try read(column, into: target, bytes: 4 * n)
-                for i in 0..<n {
-                    target[i] = Float(bitPattern: UInt32(littleEndian: target[i].bitPattern))
-                    guard isValid(target[i]) else {
-                        throw corrupt("compact_chunk_data", column, name, "has \(target[i]) at row \(i), not a valid bound")
-                    }
-                }
-            }
-        }
-        try floats("scales", into: &scales) { $0.isFinite && $0 >= 0 }
-        try floats("errors", into: &errors) { $0.isFinite && $0 >= 0 }
-        // The norm bound of a stored unit vector is 1 within the store's tolerance (rounded up a little).
-        try floats("norms", into: &norms) { abs($0 - 1) <= QuestionStore.unitNormTolerance + 1e-6 }
     }
 
     /// Calls `body` with each embedding of the model whose question id lies in `range`, by id, its vector
@@ -464,5 +473,173 @@ struct CompactChunkWriter {
             VALUES (?, ?, ?, ?, ?, ?)
             """, arguments: [chunkID, idBytes, codeBytes, FloatBlob.data(rows.scales), FloatBlob.data(rows.errors),
                              FloatBlob.data(rows.norms)])
+    }
+}
+
+extension QuestionStore {
+    /// Whether loads of a compact copy use a second connection on another thread (`SideChunkReader`): on a
+    /// machine with more than one core.
+    static let usesSideReader = ProcessInfo.processInfo.activeProcessorCount > 1
+    /// The fewest chunked rows worth a second connection (opening one costs about a millisecond).
+    static let sideReaderMinimumRows = 65_536
+}
+
+/// Where a compact copy's rows go while it is read: the base of each of its arrays, all `count` rows long.
+/// Shared by two threads only over disjoint rows.
+struct CompactDestination: @unchecked Sendable {
+    let ids: UnsafeMutablePointer<Int64>?
+    let codes: UnsafeMutablePointer<Int8>?
+    let scales: UnsafeMutablePointer<Float>?
+    let errors: UnsafeMutablePointer<Float>?
+    let norms: UnsafeMutablePointer<Float>?
+    let dimension: Int
+
+    /// Writes `rows` (quantized on the fly) from row `row` on.
+    func place(_ rows: CompactRows, at row: Int) {
+        guard rows.count > 0, let ids, let codes, let scales, let errors, let norms else { return }
+        rows.ids.withUnsafeBufferPointer { (ids + row).update(from: $0.baseAddress!, count: rows.count) }
+        rows.codes.withUnsafeBufferPointer { (codes + row * dimension).update(from: $0.baseAddress!, count: $0.count) }
+        rows.scales.withUnsafeBufferPointer { (scales + row).update(from: $0.baseAddress!, count: rows.count) }
+        rows.errors.withUnsafeBufferPointer { (errors + row).update(from: $0.baseAddress!, count: rows.count) }
+        rows.norms.withUnsafeBufferPointer { (norms + row).update(from: $0.baseAddress!, count: rows.count) }
+    }
+
+    /// Copies `chunk`'s five BLOBs from `reader` to rows `row ..< row + chunk.rowCount`.
+    /// - Returns: nil when copied; else the column whose BLOB has another size, its size and the size expected.
+    func copy(_ chunk: CompactChunkInfo, at row: Int, from reader: ChunkBlobReader) throws
+        -> (column: String, found: Int, expected: Int)?
+    {
+        let n = chunk.rowCount
+        guard let ids, let codes, let scales, let errors, let norms else { return nil }
+        for (column, target, bytes) in [("question_ids", UnsafeMutableRawPointer(ids + row), 8 * n),
+                                         ("codes", UnsafeMutableRawPointer(codes + row * dimension), n * dimension),
+                                         ("scales", UnsafeMutableRawPointer(scales + row), 4 * n),
+                                         ("errors", UnsafeMutableRawPointer(errors + row), 4 * n),
+                                         ("norms", UnsafeMutableRawPointer(norms + row), 4 * n)] {
+            if let found = try reader.read(column, chunk: chunk.id, into: target, bytes: bytes) {
+                return (column, found, bytes)
+            }
+        }
+        return nil
+    }
+
+    /// Checks (and brings to this machine's byte order) the rows of `chunk` copied at `row`: ids ascending from
+    /// the chunk's first id to its last, no code −128 (it would break the kernels' int32 bound), scales and
+    /// errors finite and ≥ 0, norm bounds 1 within the store's tolerance.
+    /// - Returns: nil when every value is right; else the column and the problem.
+    func check(_ chunk: CompactChunkInfo, at row: Int) -> (column: String, problem: String)? {
+        let n = chunk.rowCount
+        guard let ids, let codes, let scales, let errors, let norms else { return nil }
+        let chunkIDs = ids + row
+        for i in 0..<n {
+            let id = Int64(littleEndian: chunkIDs[i])
+            guard (i == 0 || id > chunkIDs[i - 1]), id >= chunk.firstID, id <= chunk.lastID,
+                  i > 0 || id == chunk.firstID, i < n - 1 || id == chunk.lastID else {
+                return ("question_ids", "has id \(id) at row \(i): not ascending within \(chunk.firstID) … \(chunk.lastID)")
+            }
+            chunkIDs[i] = id
+        }
+        let chunkCodes = codes + row * dimension
+        var smallest: Int8 = 0
+        for i in 0..<(n * dimension) { smallest = min(smallest, chunkCodes[i]) }
+        guard smallest > Int8.min else { return ("codes", "has the code -128, outside -127 … 127") }
+        for (column, values, isValid) in [("scales", scales + row, { (x: Float) in x.isFinite && x >= 0 }),
+                                          ("errors", errors + row, { (x: Float) in x.isFinite && x >= 0 }),
+                                          // A stored unit vector's norm bound is 1 within the tolerance (rounded up).
+                                          ("norms", norms + row,
+                                           { (x: Float) in abs(x - 1) <= QuestionStore.unitNormTolerance + 1e-6 })] {
+            for i in 0..<n {
+                values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern))
+                guard isValid(values[i]) else { return (column, "has \(values[i]) at row \(i), not a valid bound") }
+            }
+        }
+        return nil
+    }
+}
+
+/// The chunks of one load not yet claimed: the loading transaction takes them from the front, the side reader
+/// from the back, until they meet.
+final class ChunkClaims: @unchecked Sendable {
+    private let lock = NSLock()
+    private var next: Int
+    private var end: Int
+
+    init(count: Int) {
+        next = 0
+        end = count
+    }
+
+    /// The first unclaimed chunk, now claimed; nil when none is left.
+    func front() -> Int? {
+        lock.withLock {
+            guard next < end else { return nil }
+            next += 1
+            return next - 1
+        }
+    }
+
+    /// The last unclaimed chunk, now claimed; nil when none is left.
+    func back() -> Int? {
+        lock.withLock {
+            guard next < end else { return nil }
+            end -= 1
+            return end
+        }
+    }
+
+    /// Leaves nothing more to claim.
+    func stop() { lock.withLock { end = next } }
+}
+
+/// Copies chunks of a load on a second, read-only connection, on another thread, while the loading transaction
+/// copies others: the kernel's page copies and page faults, most of a load's time, then run on two cores.
+///
+/// Its snapshot may be newer than the loading transaction's, which is safe because a chunk id names one content
+/// forever (migration 0014: ids never reused, data rows never updated): chunk X's BLOBs, wherever they still
+/// exist, are those the loading transaction would read. A chunk it cannot copy (deleted since, another size,
+/// a value that fails the checks, a connection that does not open) is left to the loading transaction, which
+/// reads it afterwards and reports any error: this reader can only make a load faster, never different.
+final class SideChunkReader: @unchecked Sendable {
+    private let file: String
+    private let chunks: [CompactChunkInfo]
+    private let firstRows: [Int]
+    private let rows: CompactDestination
+    private let claims: ChunkClaims
+    /// The chunks it claimed and could not copy, for the loading transaction; read after `run` returns.
+    private(set) var claimedNotCopied: [Int] = []
+
+    init(file: String, chunks: [CompactChunkInfo], firstRows: [Int], rows: CompactDestination, claims: ChunkClaims) {
+        self.file = file
+        self.chunks = chunks
+        self.firstRows = firstRows
+        self.rows = rows
+        self.claims = claims
+    }
+
+    /// Claims and copies chunks from the back, in one read transaction of its own.
+    func run() {
+        var handle: OpaquePointer?
+        // SQLite's own mutex is not needed: this connection is used by this thread only.
+        if sqlite3_open_v2(file, &handle, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nil) == SQLITE_OK,
+           let connection = handle {
+            sqlite3_busy_timeout(connection, 1000)
+            if sqlite3_exec(connection, "BEGIN", nil, nil, nil) == SQLITE_OK {
+                copy(with: ChunkBlobReader(connection: connection, path: file))
+                sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
+            }
+        }
+        // close_v2: the connection goes once the reader's BLOB handles are closed (the reader is released above).
+        sqlite3_close_v2(handle)
+        // Claimed before the connection failed, or never opened: none here, the front takes the rest.
+    }
+
+    private func copy(with reader: ChunkBlobReader) {
+        while let index = claims.back() {
+            guard case .some(.none) = try? rows.copy(chunks[index], at: firstRows[index], from: reader),
+                  rows.check(chunks[index], at: firstRows[index]) == nil else {
+                claimedNotCopied.append(index)
+                continue
+            }
+        }
     }
 }

@@ -17,6 +17,12 @@ final class ChunkBlobReader {
         self.path = path
     }
 
+    /// A reader on a connection of the caller's, which must outlive it (`SideChunkReader`).
+    init(connection: OpaquePointer, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
     deinit { for handle in handles.values { sqlite3_blob_close(handle) } }
 
     /// Reads `column` of chunk `chunk` into `destination` when it holds exactly `bytes` bytes.
