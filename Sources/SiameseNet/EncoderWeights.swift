@@ -55,8 +55,13 @@ package struct EncoderWeights: Sendable, Equatable {
 
     /// Restores weights from stored tensors, checking that every expected name is present with the right shape,
     /// and that a model without sub-words has no sub-word tensor.
+    /// The stored arrays become the weights as they are (no zero-filled arrays first: a model with 50,000
+    /// sub-words would allocate and clear 38 MB only to replace them).
     package init(vocabularySize: Int, dimension: Int, subwordCount: Int = 0, tensors: [NamedTensor]) throws {
-        self.init(zerosForVocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
+        precondition(vocabularySize >= 2 && dimension >= 1 && subwordCount >= 0)
+        self.vocabularySize = vocabularySize
+        self.dimension = dimension
+        self.subwordCount = subwordCount
         var byName: [String: NamedTensor] = [:]
         for tensor in tensors { byName[tensor.name] = tensor }
         let expected = Self.shapes(vocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount)
@@ -75,7 +80,7 @@ package struct EncoderWeights: Sendable, Equatable {
         inputWeights = restored[1]
         recurrentWeights = restored[2]
         bias = restored[3]
-        if subwordCount > 0 { subwordEmbedding = restored[4] }
+        subwordEmbedding = subwordCount > 0 ? restored[4] : []
     }
 
     static func names(subwordCount: Int) -> [String] {

@@ -23,7 +23,7 @@ package struct Lexicon: Sendable {
         offsets.reserveCapacity(vocabulary.count + 1)
         for (id, token) in vocabulary.tokens.enumerated() {
             // The reserved tokens are not words: no sub-words.
-            if id >= 2 { ids += subwords.ids(ofWord: token) }
+            if id >= 2 { subwords.appendIDs(ofWord: token, to: &ids) }
             offsets.append(Int32(ids.count))
         }
         wordOffsets = offsets
@@ -55,7 +55,7 @@ package struct Lexicon: Sendable {
         offsets.reserveCapacity(ids.count + 1)
         for (token, id) in zip(tokens, ids) {
             if id == Vocabulary.unknownID {
-                subwordIDs += subwords.ids(ofWord: token)
+                subwords.appendIDs(ofWord: token, to: &subwordIDs)
             } else {
                 subwordIDs += wordSubwords[Int(wordOffsets[Int(id)])..<Int(wordOffsets[Int(id) + 1])]
             }

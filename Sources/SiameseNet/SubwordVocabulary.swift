@@ -99,33 +99,62 @@ public struct SubwordVocabulary: Sendable, Equatable {
     /// Equal to looking up every string of `ngrams(of:)`, but works on the word's UTF-8 bytes at character
     /// boundaries, without making strings: loading a model computes this for every vocabulary word.
     package func ids(ofWord word: String) -> [Int32] {
-        // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
-        var bytes: [UInt8] = [UInt8(ascii: "<")]
-        var boundaries: [Int] = [0, 1]
-        bytes.reserveCapacity(word.utf8.count + 2)
-        for character in word {
-            bytes.append(contentsOf: character.utf8)
-            boundaries.append(bytes.count)
-        }
-        bytes.append(UInt8(ascii: ">"))
-        boundaries.append(bytes.count)
-        let characters = boundaries.count - 1
         var result: [Int32] = []
-        bytes.withUnsafeBufferPointer { all in
-            func add(_ from: Int, _ to: Int) {
-                guard let id = table.id(of: UnsafeBufferPointer(rebasing: all[from..<to])), !result.contains(id)
-                else { return }
-                result.append(id)
-            }
-            if characters < minN {
-                add(0, all.count)
-                return
-            }
-            for n in minN...min(maxN, characters) {
-                for start in 0...(characters - n) { add(boundaries[start], boundaries[start + n]) }
+        appendIDs(ofWord: word, to: &result)
+        return result
+    }
+
+    /// Appends `ids(ofWord: word)` to `result`, with no allocation of its own (the word's bytes and character
+    /// boundaries live on the stack).
+    package func appendIDs(ofWord word: String, to result: inout [Int32]) {
+        let length = word.utf8.count, first = result.count
+        // In ASCII every byte is a character except in "\r\n", which a word never holds: no grapheme breaking
+        // needed (most words; it was most of the cost of loading a model).
+        let ascii = word.utf8.allSatisfy { $0 < 0x80 && $0 != 0x0D }
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 2) { bytes in
+            withUnsafeTemporaryAllocation(of: Int.self, capacity: length + 3) { boundaries in
+                // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
+                var count = 1, characters = 0
+                bytes[0] = UInt8(ascii: "<")
+                boundaries[0] = 0
+                boundaries[1] = 1
+                characters = 1
+                if ascii {
+                    for byte in word.utf8 {
+                        bytes[count] = byte
+                        count += 1
+                        characters += 1
+                        boundaries[characters] = count
+                    }
+                } else {
+                    for character in word {
+                        for byte in character.utf8 {
+                            bytes[count] = byte
+                            count += 1
+                        }
+                        characters += 1
+                        boundaries[characters] = count
+                    }
+                }
+                bytes[count] = UInt8(ascii: ">")
+                count += 1
+                characters += 1
+                boundaries[characters] = count
+                let all = UnsafeBufferPointer(rebasing: bytes[0..<count])
+                func add(_ from: Int, _ to: Int) {
+                    guard let id = table.id(of: UnsafeBufferPointer(rebasing: all[from..<to])),
+                          !result[first...].contains(id) else { return }
+                    result.append(id)
+                }
+                if characters < minN {
+                    add(0, count)
+                    return
+                }
+                for n in minN...min(maxN, characters) {
+                    for start in 0...(characters - n) { add(boundaries[start], boundaries[start + n]) }
+                }
             }
         }
-        return result
     }
 }
 
@@ -174,11 +203,25 @@ struct NgramTable: Sendable {
     func id(of key: UnsafeBufferPointer<UInt8>) -> Int32? {
         var slot = Int(truncatingIfNeeded: Self.hash(key)) & mask
         return bytes.withUnsafeBufferPointer { all in
-            while true {
-                let id = slots[slot]
-                if id < 0 { return nil }
-                if all[starts[Int(id)]..<starts[Int(id) + 1]].elementsEqual(key) { return id }
-                slot = (slot + 1) & mask
+            starts.withUnsafeBufferPointer { starts in
+                slots.withUnsafeBufferPointer { slots in
+                    while true {
+                        let id = slots[slot]
+                        if id < 0 { return nil }
+                        let start = starts[Int(id)], length = starts[Int(id) + 1] - start
+                        if length == key.count {
+                            // N-grams are a few bytes: a plain loop, no slices (this lookup runs for every n-gram
+                            // of every vocabulary word when a model loads).
+                            var equal = true
+                            for i in 0..<length where all[start + i] != key[i] {
+                                equal = false
+                                break
+                            }
+                            if equal { return id }
+                        }
+                        slot = (slot + 1) & mask
+                    }
+                }
             }
         }
     }

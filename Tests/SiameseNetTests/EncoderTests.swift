@@ -97,3 +97,26 @@ import Testing
         }
     }
 }
+
+/// `NamedTensor.allFinite`, which guards every model load against the weights of a diverged run: 16 lanes at a
+/// time and a scalar tail, so a bad value must be found in every position of both.
+@Suite struct FiniteWeightTests {
+    @Test func everyNonFiniteValueIsFoundWhereverItIs() {
+        for count in [0, 1, 15, 16, 17, 33, 100] {
+            var finite: [Float] = (0..<count).map { (i: Int) -> Float in
+                let sign: Float = i % 2 == 0 ? -1 : 1
+                return sign * Float(i % 7) * 1e30
+            }
+            finite += [Float.greatestFiniteMagnitude, -Float.greatestFiniteMagnitude, -0.0, Float.leastNonzeroMagnitude]
+            #expect(NamedTensor.allFinite(finite), "\(count)")
+            #expect(NamedTensor.allFinite(Array(finite.prefix(count))), "\(count)")
+            for position in 0..<count {
+                for bad in [Float.nan, .infinity, -.infinity, .signalingNaN] {
+                    var values = Array(finite.prefix(count))
+                    values[position] = bad
+                    #expect(!NamedTensor.allFinite(values), "\(bad) at \(position) of \(count)")
+                }
+            }
+        }
+    }
+}

@@ -18,12 +18,17 @@ import Testing
 
     /// The byte-level lookup of a word's n-grams agrees with looking up the strings of `ngrams(of:)`.
     @Test func fastLookupAgreesWithTheStrings() {
-        let words = ["password", "passwort", "e\u{301}te\u{301}", "\u{301}x", "naïve", "日本語", "a", "ab", "aaaa", "x2"]
+        let words = ["password", "passwort", "e\u{301}te\u{301}", "\u{301}x", "naïve", "日本語", "a", "ab", "aaaa", "x2",
+                     "a\r\nb"]  // "\r\n" is one character: not the ASCII path
         for (minN, maxN) in [(1, 1), (2, 4), (3, 5), (4, 6)] {
             let table = SubwordVocabulary(buildingFrom: words.prefix(6), minN: minN, maxN: maxN, maxSize: 1000)
             for word in words + ["pass", "wor", "日本", "zzz"] {
                 let expected = SubwordVocabulary.ngrams(of: word, minN: minN, maxN: maxN).compactMap { table.id(of: $0) }
                 #expect(table.ids(ofWord: word) == expected, "\(word) \(minN)...\(maxN)")
+                // Appended after other ids, each n-gram still once within the word only.
+                var appended: [Int32] = expected.isEmpty ? [7] : [expected[0], 7]
+                table.appendIDs(ofWord: word, to: &appended)
+                #expect(appended == (expected.isEmpty ? [7] : [expected[0], 7]) + expected)
             }
             for (id, ngram) in table.ngrams.enumerated() { #expect(table.id(of: ngram) == Int32(id)) }
         }

@@ -295,7 +295,7 @@ struct CompactReadContext {
     /// so every error comes from this transaction.
     private func readChunks(_ chunks: [CompactChunkInfo], at firstRows: [Int], into rows: CompactDestination,
                             sideReader: Bool?) throws {
-        let reader = try ChunkBlobReader(db, path: path)
+        let reader = try BlobReader(db, path: path)
         let total = chunks.reduce(0) { $0 + $1.rowCount }
         guard sideReader ?? (QuestionStore.usesSideReader && total >= QuestionStore.sideReaderMinimumRows),
               chunks.count >= 2,
@@ -320,7 +320,7 @@ struct CompactReadContext {
     }
 
     /// Copies one fresh chunk's BLOBs to rows `row ..< row + count` and checks them.
-    private func readChunk(_ chunk: CompactChunkInfo, from reader: ChunkBlobReader, row: Int,
+    private func readChunk(_ chunk: CompactChunkInfo, from reader: BlobReader, row: Int,
                            into rows: CompactDestination) throws {
         let name = chunkName(chunk.id)
         if let (column, found, expected) = try rows.copy(chunk, at: row, from: reader) {
@@ -506,7 +506,7 @@ struct CompactDestination: @unchecked Sendable {
 
     /// Copies `chunk`'s five BLOBs from `reader` to rows `row ..< row + chunk.rowCount`.
     /// - Returns: nil when copied; else the column whose BLOB has another size, its size and the size expected.
-    func copy(_ chunk: CompactChunkInfo, at row: Int, from reader: ChunkBlobReader) throws
+    func copy(_ chunk: CompactChunkInfo, at row: Int, from reader: BlobReader) throws
         -> (column: String, found: Int, expected: Int)?
     {
         let n = chunk.rowCount
@@ -516,7 +516,7 @@ struct CompactDestination: @unchecked Sendable {
                                          ("scales", UnsafeMutableRawPointer(scales + row), 4 * n),
                                          ("errors", UnsafeMutableRawPointer(errors + row), 4 * n),
                                          ("norms", UnsafeMutableRawPointer(norms + row), 4 * n)] {
-            if let found = try reader.read(column, chunk: chunk.id, into: target, bytes: bytes) {
+            if let found = try reader.read(column, row: chunk.id, into: target, bytes: bytes) {
                 return (column, found, bytes)
             }
         }
@@ -624,7 +624,7 @@ final class SideChunkReader: @unchecked Sendable {
            let connection = handle {
             sqlite3_busy_timeout(connection, 1000)
             if sqlite3_exec(connection, "BEGIN", nil, nil, nil) == SQLITE_OK {
-                copy(with: ChunkBlobReader(connection: connection, path: file))
+                copy(with: BlobReader(connection: connection, path: file))
                 sqlite3_exec(connection, "ROLLBACK", nil, nil, nil)
             }
         }
@@ -633,7 +633,7 @@ final class SideChunkReader: @unchecked Sendable {
         // Claimed before the connection failed, or never opened: none here, the front takes the rest.
     }
 
-    private func copy(with reader: ChunkBlobReader) {
+    private func copy(with reader: BlobReader) {
         while let index = claims.back() {
             guard case .some(.none) = try? rows.copy(chunks[index], at: firstRows[index], from: reader),
                   rows.check(chunks[index], at: firstRows[index]) == nil else {

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import GRDBSQLite
 import SiameseNet
 
 /// Models: configuration, vocabulary, sub-word vocabulary, weights, threshold and learning curve.
@@ -527,6 +528,7 @@ extension QuestionStore {
     private static func fetchCountedStrings(_ db: Database, sql: String, modelID: Int64, table: String,
                                             sqlTable: String, columns: (id: String, text: String), path: String,
                                             corrupt: (String) -> IndexError) throws -> ([String], [Int]) {
+        if let fetched = try fetchWellFormedCountedStrings(db, sql: sql, modelID: modelID, path: path) { return fetched }
         var texts: [String] = [], counts: [Int] = []
         let rows = try Row.fetchCursor(db, sql: sql, arguments: [modelID])
         while let fetched = try rows.next() {
@@ -537,6 +539,26 @@ extension QuestionStore {
             }
             texts.append(try row.text(columns.text))
             counts.append(try row.integer("count", in: 0...Int.max))
+        }
+        return (texts, counts)
+    }
+
+    /// The rows of `sql` (id, text, count) read straight from SQLite when every one is well formed (an integer
+    /// id contiguous from 0, text, an integer count ≥ 0): a model's 50,000 sub-words load in a few milliseconds
+    /// instead of tens through GRDB rows. Nil when any row is not: the checked path then names the problem.
+    private static func fetchWellFormedCountedStrings(_ db: Database, sql: String, modelID: Int64,
+                                                      path: String) throws -> ([String], [Int])? {
+        let statement = try RawStatement(db, path: path, sql: sql)
+        sqlite3_bind_int64(statement.handle, 1, modelID)
+        var texts: [String] = [], counts: [Int] = []
+        while try statement.step() {
+            let handle = statement.handle
+            guard sqlite3_column_type(handle, 0) == SQLITE_INTEGER, sqlite3_column_int64(handle, 0) == Int64(texts.count),
+                  sqlite3_column_type(handle, 1) == SQLITE_TEXT, let text = sqlite3_column_text(handle, 1),
+                  sqlite3_column_type(handle, 2) == SQLITE_INTEGER, let count = Int(exactly: sqlite3_column_int64(handle, 2)),
+                  count >= 0 else { return nil }
+            texts.append(String(cString: text))
+            counts.append(count)
         }
         return (texts, counts)
     }
@@ -577,6 +599,7 @@ extension QuestionStore {
     /// The stored tensors, each checked: shape a JSON array of non-negative integers, BLOB of 4 · product bytes.
     private static func loadTensors(_ db: Database, modelID: Int64, modelName: String,
                                     path: String) throws -> [NamedTensor] {
+        if let tensors = try loadWellFormedTensors(db, modelID: modelID, path: path) { return tensors }
         let rows = try Row.fetchCursor(db, sql: "SELECT name, shape, data FROM weight WHERE model_id = ? ORDER BY name",
                                        arguments: [modelID])
         var tensors: [NamedTensor] = []
@@ -606,6 +629,51 @@ extension QuestionStore {
             // A diverged training run used to store NaN weights: they would encode every question as NaN.
             guard NamedTensor.allFinite(values) else { throw corrupt("it holds values that are not finite numbers") }
             tensors.append(NamedTensor(name: name, shape: shape, values: values))
+        }
+        return tensors
+    }
+
+    /// The stored tensors read straight from SQLite when every one is well formed: text name, a shape of
+    /// non-negative sizes, a BLOB of 4 · product bytes, finite values. Each BLOB goes from the database pages
+    /// into its array (`BlobReader`), not through a copy of the whole value: a 25 MB sub-word table otherwise
+    /// costs two buffers' page faults and copies. Nil when any tensor is not well formed: the checked path
+    /// (`loadTensors`) then names the problem.
+    private static func loadWellFormedTensors(_ db: Database, modelID: Int64, path: String) throws -> [NamedTensor]? {
+        let statement = try RawStatement(db, path: path, sql: """
+            SELECT rowid, name, shape, typeof(data), length(data) FROM weight WHERE model_id = ? ORDER BY name
+            """)
+        sqlite3_bind_int64(statement.handle, 1, modelID)
+        let reader = try BlobReader(db, path: path, table: "weight")
+        var tensors: [NamedTensor] = []
+        while try statement.step() {
+            let handle = statement.handle
+            guard sqlite3_column_type(handle, 1) == SQLITE_TEXT, let name = sqlite3_column_text(handle, 1),
+                  sqlite3_column_type(handle, 2) == SQLITE_TEXT, let shapeText = sqlite3_column_text(handle, 2),
+                  let shape = try? JSONDecoder().decode([Int].self, from: Data(String(cString: shapeText).utf8)),
+                  shape.allSatisfy({ $0 >= 0 }),
+                  let type = sqlite3_column_text(handle, 3), String(cString: type) == "blob" else { return nil }
+            let bytes = Int(sqlite3_column_int64(handle, 4))
+            let expected = shape.reduce(Optional(4)) { total, size in
+                total.flatMap { total in
+                    let (product, overflow) = total.multipliedReportingOverflow(by: size)
+                    return overflow ? nil : product
+                }
+            }
+            guard let expected, bytes == expected else { return nil }
+            let count = bytes / 4
+            var found: Int?
+            let values = try [Float](unsafeUninitializedCapacity: count) { values, initialized in
+                if count > 0 {
+                    found = try reader.read("data", row: sqlite3_column_int64(handle, 0), into: values.baseAddress!,
+                                            bytes: bytes)
+                    #if !_endian(little)
+                    for i in 0..<count { values[i] = Float(bitPattern: UInt32(littleEndian: values[i].bitPattern)) }
+                    #endif
+                }
+                initialized = found == nil ? count : 0
+            }
+            guard found == nil, NamedTensor.allFinite(values) else { return nil }
+            tensors.append(NamedTensor(name: String(cString: name), shape: shape, values: values))
         }
         return tensors
     }

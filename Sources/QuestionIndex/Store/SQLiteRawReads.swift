@@ -1,39 +1,43 @@
 import GRDB
 import GRDBSQLite
 
-/// Incremental BLOB reads of `compact_chunk_data` (`sqlite3_blob_read`, in the open transaction): each BLOB goes
-/// from the database pages straight into its destination, with no copy of the whole value in between (SQLite
-/// would otherwise assemble a 4 MiB chunk in fresh memory first). One handle per column, moved from chunk to chunk.
-final class ChunkBlobReader {
+/// Incremental BLOB reads of one table (`sqlite3_blob_read`, in the open transaction): each BLOB goes from the
+/// database pages straight into its destination, with no copy of the whole value in between (SQLite would
+/// otherwise assemble a 4 MiB chunk, or a 25 MB weight, in fresh memory first). One handle per column, moved from
+/// row to row.
+final class BlobReader {
     private let connection: OpaquePointer
     private let path: String
+    private let table: String
     private var handles: [String: OpaquePointer] = [:]
 
-    init(_ db: Database, path: String) throws {
+    init(_ db: Database, path: String, table: String = "compact_chunk_data") throws {
         guard let connection = db.sqliteConnection else {
             throw IndexError.database(path: path, message: "the connection is closed")
         }
         self.connection = connection
         self.path = path
+        self.table = table
     }
 
     /// A reader on a connection of the caller's, which must outlive it (`SideChunkReader`).
-    init(connection: OpaquePointer, path: String) {
+    init(connection: OpaquePointer, path: String, table: String = "compact_chunk_data") {
         self.connection = connection
         self.path = path
+        self.table = table
     }
 
     deinit { for handle in handles.values { sqlite3_blob_close(handle) } }
 
-    /// Reads `column` of chunk `chunk` into `destination` when it holds exactly `bytes` bytes.
+    /// Reads `column` of the row of rowid `row` into `destination` when it holds exactly `bytes` bytes.
     /// - Returns: nil when read; else the size found (nothing read).
-    func read(_ column: String, chunk: Int64, into destination: UnsafeMutableRawPointer, bytes: Int) throws -> Int? {
+    func read(_ column: String, row: Int64, into destination: UnsafeMutableRawPointer, bytes: Int) throws -> Int? {
         var code: Int32
         if let handle = handles[column] {
-            code = sqlite3_blob_reopen(handle, chunk)
+            code = sqlite3_blob_reopen(handle, row)
         } else {
             var handle: OpaquePointer?
-            code = sqlite3_blob_open(connection, "main", "compact_chunk_data", column, chunk, 0, &handle)
+            code = sqlite3_blob_open(connection, "main", table, column, row, 0, &handle)
             if let handle { handles[column] = handle }
         }
         guard code == SQLITE_OK, let handle = handles[column] else {
