@@ -78,7 +78,7 @@ func storeData(_ options: Options) throws {
                  storeSeconds, refreshSeconds, refresh.written, refresh.rowsWritten, peakRSSMiB()))
 }
 
-/// `compact-load`: in one process, `rounds` times each, the read of the model's compact copy
+/// `compact-load`: in one process, `rounds` times each, the load of the model and the read of its compact copy
 /// (`QuestionStore.compactEmbeddings`) on one connection and with the second connection that copies half the
 /// chunks on another thread (the default on several cores), alternating round by round, and of all its Float32
 /// vectors (`embeddingMatrix`, what `query` read before), each on a newly opened read-only store; medians in ms.
@@ -86,9 +86,12 @@ func storeData(_ options: Options) throws {
 func compactLoad(_ options: Options) throws {
     let path = try options.string("db"), name = try options.string("model")
     let rounds = try options.int("rounds", default: 5)
+    var modelLoads: [Double] = []
     func timedOnce(_ body: (QuestionStore, Int64) throws -> Int) throws -> (ms: Double, rows: Int) {
         let store = try QuestionStore(path: path, mode: .readOnly)
+        let loading = now()
         let modelID = try store.loadModel(name: name).id
+        modelLoads.append(Double(now() - loading) / 1e6)
         let start = now()
         let rows = try body(store, modelID)
         return (Double(now() - start) / 1e6, rows)
@@ -112,6 +115,7 @@ func compactLoad(_ options: Options) throws {
     }
     let compactRSS = peakRSSMiB()
     print("compact-load: \(rows) rows (\(chunked) from chunks), \(rounds) rounds")
+    print("  model (weights, vocabulary, sub-words): \(show(modelLoads))")
     print("  compact copy, one connection:  \(show(times[false]!))")
     print("  compact copy, two connections: \(show(times[true]!)); peak RSS after both \(String(format: "%.0f", compactRSS)) MiB")
     guard try options.int("float32", default: 1) != 0 else { return }
