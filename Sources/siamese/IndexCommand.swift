@@ -58,16 +58,27 @@ struct Index: ReportingCommand {
 
     func execute() throws {
         let workers = threads.apply()
-        // Plain-text inputs (one question per line, so no ids) are read a slice at a time inside the write
-        // transaction: memory stays flat in the input's size, and a bad row still rolls everything back. Tables
-        // (whose ids may repeat anywhere in the file) and --sync are read, checked and keyed whole first.
-        let sliced = !files.isEmpty && !sync && files.allSatisfy(QuestionStream.isPlainText(path:))
-        var streams = sliced ? try files.map { try QuestionStream(path: $0) } : []
+        // Inputs whose rows carry no external id (plain text, tables without an id column) are read a slice at a
+        // time inside the write transaction: memory stays flat in the input's size, and a bad row still rolls
+        // everything back. Tables with ids (an id's rows may be anywhere in the file) and --sync are read,
+        // checked and keyed whole first.
+        var streams: [QuestionStream] = []
+        if !files.isEmpty && !sync {
+            for file in files {
+                let stream = try QuestionStream(path: file, pairLayout: true)
+                guard !stream.hasExternalIDs else {
+                    streams = []
+                    break
+                }
+                streams.append(stream)
+            }
+        }
+        let sliced = !streams.isEmpty
         // A regular file is first read through once, checked and keyed as it will be written and then dropped, so
         // that bad input is named before the index is opened, as for a table. A pipe cannot be read twice: its
         // rows are checked as they are written, after the index is opened, and a bad one rolls everything back.
         for (file, stream) in zip(files, streams) where stream.fractionRead != nil {
-            var check = try QuestionStream(path: file)
+            var check = try QuestionStream(path: file, pairLayout: true)
             defer { check.close() }
             var rowsOfFile = 0
             while try PreparedRows.nextSlice(of: &check, source: sourceName(of: file), limit: 65_536,

@@ -79,6 +79,32 @@ import Testing
         }
     }
 
+    /// With `pairLayout` (as `index` reads), a pair file gives both questions of each row with their qids, as
+    /// `QuestionReader` does; a row with either question empty is refused whole.
+    @Test func pairLayoutReadsLikeTheWholeFileReader() throws {
+        let text = "id\tqid1\tqid2\tquestion1\tquestion2\tis_duplicate\n1\t10\t11\tHow old are you?\tWhat is your age?\t1\n"
+            + "2\t12\t13\tWhere?\t  \t0\n3\t14\t\tWho?\tWhy?\t0\n"
+        try withTemporaryDirectory { directory in
+            let path = directory.appending(path: "pairs.tsv").path(percentEncoded: false)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+            var stream = try QuestionStream(path: path, pairLayout: true)
+            #expect(stream.isTable && stream.hasExternalIDs)
+            var read: [QuestionStream.Row] = []
+            while let row = try stream.next() { read.append(row) }
+            try #require(read.count == 5)
+            guard case .failure(.emptyQuestion(_, 3, "question2")) = read[2] else { Issue.record("\(read[2])"); return }
+            #expect(questions(read) == [
+                SourceQuestion(text: "How old are you?", externalID: "10", line: 2),
+                SourceQuestion(text: "What is your age?", externalID: "11", line: 2),
+                SourceQuestion(text: "Who?", externalID: "14", line: 4), SourceQuestion(text: "Why?", externalID: nil, line: 4),
+            ])
+            #expect(throws: ReaderError.emptyQuestion(file: path, line: 3, column: "question2")) {
+                try QuestionReader().read(path)
+            }
+            #expect(try QuestionReader(skipBad: true).read(path).questions == questions(read))
+        }
+    }
+
     @Test func aTableWithoutAQuestionColumnIsRefused() throws {
         #expect(throws: ReaderError.self) { try rows("pairs.tsv", "question1\tquestion2\na\tb\n") }
         #expect(throws: ReaderError.self) { try rows("empty.csv", "\n\n") }

@@ -9,8 +9,10 @@ import Darwin
 ///
 /// Formats as `QuestionReader` (chosen by extension): plain text, one question per line (blank lines skipped);
 /// `.tsv` (no quoting) or `.csv` (RFC 4180: quoted fields may hold commas, doubled quotes and line breaks) with a
-/// header holding a `question` column and an optional `id` column. Lines end at LF or CRLF. A UTF-8
-/// byte-order mark is ignored. Path `-` reads stdin as plain text.
+/// header holding a `question` column and an optional `id` column; with `pairLayout` (what `index` reads), else
+/// `question1` and `question2` with optional `qid1` and `qid2`, both questions of each row in turn (a row with
+/// either question empty is refused whole). Lines end at LF or CRLF. A UTF-8 byte-order mark is ignored. Path
+/// `-` reads stdin as plain text.
 ///
 /// Each `next()` returns a row or the problem with that row (wrong field count, invalid UTF-8, empty question
 /// field); the caller decides whether it is fatal. Problems with the file as a whole (missing, no header, no
@@ -35,16 +37,34 @@ public struct QuestionStream {
     /// Closes the file (not stdin); the stream must not be read afterwards.
     public func close() { lines.closeFile() }
     private let layout: Layout
+    /// The second question of a pair-layout row, returned by the next `next()`.
+    private var pending: SourceQuestion?
+
+    /// A question column of a table: its index, its name (for messages) and its id column's index.
+    private typealias Column = (text: Int, name: String, id: Int?)
 
     private enum Layout {
         case plain
-        case table(format: TableFormat, header: TableHeader, question: Int, id: Int?)
+        case table(format: TableFormat, header: TableHeader, columns: [Column])
+    }
+
+    /// Whether the file is a table (with a header), not plain text.
+    public var isTable: Bool {
+        if case .table = layout { return true }
+        return false
+    }
+
+    /// Whether rows may carry external ids: a table with an `id` column (or `qid1`/`qid2`).
+    public var hasExternalIDs: Bool {
+        guard case .table(_, _, let columns) = layout else { return false }
+        return columns.contains { $0.id != nil }
     }
 
     /// Opens `path` and reads its header (tables).
+    /// - Parameter pairLayout: also accept the pair layout (`question1`, `question2`), as `index` does.
     /// - Throws: `ReaderError.fileNotFound`/`.unreadable`, `.emptyFile` (no line with content), `.invalidUTF8`
     ///   in the header, `.noQuestionColumn`, `.duplicateColumn`.
-    public init(path: String) throws(ReaderError) {
+    public init(path: String, pairLayout: Bool = false) throws(ReaderError) {
         self.path = path
         lines = try ChunkedLines(path: path)
         guard path != "-", let format = TableFormat(extensionOf: path) else {
@@ -60,10 +80,16 @@ public struct QuestionStream {
         }
         guard let headerFields else { throw .emptyFile(file: path) }
         let header = TableHeader(file: path, line: headerLine, fields: headerFields)
-        guard let question = try header.column("question") else {
+        // The columns as `QuestionReader` finds them.
+        if let question = try header.column("question") {
+            layout = .table(format: format, header: header, columns: [(question, "question", try header.column("id"))])
+        } else if pairLayout, let question1 = try header.column("question1"), let question2 = try header.column("question2") {
+            layout = .table(format: format, header: header, columns: [
+                (question1, "question1", try header.column("qid1")), (question2, "question2", try header.column("qid2")),
+            ])
+        } else {
             throw .noQuestionColumn(file: path, line: headerLine, found: header.names)
         }
-        layout = .table(format: format, header: header, question: question, id: try header.column("id"))
     }
 
     /// The next row, or nil at the end of the file.
@@ -84,7 +110,11 @@ public struct QuestionStream {
                 return .success(SourceQuestion(text: text, externalID: nil, line: line.number))
             }
             return nil
-        case .table(let format, let header, let question, let id):
+        case .table(let format, let header, let columns):
+            if let pending {
+                self.pending = nil
+                return .success(pending)
+            }
             while let record = try Self.nextRecord(&lines, format: format, path: path) {
                 if record.isBlank { continue }
                 let fields: [String]
@@ -96,10 +126,17 @@ public struct QuestionStream {
                     return .failure(.wrongFieldCount(file: path, line: record.line, expected: header.names.count,
                                                      found: fields.count))
                 }
-                let text = FieldValue.trimmed(fields[question])
-                guard !text.isEmpty else { return .failure(.emptyQuestion(file: path, line: record.line, column: "question")) }
-                return .success(SourceQuestion(text: text, externalID: id.flatMap { FieldValue.identifier(fields[$0]) },
-                                               line: record.line))
+                var questions: [SourceQuestion] = []
+                for column in columns {
+                    let text = FieldValue.trimmed(fields[column.text])
+                    guard !text.isEmpty else {
+                        return .failure(.emptyQuestion(file: path, line: record.line, column: column.name))
+                    }
+                    questions.append(SourceQuestion(text: text, externalID: column.id.flatMap { FieldValue.identifier(fields[$0]) },
+                                                    line: record.line))
+                }
+                pending = questions.count > 1 ? questions[1] : nil
+                return .success(questions[0])
             }
             return nil
         }

@@ -70,7 +70,7 @@ extension PreparedRows {
     ///     (its message), instead of thrown.
     ///   - rowsSoFar: rows of the input before this slice (kept and skipped), updated.
     /// - Throws: `ReaderError` for a malformed row (unless `skipBad`) or an input with no row at all
-    ///   (`emptyFile`); `IndexError.rowWithoutWords` (unless `skipBad`).
+    ///   (`emptyFile`, `headerOnly`); `IndexError.rowWithoutWords` (unless `skipBad`).
     package static func nextSlice(of stream: inout QuestionStream, source: String, limit: Int, skipBad: Bool,
                                   rowsSoFar: inout Int, skippedRow: (String) -> Void) throws -> PreparedRows? {
         var rows: [SourceQuestion] = []
@@ -86,7 +86,10 @@ extension PreparedRows {
         }
         rowsSoFar += rows.count + malformed.count
         if rows.isEmpty && malformed.isEmpty {
-            if rowsSoFar == 0 { throw ReaderError.emptyFile(file: stream.path) }
+            // As `QuestionReader`: a table with a header and no row, or a text file with no question.
+            if rowsSoFar == 0 {
+                throw stream.isTable ? ReaderError.headerOnly(file: stream.path) : .emptyFile(file: stream.path)
+            }
             return nil
         }
         var prepared = try PreparedRows(rows, source: source, skipBad: skipBad)
