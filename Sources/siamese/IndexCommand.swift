@@ -58,20 +58,19 @@ struct Index: ReportingCommand {
 
     func execute() throws {
         let workers = threads.apply()
-        // Inputs whose rows carry no external id (plain text, tables without an id column) are read a slice at a
-        // time inside the write transaction: memory stays flat in the input's size, and a bad row still rolls
-        // everything back. Tables with ids (an id's rows may be anywhere in the file) and --sync are read,
-        // checked and keyed whole first.
+        // Inputs are read a slice at a time inside the write transaction: memory stays flat in the input's size,
+        // and a bad row still rolls everything back. A table with ids is read twice there (the texts of each id
+        // first: an id's rows may be anywhere in the file), so it must be a regular file; from a pipe, it is read,
+        // checked and keyed whole first. So is a CSV file: only the whole-file reader tells a quote left open from
+        // a quoted field that spans lines.
         var streams: [QuestionStream] = []
-        if !files.isEmpty && !sync {
-            for file in files {
-                let stream = try QuestionStream(path: file, pairLayout: true)
-                guard !stream.hasExternalIDs else {
-                    streams = []
-                    break
-                }
-                streams.append(stream)
+        for file in files {
+            let stream = try QuestionStream(path: file, pairLayout: true)
+            guard !stream.isCSV, !stream.hasExternalIDs || stream.fractionRead != nil else {
+                streams = []
+                break
             }
+            streams.append(stream)
         }
         let sliced = !streams.isEmpty
         // A regular file is first read through once, checked and keyed as it will be written and then dropped, so
@@ -104,28 +103,39 @@ struct Index: ReportingCommand {
         var rows = IndexedRows()
         if sliced {
             let reading = ProgressLine()
-            var current = 0, rowsOfFile = 0, notes = 0
-            rows = try store.addRows(slices: {
-                while current < streams.count {
-                    let name = sourceName(of: files[current])
-                    let slice = try PreparedRows.nextSlice(
-                        of: &streams[current], source: name, limit: 65_536, skipBad: skipBad, rowsSoFar: &rowsOfFile
-                    ) { problem in
-                        badRows += 1
-                        if notes < 5 { Terminal.note("skipped: \(problem)"); notes += 1 }
-                    }
-                    if let slice {
-                        reading.update("reading \(files[current])", done: rowsOfFile,
-                                       fraction: streams[current].fractionRead, unit: "rows")
+            let inputs = zip(files, streams).map { file, opened in
+                var readings = 0
+                return QuestionStore.SlicedInput(source: sourceName(of: file), hasExternalIDs: opened.hasExternalIDs) {
+                    readings += 1
+                    // The stream opened above serves the first reading; a second one (ids first) opens the file again.
+                    var stream = readings == 1 ? opened : try QuestionStream(path: file, pairLayout: true)
+                    // Rows are counted, and bad ones noted, in the reading that writes them.
+                    let writing = !opened.hasExternalIDs || readings == 2
+                    let what = writing ? "reading \(file)" : "reading the ids of \(file)"
+                    var rowsOfFile = 0, notes = 0, slicesRead = 0
+                    return {
+                        let slice = try PreparedRows.nextSlice(
+                            of: &stream, source: sourceName(of: file), limit: 65_536, skipBad: skipBad,
+                            rowsSoFar: &rowsOfFile
+                        ) { problem in
+                            guard writing else { return }
+                            badRows += 1
+                            if notes < 5 { Terminal.note("skipped: \(problem)"); notes += 1 }
+                        }
+                        guard let slice else {
+                            stream.close()
+                            return nil
+                        }
+                        // The ids' reading of a file of one slice is too short to show (its notes come after).
+                        slicesRead += 1
+                        if writing || slicesRead > 1 {
+                            reading.update(what, done: rowsOfFile, fraction: stream.fractionRead, unit: "rows")
+                        }
                         return slice
                     }
-                    streams[current].close()
-                    current += 1
-                    rowsOfFile = 0
-                    notes = 0
                 }
-                return nil
-            })
+            }
+            rows = try store.addRows(inputs: inputs, sync: sync)
             reading.finish()
         } else {
             for input in inputs { rows.add(try store.addRows(input, sync: sync)) }

@@ -141,4 +141,102 @@ import Testing
             }
         }
     }
+
+    // MARK: Inputs with external ids (read twice: the texts of each id, then the rows)
+
+    /// A pair file with qids: ids repeat on many rows (the first row of an (id, text) stands for it), an id is
+    /// given two texts, and a second version of the file changes, drops and moves rows.
+    private static func pairFile(version: Int) -> String {
+        var rows = ["qid1\tqid2\tquestion1\tquestion2\tis_duplicate"]
+        for i in 0..<40 {
+            let a = i % 9, b = (i * 7 + 3) % 11
+            var q1 = "Question \(a) about topic \(a % 3)?", q2 = "Other question \(b)?"
+            if version == 2 && a == 4 { q1 = "Question four, reworded?" }  // id 4's text changes everywhere
+            if version == 2 && b == 5 && i % 2 == 0 { q2 = "A second text for id 105?" }  // id 105: two texts
+            if version == 2 && a == 7 { continue }  // id 7's rows are gone (and with them some of id 1xx's)
+            rows.append("\(a)\t\(100 + b)\t\(q1)\t\(q2)\t0")
+        }
+        // An id given two texts in one version too, far apart.
+        rows.insert("8\t200\tQuestion 8 about topic 2?\tId two hundred, first text?\t0", at: 2)
+        rows.append("8\t200\tQuestion 8 about topic 2?\tId two hundred, second text?\t0")
+        return rows.joined(separator: "\n") + "\n"
+    }
+
+    private func entries(_ path: String) throws -> [String] {
+        try DatabaseQueue(path: path).read { db in
+            try String.fetchAll(db, sql: """
+                SELECT e.id || '|' || q.normalized || '|' || e.source || '|' || ifnull(e.external_id, '-') || '|' || e.line
+                FROM question_entry e JOIN question q ON q.id = e.question_id ORDER BY e.id
+                """) + [String(try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM question") ?? -1)]
+        }
+    }
+
+    @Test(arguments: [1, 7, 100])
+    func inputsWithIdsInSlicesDoWhatOneCallDoes(sliceRows: Int) throws {
+        try withTemporaryDirectory { directory in
+            let input = directory.appending(path: "pairs.tsv").path(percentEncoded: false)
+            var results: [[IndexedRows]] = [[], []], snapshots: [[String]] = [[], []]
+            for (index, sliced) in [false, true].enumerated() {
+                let path = directory.appending(path: "index\(index).sqlite").path(percentEncoded: false)
+                let store = try QuestionStore(path: path, mode: .readWrite)
+                for (version, sync) in [(1, false), (1, false), (2, false), (2, true), (1, true)] {
+                    try Self.pairFile(version: version).write(toFile: input, atomically: true, encoding: .utf8)
+                    if sliced {
+                        let slices = QuestionStore.SlicedInput(source: "pairs.tsv", hasExternalIDs: true) {
+                            var stream = try QuestionStream(path: input, pairLayout: true)
+                            var rowsSoFar = 0
+                            return {
+                                try PreparedRows.nextSlice(of: &stream, source: "pairs.tsv", limit: sliceRows,
+                                                           skipBad: false, rowsSoFar: &rowsSoFar) { _ in }
+                            }
+                        }
+                        results[index].append(try store.addRows(inputs: [slices], sync: sync))
+                    } else {
+                        let output = try QuestionReader().read(input)
+                        results[index].append(try store.addRows(PreparedRows(output.questions, source: "pairs.tsv",
+                                                                             skipBad: false), sync: sync))
+                    }
+                    snapshots[index].append(contentsOf: try entries(path) + ["--"])
+                }
+            }
+            #expect(results[1] == results[0])
+            #expect(snapshots[1] == snapshots[0])
+            // What the versions did (the same either way): repeated rows stand for their first; the second run
+            // changes nothing; version 2 updates id 4 and adds id 105's second text, and keeps id 7's rows (an id
+            // the input does not give is left alone) until --sync removes them; version 1 with --sync then removes
+            // id 105's second text and brings back id 7.
+            #expect(results[0][0].repeatedRows > 0 && results[0][0].newRows > 0)
+            #expect(results[0][1].newRows == 0 && results[0][1].updatedRows == 0 && results[0][1].removedRows == 0)
+            #expect(results[0][2].updatedRows >= 1 && results[0][2].newRows >= 1 && results[0][2].removedRows == 0)
+            #expect(results[0][3].removedRows >= 1 && results[0][3].newRows == 0)
+            #expect(results[0][4].removedRows >= 1 && results[0][4].newRows >= 1)
+        }
+    }
+
+    /// A bad row found while noting the ids (the first reading) rolls everything back, as in the writing one.
+    @Test func aBadRowInAnInputWithIdsLeavesTheIndexAsItWas() throws {
+        try withTemporaryDirectory { directory in
+            let input = directory.appending(path: "t.tsv").path(percentEncoded: false)
+            try "id\tquestion\nA\tHow old are you?\nB\t???\n".write(toFile: input, atomically: true, encoding: .utf8)
+            let path = directory.appending(path: "index.sqlite").path(percentEncoded: false)
+            let store = try QuestionStore(path: path, mode: .readWrite)
+            _ = try store.addRows([SourceQuestion(text: "Stored before", externalID: "A", line: 1)], source: "t.tsv")
+            let before = try entries(path)
+            var readings = 0
+            let slices = QuestionStore.SlicedInput(source: "t.tsv", hasExternalIDs: true) {
+                readings += 1
+                var stream = try QuestionStream(path: input, pairLayout: true)
+                var rowsSoFar = 0
+                return {
+                    try PreparedRows.nextSlice(of: &stream, source: "t.tsv", limit: 1, skipBad: false,
+                                               rowsSoFar: &rowsSoFar) { _ in }
+                }
+            }
+            #expect(throws: IndexError.rowWithoutWords(source: "t.tsv", line: 3)) {
+                try store.addRows(inputs: [slices])
+            }
+            #expect(readings == 1)
+            #expect(try entries(path) == before)
+        }
+    }
 }

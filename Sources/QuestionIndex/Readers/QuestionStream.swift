@@ -54,6 +54,13 @@ public struct QuestionStream {
         return false
     }
 
+    /// Whether the file is read as CSV. `QuestionReader` refuses a quoted field that runs on over a line that looks
+    /// like a row (a quote left open), naming both lines; this stream reads such a field to its closing quote.
+    public var isCSV: Bool {
+        if case .table(.csv, _, _) = layout { return true }
+        return false
+    }
+
     /// Whether rows may carry external ids: a table with an `id` column (or `qid1`/`qid2`).
     public var hasExternalIDs: Bool {
         guard case .table(_, _, let columns) = layout else { return false }

@@ -1,7 +1,7 @@
 import SiameseNet
 
-/// The rows of one input, checked and keyed before anything is written: each row's normalized text (its
-/// question's key), the rows left out as bad, and the ids the input gives. `QuestionStore.addRows` writes them.
+/// The rows of one input (or one slice of it), checked and keyed before anything is written: each row's
+/// normalized text (its question's key) and the rows left out as bad. `QuestionStore.addRows` writes them.
 public struct PreparedRows: Sendable {
     /// The input's name: external ids are unique per source.
     public let source: String
@@ -10,10 +10,6 @@ public struct PreparedRows: Sendable {
     let keys: [String?]
     /// Keys written before tokenizer version 2 lacked its NFC step: a text that is not in NFC had another key then.
     let legacyKeys: [Int: String]
-    /// The first row that gives each (external id, key) pair, keyed "ID\0KEY".
-    let firstRowOfIDAndKey: [String: Int]
-    /// The keys each external id is given: after indexing, the id names exactly these texts of the source.
-    let keysOfID: [String: Set<String>]
     /// The rows left out as bad (only with `skipBad`).
     public internal(set) var skipped: [SkippedRow]
 
@@ -28,8 +24,7 @@ public struct PreparedRows: Sendable {
         self.source = source
         self.rows = rows
         let tokenizer = Tokenizer()
-        var keys: [String?] = [], legacyKeys: [Int: String] = [:], firstRowOfIDAndKey: [String: Int] = [:]
-        var keysOfID: [String: Set<String>] = [:]
+        var keys: [String?] = [], legacyKeys: [Int: String] = [:]
         var skipped: [SkippedRow] = []
         keys.reserveCapacity(rows.count)
         for (index, row) in rows.enumerated() {
@@ -42,11 +37,6 @@ public struct PreparedRows: Sendable {
                 keys.append(nil)
                 continue
             }
-            if let id = row.externalID {
-                // A pair file repeats a question's id with its text on every row it is in: the first stands for all.
-                if firstRowOfIDAndKey[id + "\u{0}" + key] == nil { firstRowOfIDAndKey[id + "\u{0}" + key] = index }
-                keysOfID[id, default: []].insert(key)
-            }
             keys.append(key)
             if row.text.utf8.contains(where: { $0 >= 0x80 }) {
                 let legacy = Tokenizer(maxTokens: Int.max, version: 1).normalized(row.text)
@@ -56,8 +46,6 @@ public struct PreparedRows: Sendable {
         }
         self.keys = keys
         self.legacyKeys = legacyKeys
-        self.firstRowOfIDAndKey = firstRowOfIDAndKey
-        self.keysOfID = keysOfID
         self.skipped = skipped
     }
 }

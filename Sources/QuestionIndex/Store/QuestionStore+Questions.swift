@@ -43,31 +43,61 @@ extension QuestionStore {
         let path = self.path
         return try write { db in
             let batch = try RowBatch(db)
-            var result = try Self.insert(prepared, sync: sync, into: db, path: path, now: batch.now)
+            let writer = try InputWriter(db, path: path, source: prepared.source, now: batch.now)
+            try writer.noteIDs(of: prepared)
+            var result = try writer.write(prepared)
+            result.add(try writer.finish(sync: sync))
             try batch.finish(db, &result)
             return result
         }
     }
 
-    /// Adds the rows of one or more inputs that are read a slice at a time, all in one transaction: `next`
-    /// returns the next slice (its own `PreparedRows`), or nil at the end. What one call of
-    /// `addRows(_:sync:)` with every row at once would do, for inputs whose rows carry no external id (rows
-    /// are then keyed by source and line, so a slice needs nothing from the others), with memory bounded by a
-    /// slice instead of the input. An error from `next` (a bad row) rolls everything back and is rethrown.
-    /// - Precondition: no row has an external id (an id's rows may span slices).
-    package func addRows(slices next: () throws -> PreparedRows?) throws -> IndexedRows {
+    /// One input read a slice at a time, for `addRows(inputs:sync:)`.
+    package struct SlicedInput {
+        /// The input's name: external ids are unique per source.
+        package var source: String
+        /// Whether its rows may carry external ids: its slices are then read twice.
+        package var hasExternalIDs: Bool
+        /// A reader of the input's slices from its start (each call starts again): returns the next slice, nil at
+        /// the end.
+        package var slices: () throws -> () throws -> PreparedRows?
+
+        package init(source: String, hasExternalIDs: Bool, slices: @escaping () throws -> () throws -> PreparedRows?) {
+            self.source = source
+            self.hasExternalIDs = hasExternalIDs
+            self.slices = slices
+        }
+    }
+
+    /// Adds the rows of one or more inputs that are read a slice at a time, all in one transaction: what one
+    /// `addRows(_:sync:)` call per input with every row at once would do, with memory bounded by a slice instead of
+    /// the input. An input with external ids is read twice: first to note which texts it gives each id (an id's
+    /// rows may be anywhere in it; kept in a temporary table, not in memory), then to write. An error from a
+    /// reader (a bad row) rolls everything back and is rethrown.
+    package func addRows(inputs: [SlicedInput], sync: Bool = false) throws -> IndexedRows {
         let path = self.path
         var failure: (any Error)?
+        // Errors of the readers are rethrown as they are, not as the write's.
+        func reading<T>(_ body: () throws -> T) throws -> T {
+            do { return try body() } catch { failure = error; throw error }
+        }
         do {
             return try write { db in
                 let batch = try RowBatch(db)
                 var result = IndexedRows()
-                while true {
-                    let slice: PreparedRows?
-                    do { slice = try next() } catch { failure = error; throw error }
-                    guard let slice else { break }
-                    precondition(slice.keysOfID.isEmpty, "rows with external ids cannot be added a slice at a time")
-                    result.add(try Self.insert(slice, sync: false, into: db, path: path, now: batch.now))
+                for input in inputs {
+                    let writer = try InputWriter(db, path: path, source: input.source, now: batch.now)
+                    if input.hasExternalIDs {
+                        let next = try reading(input.slices)
+                        while let slice = try reading(next) { try writer.noteIDs(of: slice) }
+                    }
+                    let next = try reading(input.slices)
+                    while let slice = try reading(next) {
+                        precondition(input.hasExternalIDs || !slice.rows.contains { $0.externalID != nil },
+                                     "an input said to have no external ids has one")
+                        result.add(try writer.write(slice))
+                    }
+                    result.add(try writer.finish(sync: sync))
                 }
                 try batch.finish(db, &result)
                 return result
@@ -75,6 +105,18 @@ extension QuestionStore {
         } catch {
             throw failure ?? error
         }
+    }
+
+    /// Adds the rows of inputs without external ids read a slice at a time, all in one transaction: `next` returns
+    /// the next slice of any input (each slice names its source), nil at the end. See `addRows(inputs:sync:)`.
+    /// - Precondition: no row has an external id.
+    package func addRows(slices next: @escaping () throws -> PreparedRows?) throws -> IndexedRows {
+        var started = false
+        return try addRows(inputs: [SlicedInput(source: "", hasExternalIDs: false) {
+            precondition(!started, "an input without ids is read once")
+            started = true
+            return next
+        }])
     }
 
     /// The state of one write transaction of rows: the question count and largest id before it.
@@ -104,105 +146,162 @@ extension QuestionStore {
         }
     }
 
-    /// Inserts the rows of `prepared` inside the caller's transaction (see `addRows`); the keyword index and the
-    /// question counts are settled by `RowBatch.finish`.
-    private static func insert(_ prepared: PreparedRows, sync: Bool, into db: Database, path: String,
-                               now: Date) throws -> IndexedRows {
-        let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
-        var result = IndexedRows()
-        result.skipped = prepared.skipped
-        let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
-        let insertQuestion = try db.cachedStatement(sql: """
-            INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
-            """)
-        let findByID = try db.cachedStatement(sql: """
-            SELECT e.id, e.question_id, e.line, e.text, q.normalized FROM question_entry e
-            JOIN question q ON q.id = e.question_id
-            WHERE e.external_id = ? AND e.source = ? ORDER BY e.id
-            """)
-        let findByLine = try db.cachedStatement(sql: """
-            SELECT id FROM question_entry
-            WHERE source = ? AND external_id IS NULL AND line IS ? AND question_id = ?
-            """)
-        let insertEntry = try db.cachedStatement(sql: """
-            INSERT INTO question_entry (question_id, source, external_id, line, text, created_at, updated_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
-            """)
-        let updateEntry = try db.cachedStatement(sql: """
-            UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
-            """)
-        var touched = Set<Int64>()
-        // The stored rows of each external id of the input, read once.
-        var storedOfID: [String: [StoredEntry]] = [:]
-        for (index, (row, key)) in zip(rows, keys).enumerated() {
-            guard let key else { continue }
-            var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
-            if questionID == nil, let legacy = legacyKeys[index] {
-                questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
+    /// Writes the rows of one input inside the caller's transaction, in one or more slices (see `addRows`), and
+    /// then (`finish`) removes the stored rows of its ids that it no longer gives them. What it must know of the
+    /// whole input — the texts each external id is given, and the first row of each (id, text) — is noted first
+    /// (`noteIDs`, every slice in order) in a temporary table of the connection, so that memory does not grow with
+    /// the input; the rows of each id stored before the input are those with an entry id up to `lastEntryBefore`.
+    private final class InputWriter {
+        private let db: Database
+        private let path: String
+        private let source: String
+        private let now: Date
+        /// Entries of this source stored before the input have ids up to this one; the input's own come after.
+        private let lastEntryBefore: Int64
+        /// Rows of the input noted and written so far (the row number of the next slice's first row).
+        private var rowsNoted = 0, rowsWritten = 0
+        /// The entries this input wrote, updated or found unchanged.
+        private var touched = Set<Int64>()
+
+        init(_ db: Database, path: String, source: String, now: Date) throws {
+            self.db = db
+            self.path = path
+            self.source = source
+            self.now = now
+            lastEntryBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM question_entry") ?? 0
+            // The texts the input gives each id, and the row that first gives each: one table per connection,
+            // emptied for each input (and rolled back with the transaction).
+            try db.execute(sql: """
+                CREATE TEMP TABLE IF NOT EXISTS input_id_text (
+                    external_id TEXT NOT NULL, normalized TEXT NOT NULL, first_row INTEGER NOT NULL,
+                    PRIMARY KEY (external_id, normalized)) WITHOUT ROWID;
+                DELETE FROM temp.input_id_text;
+                """)
+        }
+
+        /// Notes the ids of `slice`, the next slice of the input (all before the first `write`).
+        func noteIDs(of slice: PreparedRows) throws {
+            let note = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO temp.input_id_text (external_id, normalized, first_row) VALUES (?, ?, ?)
+                """)
+            for (index, (row, key)) in zip(slice.rows, slice.keys).enumerated() {
+                guard let id = row.externalID, let key else { continue }
+                try note.execute(arguments: [id, key, rowsNoted + index])
             }
-            var isNew = false
-            if questionID == nil {
-                try insertQuestion.execute(arguments: [row.text, key, now])
-                questionID = db.lastInsertedRowID
-                result.addedQuestions.append(db.lastInsertedRowID)
-                isNew = true
-            }
-            guard let questionID else { continue }
-            if let externalID = row.externalID {
-                // A pair file repeats a question's row: the first one (with its line) stands for it.
-                if prepared.firstRowOfIDAndKey[externalID + "\u{0}" + key] != index {
-                    result.repeatedRows += 1
-                    continue
+            rowsNoted += slice.rows.count
+        }
+
+        /// Inserts the rows of `slice`, the next slice of the input; the keyword index and the question counts are
+        /// settled by `RowBatch.finish`.
+        func write(_ prepared: PreparedRows) throws -> IndexedRows {
+            // Slices of inputs without ids may come from several sources (`addRows(slices:)`).
+            let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
+            precondition(rowsNoted == 0 || source == self.source, "a slice of another input")
+            let firstRow = rowsWritten
+            rowsWritten += rows.count
+            var result = IndexedRows()
+            result.skipped = prepared.skipped
+            let findQuestion = try db.cachedStatement(sql: "SELECT id FROM question WHERE normalized = ?")
+            let insertQuestion = try db.cachedStatement(sql: """
+                INSERT INTO question (text, normalized, created_at) VALUES (?, ?, ?)
+                """)
+            let firstRowOfIDAndText = try db.cachedStatement(sql: """
+                SELECT first_row FROM temp.input_id_text WHERE external_id = ? AND normalized = ?
+                """)
+            let textsOfID = try db.cachedStatement(sql: "SELECT normalized FROM temp.input_id_text WHERE external_id = ?")
+            let findByID = try db.cachedStatement(sql: """
+                SELECT e.id, e.question_id, e.line, e.text, q.normalized FROM question_entry e
+                JOIN question q ON q.id = e.question_id
+                WHERE e.external_id = ? AND e.source = ? AND e.id <= ? ORDER BY e.id
+                """)
+            let findByLine = try db.cachedStatement(sql: """
+                SELECT id FROM question_entry
+                WHERE source = ? AND external_id IS NULL AND line IS ? AND question_id = ?
+                """)
+            let insertEntry = try db.cachedStatement(sql: """
+                INSERT INTO question_entry (question_id, source, external_id, line, text, created_at, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            let updateEntry = try db.cachedStatement(sql: """
+                UPDATE question_entry SET question_id = ?, line = ?, text = ?, updated_at = ? WHERE id = ?
+                """)
+            for (index, (row, key)) in zip(rows, keys).enumerated() {
+                guard let key else { continue }
+                var questionID = try Int64.fetchOne(findQuestion, arguments: [key])
+                if questionID == nil, let legacy = legacyKeys[index] {
+                    questionID = try Int64.fetchOne(findQuestion, arguments: [legacy])
                 }
-                if storedOfID[externalID] == nil {
-                    storedOfID[externalID] = try Row.fetchAll(findByID, arguments: [externalID, source]).map { fetched in
+                var isNew = false
+                if questionID == nil {
+                    try insertQuestion.execute(arguments: [row.text, key, now])
+                    questionID = db.lastInsertedRowID
+                    result.addedQuestions.append(db.lastInsertedRowID)
+                    isNew = true
+                }
+                guard let questionID else { continue }
+                if let externalID = row.externalID {
+                    // A pair file repeats a question's row: the first one (with its line) stands for it.
+                    guard try Int.fetchOne(firstRowOfIDAndText, arguments: [externalID, key]) == firstRow + index else {
+                        result.repeatedRows += 1
+                        continue
+                    }
+                    // The id's rows as stored before this input (rows of an id change only through that id's rows,
+                    // and a changed one is touched).
+                    let stored = try Row.fetchAll(findByID, arguments: [externalID, source, lastEntryBefore]).map { fetched in
                         let entry = StoredRow(fetched, table: "question_entry", name: "a row of \(source)", path: path)
                         return StoredEntry(id: try entry.integer("id"), questionID: try entry.integer("question_id"),
                                            line: try entry.optionalInteger("line"), text: try entry.text("text"),
                                            key: try entry.text("normalized"))
                     }
-                }
-                let stored = storedOfID[externalID] ?? []
-                let given = prepared.keysOfID[externalID] ?? []
-                // The id's row for this text; else one of its rows whose text the input no longer gives it,
-                // which this row updates.
-                let match = stored.first { $0.questionID == questionID && !touched.contains($0.id) }
-                    ?? stored.first { !given.contains($0.key) && !touched.contains($0.id) }
-                if let match {
-                    touched.insert(match.id)
-                    // Updated: the row now names another question or spells it otherwise; a row that only
-                    // moved to another line is unchanged (its line is kept up to date all the same).
-                    let updated = match.questionID != questionID || match.text != row.text
-                    let moved = match.line != row.line.map(Int64.init)
-                    if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
-                    if updated || moved {
-                        try updateEntry.execute(arguments: [questionID, row.line, row.text, now, match.id])
+                    // The id's row for this text; else one of its rows whose text the input no longer gives it,
+                    // which this row updates.
+                    var match = stored.first { $0.questionID == questionID && !touched.contains($0.id) }
+                    if match == nil, stored.contains(where: { !touched.contains($0.id) }) {
+                        let given = Set(try String.fetchAll(textsOfID, arguments: [externalID]))
+                        match = stored.first { !given.contains($0.key) && !touched.contains($0.id) }
                     }
+                    if let match {
+                        touched.insert(match.id)
+                        // Updated: the row now names another question or spells it otherwise; a row that only
+                        // moved to another line is unchanged (its line is kept up to date all the same).
+                        let updated = match.questionID != questionID || match.text != row.text
+                        let moved = match.line != row.line.map(Int64.init)
+                        if updated { result.updatedRows += 1 } else { result.unchangedRows += 1 }
+                        if updated || moved {
+                            try updateEntry.execute(arguments: [questionID, row.line, row.text, now, match.id])
+                        }
+                        continue
+                    }
+                } else if !isNew, let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
+                    touched.insert(entryID)
+                    result.unchangedRows += 1
                     continue
                 }
-            } else if !isNew, let entryID = try Int64.fetchOne(findByLine, arguments: [source, row.line, questionID]) {
-                touched.insert(entryID)
-                result.unchangedRows += 1
-                continue
+                try insertEntry.execute(arguments: [questionID, source, row.externalID, row.line, row.text, now, now])
+                touched.insert(db.lastInsertedRowID)
+                result.newRows += 1
             }
-            try insertEntry.execute(arguments: [questionID, source, row.externalID, row.line, row.text, now, now])
-            touched.insert(db.lastInsertedRowID)
-            result.newRows += 1
+            return result
         }
-        let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
-        // An id names the texts the input gives it: its other rows go (after the loop, so that a question they
-        // leave without a row is not deleted while a later row of the input still names it).
-        for entry in storedOfID.values.joined() where !touched.contains(entry.id) {
-            try delete.execute(arguments: [entry.id])
-            result.removedRows += 1
+
+        /// After the last slice: an id names the texts the input gives it, so its other stored rows go (only now,
+        /// so that a question they leave without a row is not deleted while a later row still names it); with
+        /// `sync`, so does every stored row of the source that the input did not give.
+        func finish(sync: Bool) throws -> IndexedRows {
+            var result = IndexedRows()
+            let delete = try db.cachedStatement(sql: "DELETE FROM question_entry WHERE id = ?")
+            let candidates = sync
+                ? try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
+                : try Int64.fetchAll(db, sql: """
+                    SELECT id FROM question_entry WHERE source = ? AND id <= ?
+                        AND external_id IN (SELECT external_id FROM temp.input_id_text)
+                    """, arguments: [source, lastEntryBefore])
+            for id in candidates where !touched.contains(id) {
+                try delete.execute(arguments: [id])
+                result.removedRows += 1
+            }
+            return result
         }
-        if sync {
-            let stale = try Int64.fetchAll(db, sql: "SELECT id FROM question_entry WHERE source = ?", arguments: [source])
-                .filter { !touched.contains($0) }
-            for id in stale { try delete.execute(arguments: [id]) }
-            result.removedRows += stale.count
-        }
-        return result
     }
 
     /// Questions that have no embedding for the model yet, by increasing id: the work list of indexing.
