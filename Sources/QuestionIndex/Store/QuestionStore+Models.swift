@@ -225,6 +225,12 @@ extension QuestionStore {
     /// - Throws: `IndexError.noModel` when the index has none, `.modelNotFound` for an unknown name,
     ///   `.corruptWeight`/`.corruptModel` when the stored parts do not make a valid model.
     public func loadModel(name: String? = nil) throws(IndexError) -> StoredModel {
+        try readModelParts(name: name).build()
+    }
+
+    /// A model's stored parts, read in one transaction with every value checked; `ModelParts.build` makes the
+    /// model from them (no database work, so it may run on another thread while the connection reads on).
+    func readModelParts(name: String?) throws(IndexError) -> ModelParts {
         let path = self.path
         return try read { db in
             var row = StoredRow(try Self.modelRow(db, name: name, path: path), table: "model",
@@ -250,25 +256,22 @@ extension QuestionStore {
                 throw row.corrupt("dimension", "is \(dimension) but its configuration says \(config.dimension)")
             }
             let threshold = try Self.threshold(row)
-            let vocabulary = try Self.loadVocabulary(db, modelID: id, path: path, corrupt: corrupt)
-            let subwords = try Self.loadSubwords(db, modelID: id, config: config, path: path, corrupt: corrupt)
+            let vocabulary = try Self.fetchCountedStrings(
+                db, sql: "SELECT token_id, token, count FROM vocabulary WHERE model_id = ? ORDER BY token_id",
+                modelID: id, table: "vocabulary", sqlTable: "vocabulary", columns: ("token_id", "token"), path: path,
+                corrupt: corrupt)
+            let subwords = try Self.fetchCountedStrings(
+                db, sql: "SELECT subword_id, ngram, count FROM subword WHERE model_id = ? ORDER BY subword_id",
+                modelID: id, table: "sub-word", sqlTable: "subword", columns: ("subword_id", "ngram"), path: path,
+                corrupt: corrupt)
             let tensors = try Self.loadTensors(db, modelID: id, modelName: modelName, path: path)
-            let subwordRows = tensors.first { $0.name == EncoderWeights.subwordTensorName }?.shape.first ?? 0
-            guard subwordRows == (subwords?.count ?? 0) else {
-                throw corrupt("its sub-word vocabulary has \(subwords?.count ?? 0) n-grams but weight "
-                              + "\"\(EncoderWeights.subwordTensorName)\" has \(subwordRows) rows")
-            }
-            let model: SiameseModel
-            do {
-                model = try SiameseModel(config: config, vocabulary: vocabulary, subwords: subwords, tensors: tensors)
-            } catch {
-                throw corrupt(String(describing: error))
-            }
             let epochs = try Self.fetchEpochs(db, modelID: id, path: path)
-            return StoredModel(id: id, name: modelName, model: model, threshold: threshold,
-                               createdAt: try row.date("created_at"), epochs: epochs,
-                               calibration: try Self.decodeCalibration(try row.optionalText("calibration"),
-                                                                       corrupt: corrupt))
+            return ModelParts(path: path, id: id, name: modelName, config: config, threshold: threshold,
+                              createdAt: try row.date("created_at"), epochs: epochs,
+                              calibration: try Self.decodeCalibration(try row.optionalText("calibration"),
+                                                                      corrupt: corrupt),
+                              tokens: vocabulary.0, tokenCounts: vocabulary.1, ngrams: subwords.0,
+                              ngramCounts: subwords.1, tensors: tensors)
         }
     }
 
@@ -525,7 +528,7 @@ extension QuestionStore {
 
     /// Rows (id, text, count) of `sql`, ordered by id, whose ids must run 0, 1, 2, … .
     /// - Parameter columns: the id and text columns of the SQL table `sqlTable`, selected by `sql` with `count`.
-    private static func fetchCountedStrings(_ db: Database, sql: String, modelID: Int64, table: String,
+    static func fetchCountedStrings(_ db: Database, sql: String, modelID: Int64, table: String,
                                             sqlTable: String, columns: (id: String, text: String), path: String,
                                             corrupt: (String) -> IndexError) throws -> ([String], [Int]) {
         if let fetched = try fetchWellFormedCountedStrings(db, sql: sql, modelID: modelID, path: path) { return fetched }
@@ -561,39 +564,6 @@ extension QuestionStore {
             counts.append(count)
         }
         return (texts, counts)
-    }
-
-    private static func loadVocabulary(_ db: Database, modelID: Int64, path: String,
-                                       corrupt: (String) -> IndexError) throws -> Vocabulary {
-        let (tokens, counts) = try fetchCountedStrings(
-            db, sql: "SELECT token_id, token, count FROM vocabulary WHERE model_id = ? ORDER BY token_id",
-            modelID: modelID, table: "vocabulary", sqlTable: "vocabulary", columns: ("token_id", "token"), path: path,
-            corrupt: corrupt)
-        do {
-            return try Vocabulary(tokens: tokens, counts: counts)
-        } catch {
-            throw corrupt(String(describing: error))
-        }
-    }
-
-    /// The stored sub-word vocabulary, nil when the model has none; ids checked contiguous from 0, n-grams
-    /// unique, and the table's presence consistent with the configuration.
-    private static func loadSubwords(_ db: Database, modelID: Int64, config: ModelConfig, path: String,
-                                     corrupt: (String) -> IndexError) throws -> SubwordVocabulary? {
-        let (ngrams, counts) = try fetchCountedStrings(
-            db, sql: "SELECT subword_id, ngram, count FROM subword WHERE model_id = ? ORDER BY subword_id",
-            modelID: modelID, table: "sub-word", sqlTable: "subword", columns: ("subword_id", "ngram"), path: path,
-            corrupt: corrupt)
-        guard !ngrams.isEmpty else { return nil }
-        guard config.usesSubwords else {
-            throw corrupt("it has \(ngrams.count) sub-words but its configuration has sub-words off")
-        }
-        do {
-            return try SubwordVocabulary(ngrams: ngrams, counts: counts, minN: config.subwordMinN,
-                                         maxN: config.subwordMaxN)
-        } catch {
-            throw corrupt(String(describing: error))
-        }
     }
 
     /// The stored tensors, each checked: shape a JSON array of non-negative integers, BLOB of 4 · product bytes.
@@ -676,5 +646,57 @@ extension QuestionStore {
             tensors.append(NamedTensor(name: String(cString: name), shape: shape, values: values))
         }
         return tensors
+    }
+}
+
+/// A model's stored parts as `QuestionStore.readModelParts` read them, every stored value checked.
+struct ModelParts: Sendable {
+    let path: String
+    let id: Int64
+    let name: String
+    let config: ModelConfig
+    let threshold: Float?
+    let createdAt: Date
+    let epochs: [TrainingEpochRecord]
+    let calibration: ModelCalibration?
+    let tokens: [String], tokenCounts: [Int]
+    let ngrams: [String], ngramCounts: [Int]
+    let tensors: [NamedTensor]
+
+    private func corrupt(_ reason: String) -> IndexError {
+        .corruptModel(path: path, model: name, reason: reason)
+    }
+
+    /// The model: its vocabulary (ids checked contiguous from 0, tokens unique), its sub-word vocabulary (nil when
+    /// it has none; n-grams unique, and present exactly when the configuration uses them) and its weights.
+    /// - Throws: `IndexError.corruptModel` when the parts do not make a valid model.
+    func build() throws(IndexError) -> StoredModel {
+        let vocabulary: Vocabulary
+        do { vocabulary = try Vocabulary(tokens: tokens, counts: tokenCounts) } catch { throw corrupt(String(describing: error)) }
+        var subwords: SubwordVocabulary?
+        if !ngrams.isEmpty {
+            guard config.usesSubwords else {
+                throw corrupt("it has \(ngrams.count) sub-words but its configuration has sub-words off")
+            }
+            do {
+                subwords = try SubwordVocabulary(ngrams: ngrams, counts: ngramCounts, minN: config.subwordMinN,
+                                                 maxN: config.subwordMaxN)
+            } catch {
+                throw corrupt(String(describing: error))
+            }
+        }
+        let subwordRows = tensors.first { $0.name == EncoderWeights.subwordTensorName }?.shape.first ?? 0
+        guard subwordRows == (subwords?.count ?? 0) else {
+            throw corrupt("its sub-word vocabulary has \(subwords?.count ?? 0) n-grams but weight "
+                          + "\"\(EncoderWeights.subwordTensorName)\" has \(subwordRows) rows")
+        }
+        let model: SiameseModel
+        do {
+            model = try SiameseModel(config: config, vocabulary: vocabulary, subwords: subwords, tensors: tensors)
+        } catch {
+            throw corrupt(String(describing: error))
+        }
+        return StoredModel(id: id, name: name, model: model, threshold: threshold, createdAt: createdAt,
+                           epochs: epochs, calibration: calibration)
     }
 }
