@@ -145,29 +145,6 @@ extension QuestionStore {
     }
 }
 
-/// An array of `count` elements that `fill` initializes, every one of them, through the pointer to the first
-/// (nil when `count` is 0).
-private func uninitializedArray<T>(_: T.Type, count: Int, _ fill: (UnsafeMutablePointer<T>?) throws -> Void) rethrows -> [T] {
-    try [T](unsafeUninitializedCapacity: count) { buffer, initialized in
-        try fill(count > 0 ? buffer.baseAddress : nil)
-        initialized = count
-    }
-}
-
-/// Asks Linux to back a large fresh buffer with 2 MiB pages where it can (transparent huge pages, which this
-/// kernel setting grants on request): filling 128 MiB then takes ~64 page faults instead of ~32,000, a large
-/// part of the load's time. A hint only: elsewhere, or when refused, nothing changes.
-private func adviseHugePages(_ buffer: UnsafeMutableRawBufferPointer) {
-    #if os(Linux)
-    let huge = 1 << 21
-    guard let base = buffer.baseAddress, buffer.count >= 2 * huge else { return }
-    let start = (Int(bitPattern: base) + huge - 1) & ~(huge - 1)
-    let end = (Int(bitPattern: base) + buffer.count) & ~(huge - 1)
-    guard end > start, let aligned = UnsafeMutableRawPointer(bitPattern: start) else { return }
-    _ = madvise(aligned, end - start, MADV_HUGEPAGE)
-    #endif
-}
-
 /// A chunk's metadata, checked.
 struct CompactChunkInfo {
     let id: Int64
