@@ -168,8 +168,10 @@ struct Train: ReportingCommand {
         if let validationNote { Terminal.note(validationNote) }
         Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
                       + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
-        let run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
+        var run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
+        // Without --force the name was checked free above: a model that takes it before this run ends wins.
+        run.replacesExisting = force
         let progress = ProgressLine()
         let outcome = try run.run(store: store, trainingSet: trainingSet, progress: { p in
             progress.update(String(format: "epoch %d/%d  batch %d/%d  loss %.4f", p.epoch, epochs, p.step, p.steps, p.loss),

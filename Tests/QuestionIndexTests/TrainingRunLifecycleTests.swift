@@ -9,7 +9,8 @@ import SiameseNet
 @Suite struct TrainingRunLifecycleTests {
     /// A small run of `name`; `duringSecondEpoch` is called at its first batch, when the run's model of epoch 1
     /// is saved.
-    func run(name: String = "faq", duringSecondEpoch: @escaping () -> Void = {}) -> (QuestionStore) throws -> ModelTraining.Outcome {
+    func run(name: String = "faq", replacesExisting: Bool = true,
+             duringSecondEpoch: @escaping () -> Void = {}) -> (QuestionStore) throws -> ModelTraining.Outcome {
         { store in
             var config = ModelConfig()
             config.dimension = 8
@@ -19,7 +20,9 @@ import SiameseNet
                 QuestionPair(question1: "how do i change my thing \(i)?", question2: "where do i change thing \(i)?",
                              isDuplicate: true, line: i + 2)
             }
-            return try ModelTraining(modelName: name, config: config)
+            var training = ModelTraining(modelName: name, config: config)
+            training.replacesExisting = replacesExisting
+            return try training
                 .run(store: store, trainingSet: TrainingSet(pairs: pairs, config: config), progress: { progress in
                     if progress.epoch == 2 && progress.step == 1 { duringSecondEpoch() }
                 })
@@ -57,6 +60,26 @@ import SiameseNet
             #expect(stored.model.encoder.weights == other.encoder.weights)
             #expect(try store.unfinishedTrainingRuns().isEmpty)
             #expect(try store.modelSummaries().count == 1)
+        }
+    }
+
+    /// A run that may not replace (`train` without `--force`, after checking the name free) is refused when a
+    /// model of its name exists at its end, even one that was there before the run read anything: two `train`
+    /// of one new name, the second descheduled between its check and its start while the first finished, both
+    /// saved before (the first silently replaced).
+    @Test func aRunThatMayNotReplaceIsRefusedByAModelOfItsNameFromBeforeItStarted() throws {
+        try withStore { store, path in
+            BLAS.setThreadCount(1)
+            let first = tinyModel(seed: 3)
+            try store.saveModel(name: "faq", model: first)
+            #expect(throws: IndexError.modelChangedDuringTraining(path: path, name: "faq", created: true)) {
+                _ = try run(replacesExisting: false)(store)
+            }
+            #expect(try store.loadModel(name: "faq").model.encoder.weights == first.encoder.weights)
+            #expect(try store.unfinishedTrainingRuns().isEmpty)
+            // Allowed to replace (--force), the same run takes the name.
+            _ = try run(replacesExisting: true)(store)
+            #expect(try store.loadModel(name: "faq").model.encoder.weights != first.encoder.weights)
         }
     }
 

@@ -27,6 +27,12 @@ public struct ModelTraining {
     public var calibrationPairs: [QuestionPair]
     /// Threads for scoring labelled pairs (batches encoded in parallel).
     public var workers: Int
+    /// Whether the run may replace a model of its name: the one that exists when it starts (true, the default;
+    /// `train --force`), or none (false: a model of that name that exists when the run ends, even one that
+    /// another run finished before this one began, is kept and this run is refused). A caller that checked that
+    /// the name is free passes false: checking and then reading the model to replace were two moments, and a run
+    /// finishing in between was replaced without `--force` (seen once under load in the concurrency test).
+    public var replacesExisting = true
 
     /// The threshold rule, recorded with the model.
     static let thresholdRule = "best accuracy"
@@ -84,7 +90,7 @@ public struct ModelTraining {
         let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
                                                       subwords: trainingSet.subwords),
                                   pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
-        let replaced = try store.readyModelID(name: modelName)
+        let replaced = replacesExisting ? try store.readyModelID(name: modelName) : nil
         let runName = "\(modelName) (training run \(UUID().uuidString.prefix(8).lowercased()))"
         var records: [TrainingEpochRecord] = []
         var modelID: Int64?
