@@ -53,3 +53,26 @@ import Testing
         }
     }
 }
+
+/// Two stores created on one new file at once (two `train` on a new index): both open. Each can hold the shared
+/// lock the other's switch to WAL mode needs, and SQLite fails one with SQLITE_BUSY at once, past any busy
+/// timeout; the loser now looks again instead of failing ("locked by another process" in CI before).
+@Suite struct NewFileRaceTests {
+    @Test func twoStoresCreatingOneFileAtOnceBothOpen() throws {
+        try withTemporaryDirectory { directory in
+            final class Failures: @unchecked Sendable {
+                let lock = NSLock()
+                var errors: [String] = []
+                func add(_ error: any Error) { lock.withLock { errors.append("\(error)") } }
+            }
+            let failures = Failures()
+            for attempt in 0..<30 {
+                let path = directory.appending(path: "new-\(attempt).sqlite").path(percentEncoded: false)
+                DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                    do { _ = try QuestionStore(path: path, mode: .readWrite) } catch { failures.add(error) }
+                }
+            }
+            #expect(failures.errors.isEmpty, "\(failures.errors.prefix(3))")
+        }
+    }
+}

@@ -64,11 +64,7 @@ public final class QuestionStore: Sendable {
         if mode == .readWrite {
             configuration.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA page_size = \(Self.newPageSize)")
-                if try String.fetchOne(db, sql: "PRAGMA journal_mode") != "wal" {
-                    guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
-                        throw DatabaseError(message: "could not switch \(path) to WAL mode")
-                    }
-                }
+                try Self.switchToWAL(db, path: path, patience: busyTimeout)
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
             }
         }
@@ -78,6 +74,28 @@ public final class QuestionStore: Sendable {
             dbQueue = queue
         } catch {
             throw IndexError(translating: error, path: path)
+        }
+    }
+
+    /// Puts a file that is not in WAL mode yet into it. Two processes that create one new file at once can each
+    /// hold the shared lock that the other's switch needs: SQLite then fails one of them with SQLITE_BUSY at once,
+    /// without the busy timeout (waiting would deadlock), and a `train` racing another on a new file stopped with
+    /// "locked by another process" (seen in CI). The loser waits a little and looks again, for up to `patience`
+    /// seconds: by then the other has usually switched the file itself.
+    static func switchToWAL(_ db: Database, path: String, patience: TimeInterval) throws {
+        let deadline = Date().addingTimeInterval(patience)
+        var pause = 0.005
+        while true {
+            do {
+                if try String.fetchOne(db, sql: "PRAGMA journal_mode") == "wal" { return }
+                guard try String.fetchOne(db, sql: "PRAGMA journal_mode = WAL") == "wal" else {
+                    throw DatabaseError(message: "could not switch \(path) to WAL mode")
+                }
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY && Date() < deadline {
+                Thread.sleep(forTimeInterval: pause)
+                pause = min(2 * pause, 0.1)
+            }
         }
     }
 
