@@ -114,11 +114,10 @@ public struct SubwordVocabulary: Sendable, Equatable {
         withUnsafeTemporaryAllocation(of: UInt8.self, capacity: length + 2) { bytes in
             withUnsafeTemporaryAllocation(of: Int.self, capacity: length + 3) { boundaries in
                 // "<" + word + ">" as UTF-8, and the byte offset of every character boundary.
-                var count = 1, characters = 0
+                var count = 1, characters = 1
                 bytes[0] = UInt8(ascii: "<")
                 boundaries[0] = 0
                 boundaries[1] = 1
-                characters = 1
                 if ascii {
                     for byte in word.utf8 {
                         bytes[count] = byte

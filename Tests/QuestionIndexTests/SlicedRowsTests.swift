@@ -3,12 +3,17 @@ import GRDB
 import Testing
 @testable import QuestionIndex
 
-/// `addRows(slices:)`: an input without external ids (plain text, or a table without an id column) read a slice at
+/// `addRows(inputs:)`: an input without external ids (plain text, or a table without an id column) read a slice at
 /// a time inside one transaction does what one call with every row does, and a bad row in a later slice leaves the
 /// index as it was.
 @Suite struct SlicedRowsTests {
     /// Lines with repeats (the same words on several lines, in different slices) and a few texts stored before.
     private static let lines = (1...60).map { "Question number \($0 % 13) about topic \($0 % 4)?" }
+
+    /// An input without ids, read once, slice by slice, by `next`.
+    private func once(_ source: String, _ next: @escaping () throws -> PreparedRows?) -> QuestionStore.SlicedInput {
+        QuestionStore.SlicedInput(source: source, hasExternalIDs: false) { next }
+    }
 
     private func file(_ lines: [String], in directory: URL) throws -> String {
         let path = directory.appending(path: "input.txt").path(percentEncoded: false)
@@ -60,10 +65,10 @@ import Testing
                         var stream = try QuestionStream(path: input, pairLayout: true)
                         #expect(!stream.hasExternalIDs && stream.isTable == (kind != "txt"))
                         var rowsSoFar = 0
-                        results.append(try store.addRows(slices: {
+                        results.append(try store.addRows(inputs: [once(source) {
                             try PreparedRows.nextSlice(of: &stream, source: source, limit: sliceRows,
                                                        skipBad: false, rowsSoFar: &rowsSoFar) { _ in }
-                        }))
+                        }]))
                     } else {
                         let output = try QuestionReader().read(input)
                         results.append(try store.addRows(PreparedRows(output.questions, source: source,
@@ -93,11 +98,11 @@ import Testing
             var stream = try QuestionStream(path: input)
             var rowsSoFar = 0, slices = 0
             #expect(throws: IndexError.rowWithoutWords(source: "input.txt", line: 61)) {
-                try store.addRows(slices: {
+                try store.addRows(inputs: [once("input.txt") {
                     slices += 1
                     return try PreparedRows.nextSlice(of: &stream, source: "input.txt", limit: 10, skipBad: false,
                                                       rowsSoFar: &rowsSoFar) { _ in }
-                })
+                }])
             }
             #expect(slices == 7, "six slices were written before the bad one")
             #expect(try snapshot(path) == before)
@@ -105,10 +110,10 @@ import Testing
             var again = try QuestionStream(path: input)
             rowsSoFar = 0
             var skipped: [String] = []
-            let result = try store.addRows(slices: {
+            let result = try store.addRows(inputs: [once("input.txt") {
                 try PreparedRows.nextSlice(of: &again, source: "input.txt", limit: 10, skipBad: true,
                                            rowsSoFar: &rowsSoFar) { skipped.append($0) }
-            })
+            }])
             #expect(skipped.count == 1 && skipped[0].hasPrefix("input.txt:61:") && result.skipped.count == 1)
             #expect(result.newRows == 120)
         }

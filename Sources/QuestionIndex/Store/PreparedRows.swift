@@ -52,7 +52,7 @@ public struct PreparedRows: Sendable {
 
 extension PreparedRows {
     /// The next slice of up to `limit` rows of `stream`, checked and keyed as `init` does; nil at the end of
-    /// the input. For `QuestionStore.addRows(slices:)`: an input read a slice at a time.
+    /// the input. For `QuestionStore.addRows(inputs:sync:)`: an input read a slice at a time.
     /// - Parameters:
     ///   - skipBad: a malformed row or a row without words is counted in `skipped` and given to `skippedRow`
     ///     (its message), instead of thrown.

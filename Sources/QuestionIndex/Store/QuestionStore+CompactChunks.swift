@@ -612,11 +612,9 @@ final class SideChunkReader: @unchecked Sendable {
 
     private func copy(with reader: BlobReader) {
         while let index = claims.back() {
+            // Copied when the read succeeds and finds every BLOB of the expected size (`copy` returns nil).
             guard case .some(.none) = try? rows.copy(chunks[index], at: firstRows[index], from: reader),
-                  rows.check(chunks[index], at: firstRows[index]) == nil else {
-                claimedNotCopied.append(index)
-                continue
-            }
+                  rows.check(chunks[index], at: firstRows[index]) == nil else { claimedNotCopied.append(index); continue }
         }
     }
 }

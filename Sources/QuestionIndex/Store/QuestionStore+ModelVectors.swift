@@ -26,7 +26,7 @@ extension QuestionStore {
             do throws(IndexError) { read = .success(try vectors(parts.id)) } catch { read = .failure(error) }
             built.wait()
             // A model that cannot be made is the error to report, as when it was made first.
-            let model = try building.result.get()
+            let model = try building.result!.get()
             switch read {
             case .success(let vectors): return (model, vectors)
             case .failure(.modelIDNotFound) where attempt < Self.modelSwapRetries: attempt += 1
@@ -44,7 +44,7 @@ extension QuestionStore {
 /// `ModelParts.build` run on another thread; `result` is read after `run` returns.
 private final class ModelBuilding: @unchecked Sendable {
     private let parts: ModelParts
-    private(set) var result: Result<StoredModel, IndexError> = .failure(.database(path: "", message: "not built"))
+    private(set) var result: Result<StoredModel, IndexError>?
 
     init(_ parts: ModelParts) { self.parts = parts }
 

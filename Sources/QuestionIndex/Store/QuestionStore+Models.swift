@@ -581,16 +581,8 @@ extension QuestionStore {
                 .corruptWeight(path: path, model: modelName, weight: name, reason: reason)
             }
             let shapeText = try row.text("shape")
-            guard let shape = try? JSONDecoder().decode([Int].self, from: Data(shapeText.utf8)),
-                  shape.allSatisfy({ $0 >= 0 })
-            else { throw corrupt("its shape \(shapeText) is not a list of sizes") }
-            // 4 · product(shape), or nil when that overflows.
-            let expectedBytes = shape.reduce(Optional(4)) { bytes, size in
-                bytes.flatMap { bytes in
-                    let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
-                    return overflow ? nil : product
-                }
-            }
+            guard let shape = tensorShape(shapeText) else { throw corrupt("its shape \(shapeText) is not a list of sizes") }
+            let expectedBytes = tensorBytes(shape)
             let data = try row.blob("data")
             guard let expectedBytes, data.count == expectedBytes, let values = FloatBlob.floats(data) else {
                 let needed = expectedBytes.map(IndexError.bytes) ?? "more than can exist"
@@ -619,17 +611,10 @@ extension QuestionStore {
             let handle = statement.handle
             guard sqlite3_column_type(handle, 1) == SQLITE_TEXT, let name = sqlite3_column_text(handle, 1),
                   sqlite3_column_type(handle, 2) == SQLITE_TEXT, let shapeText = sqlite3_column_text(handle, 2),
-                  let shape = try? JSONDecoder().decode([Int].self, from: Data(String(cString: shapeText).utf8)),
-                  shape.allSatisfy({ $0 >= 0 }),
+                  let shape = tensorShape(String(cString: shapeText)),
                   let type = sqlite3_column_text(handle, 3), String(cString: type) == "blob" else { return nil }
             let bytes = Int(sqlite3_column_int64(handle, 4))
-            let expected = shape.reduce(Optional(4)) { total, size in
-                total.flatMap { total in
-                    let (product, overflow) = total.multipliedReportingOverflow(by: size)
-                    return overflow ? nil : product
-                }
-            }
-            guard let expected, bytes == expected else { return nil }
+            guard let expected = tensorBytes(shape), bytes == expected else { return nil }
             let count = bytes / 4
             var found: Int?
             let values = try [Float](unsafeUninitializedCapacity: count) { values, initialized in
@@ -646,6 +631,23 @@ extension QuestionStore {
             tensors.append(NamedTensor(name: String(cString: name), shape: shape, values: values))
         }
         return tensors
+    }
+}
+
+/// A stored tensor shape: a JSON array of non-negative sizes; nil for anything else.
+private func tensorShape(_ text: String) -> [Int]? {
+    guard let shape = try? JSONDecoder().decode([Int].self, from: Data(text.utf8)), shape.allSatisfy({ $0 >= 0 })
+    else { return nil }
+    return shape
+}
+
+/// The bytes of a Float32 tensor of `shape` (4 · product), nil when that overflows.
+private func tensorBytes(_ shape: [Int]) -> Int? {
+    shape.reduce(Optional(4)) { bytes, size in
+        bytes.flatMap { bytes in
+            let (product, overflow) = bytes.multipliedReportingOverflow(by: size)
+            return overflow ? nil : product
+        }
     }
 }
 

@@ -107,18 +107,6 @@ extension QuestionStore {
         }
     }
 
-    /// Adds the rows of inputs without external ids read a slice at a time, all in one transaction: `next` returns
-    /// the next slice of any input (each slice names its source), nil at the end. See `addRows(inputs:sync:)`.
-    /// - Precondition: no row has an external id.
-    package func addRows(slices next: @escaping () throws -> PreparedRows?) throws -> IndexedRows {
-        var started = false
-        return try addRows(inputs: [SlicedInput(source: "", hasExternalIDs: false) {
-            precondition(!started, "an input without ids is read once")
-            started = true
-            return next
-        }])
-    }
-
     /// The state of one write transaction of rows: the question count and largest id before it.
     private struct RowBatch {
         let questionsBefore: Int
@@ -196,9 +184,8 @@ extension QuestionStore {
         /// Inserts the rows of `slice`, the next slice of the input; the keyword index and the question counts are
         /// settled by `RowBatch.finish`.
         func write(_ prepared: PreparedRows) throws -> IndexedRows {
-            // Slices of inputs without ids may come from several sources (`addRows(slices:)`).
-            let (rows, keys, legacyKeys, source) = (prepared.rows, prepared.keys, prepared.legacyKeys, prepared.source)
-            precondition(rowsNoted == 0 || source == self.source, "a slice of another input")
+            let (rows, keys, legacyKeys) = (prepared.rows, prepared.keys, prepared.legacyKeys)
+            precondition(prepared.source == source, "a slice of another input")
             let firstRow = rowsWritten
             rowsWritten += rows.count
             var result = IndexedRows()
