@@ -20,17 +20,15 @@ struct Adam: Sendable {
         self.beta2 = beta2
         self.epsilon = epsilon
         self.clipNorm = clipNorm
-        firstMoment = EncoderWeights(zerosForVocabularySize: weights.vocabularySize, dimension: weights.dimension,
-                                     subwordCount: weights.subwordCount)
+        firstMoment = EncoderWeights(zerosLike: weights)
         secondMoment = firstMoment
     }
 
     /// The global L2 norm of all gradient tensors.
     static func globalNorm(_ gradients: EncoderWeights) -> Float {
         var sum: Double = 0
-        for buffer in [gradients.embedding, gradients.inputWeights, gradients.recurrentWeights, gradients.bias,
-                       gradients.subwordEmbedding] {
-            buffer.withUnsafeBufferPointer { p in
+        for tensor in EncoderWeights.allTensors {
+            gradients[keyPath: tensor].withUnsafeBufferPointer { p in
                 var partial: Float = 0
                 for x in p { partial += x * x }
                 sum += Double(partial)
@@ -54,15 +52,15 @@ struct Adam: Sendable {
         let stepSize = learningRate / correction1
         let b1 = beta1, b2 = beta2, eps = epsilon
         let inverseSqrtCorrection2 = 1 / correction2.squareRoot()
-        precondition(weights.subwordCount == firstMoment.subwordCount && gradients.subwordCount == weights.subwordCount,
-                     "weights, gradients and moments must have the same sub-word table")
+        precondition(EncoderWeights.allTensors.allSatisfy {
+            weights[keyPath: $0].count == firstMoment[keyPath: $0].count
+                && weights[keyPath: $0].count == gradients[keyPath: $0].count
+        }, "weights, gradients and moments must have the same shapes")
         // Walk the tensors of weights, moments and gradients in lockstep.
-        update(&weights.embedding, &firstMoment.embedding, &secondMoment.embedding, gradients.embedding)
-        update(&weights.inputWeights, &firstMoment.inputWeights, &secondMoment.inputWeights, gradients.inputWeights)
-        update(&weights.recurrentWeights, &firstMoment.recurrentWeights, &secondMoment.recurrentWeights, gradients.recurrentWeights)
-        update(&weights.bias, &firstMoment.bias, &secondMoment.bias, gradients.bias)
-        update(&weights.subwordEmbedding, &firstMoment.subwordEmbedding, &secondMoment.subwordEmbedding,
-               gradients.subwordEmbedding)
+        for tensor in EncoderWeights.allTensors {
+            update(&weights[keyPath: tensor], &firstMoment[keyPath: tensor], &secondMoment[keyPath: tensor],
+                   gradients[keyPath: tensor])
+        }
         return norm
 
         func update(_ w: inout [Float], _ m: inout [Float], _ v: inout [Float], _ g: [Float]) {

@@ -72,44 +72,61 @@ package struct Encoder: Sendable {
     ///   (the others scaled by 1/(1−p)), and the seed of the mask; nil at inference.
     func forward(_ batch: PackedBatch, workspace: EncoderWorkspace = EncoderWorkspace(),
                  inputDropout: (rate: Float, seed: UInt64)? = nil) -> EncoderActivations {
-        let d = dimension, g4 = 4 * d
-        let rows = batch.totalRows
-        let act = EncoderActivations(batch: batch, dimension: d, workspace: workspace)
+        let act = EncoderActivations(batch: batch, dimension: dimension, hiddenSize: weights.hiddenSize,
+                                     bidirectional: weights.bidirectional, workspace: workspace)
         embed(batch, into: act.inputs.pointer)
         if let inputDropout, inputDropout.rate > 0 {
             var generator = SeededGenerator(seed: inputDropout.seed)
             act.applyInputDropout(rate: inputDropout.rate, generator: &generator)
         }
-        let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer, h = act.hidden.pointer
-        weights.inputWeights.withPointer { wx in
-            weights.bias.withPointer { bias in
-                for r in 0..<rows { (z + r * g4).update(from: bias, count: g4) }
-                // Input projection of every time step at once.
-                BLAS.gemm(m: rows, n: g4, k: d, act.inputs.pointer, wx, beta: 1, z)
+        runLSTM(batch, inputs: act.inputs.pointer, weights.inputWeights, weights.recurrentWeights, weights.bias,
+                state: workspace.forwardLSTM)
+        if weights.bidirectional {
+            // The reverse direction is the same packed LSTM over each question read backwards: reversed, a
+            // question of length L still runs at steps 0..<L, so the packing is the same, only the rows move.
+            let d = dimension, reversed = act.reversedInputs.pointer, inputs = act.inputs.pointer
+            for (row, target) in act.reversedRows.enumerated() {
+                (reversed + target * d).update(from: inputs + row * d, count: d)
             }
-        }
-        weights.recurrentWeights.withPointer { wh in
-            for t in 0..<batch.steps {
-                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
-                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
-                if t > 0 {
-                    BLAS.gemm(m: size, n: g4, k: d, h + prev * d, wh, beta: 1, z + off * g4)
-                }
-                for j in 0..<size {
-                    let row = off + j
-                    LSTMKernels.forwardRow(z: z + row * g4, cPrev: t > 0 ? UnsafePointer(c + (prev + j) * d) : nil,
-                                           c: c + row * d, cTanh: tc + row * d, h: h + row * d, d: d)
-                }
-            }
+            runLSTM(batch, inputs: reversed, weights.reverseInputWeights, weights.reverseRecurrentWeights,
+                    weights.reverseBias, state: workspace.reverseLSTM)
         }
         act.poolAndNormalize()
         return act
     }
 
+    /// One LSTM direction over the packed rows of `inputs` ([rows, d]), into `state`'s gates, cells and hidden states.
+    private func runLSTM(_ batch: PackedBatch, inputs: UnsafePointer<Float>, _ inputWeights: [Float],
+                         _ recurrentWeights: [Float], _ bias: [Float], state: LSTMState) {
+        let d = dimension, h = weights.hiddenSize, g4 = 4 * h, rows = batch.totalRows
+        let z = state.gates.pointer, c = state.cells.pointer, tc = state.cellTanh.pointer, hidden = state.hidden.pointer
+        inputWeights.withPointer { wx in
+            bias.withPointer { bias in
+                for r in 0..<rows { (z + r * g4).update(from: bias, count: g4) }
+                // Input projection of every time step at once.
+                BLAS.gemm(m: rows, n: g4, k: d, inputs, wx, beta: 1, z)
+            }
+        }
+        recurrentWeights.withPointer { wh in
+            for t in 0..<batch.steps {
+                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
+                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
+                if t > 0 {
+                    BLAS.gemm(m: size, n: g4, k: h, hidden + prev * h, wh, beta: 1, z + off * g4)
+                }
+                for j in 0..<size {
+                    let row = off + j
+                    LSTMKernels.forwardRow(z: z + row * g4, cPrev: t > 0 ? UnsafePointer(c + (prev + j) * h) : nil,
+                                           c: c + row * h, cTanh: tc + row * h, h: hidden + row * h, d: h)
+                }
+            }
+        }
+    }
+
     /// Accumulates (`+=`) into `gradients` the gradient of a scalar loss whose gradient with respect to
     /// the unit vectors of `activations` is `unitGradients` ([count, d], input order).
     func backward(_ act: EncoderActivations, unitGradients: [Float], into gradients: inout EncoderWeights) {
-        let d = dimension, g4 = 4 * d
+        let d = dimension, h = weights.hiddenSize
         let batch = act.batch, n = batch.count, rows = batch.totalRows
         precondition(unitGradients.count == n * d)
         // Through the normalization and the masked mean: gradient of the mean of each sequence, sorted order.
@@ -126,59 +143,94 @@ package struct Encoder: Sendable {
                 for k in 0..<d { dm[k] = (src[k] - u[k] * dot) * scale }
             }
         }
-        // Backpropagation through time over the packed steps.
-        let dz = work.gateGradient, dhRec = work.hiddenGradient, dcRec = work.cellGradient
-        dz.resize(to: rows * g4, zeroed: false)  // every row is written below
-        dhRec.resize(to: n * d, zeroed: true)
-        dcRec.resize(to: n * d, zeroed: true)
-        let z = act.gates.pointer, c = act.cells.pointer, tc = act.cellTanh.pointer
-        weights.recurrentWeights.withPointer { wh in
-            for t in stride(from: batch.steps - 1, through: 0, by: -1) {
-                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
-                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
-                for j in 0..<size {
-                    let row = off + j
-                    LSTMKernels.backwardRow(gates: z + row * g4, cTanh: tc + row * d,
-                                            cPrev: t > 0 ? UnsafePointer(c + (prev + j) * d) : nil,
-                                            dhRecurrent: dhRec.pointer + j * d, dhMean: meanGrad.pointer + j * d,
-                                            dc: dcRec.pointer + j * d, dz: dz.pointer + row * g4, d: d)
-                }
-                if t > 0 {
-                    BLAS.gemm(transposeB: true, m: size, n: d, k: g4, dz.pointer + off * g4, wh, dhRec.pointer)
-                }
-            }
-        }
-        // Parameter gradients: one GEMM each for the input side, one per step for the recurrent side.
-        gradients.inputWeights.withMutablePointer { dwx in
-            BLAS.gemm(transposeA: true, m: d, n: g4, k: rows, act.inputs.pointer, dz.pointer, beta: 1, dwx)
-        }
-        gradients.recurrentWeights.withMutablePointer { dwh in
-            for t in 1..<max(batch.steps, 1) {
-                let size = batch.stepSizes[t]
-                BLAS.gemm(transposeA: true, m: d, n: g4, k: size,
-                          act.hidden.pointer + batch.rowOffsets[t - 1] * d, lda: d,
-                          dz.pointer + batch.rowOffsets[t] * g4, beta: 1, dwh)
-            }
-        }
-        gradients.bias.withMutablePointer { db in
-            for r in 0..<rows {
-                let dzr = dz.pointer + r * g4
-                for k in 0..<g4 { db[k] += dzr[k] }
-            }
-        }
         let dx = work.inputGradient
         dx.resize(to: rows * d, zeroed: false)
-        weights.inputWeights.withPointer { wx in
-            BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx, dx.pointer)
+        backwardLSTM(batch, inputs: act.inputs.pointer, meanGradient: meanGrad.pointer, state: work.forwardLSTM,
+                     inputWeights: weights.inputWeights, recurrentWeights: weights.recurrentWeights,
+                     inputWeightGradient: &gradients.inputWeights,
+                     recurrentWeightGradient: &gradients.recurrentWeights, biasGradient: &gradients.bias,
+                     inputGradient: dx.pointer)
+        if weights.bidirectional {
+            let dxReversed = work.reversedInputGradient
+            dxReversed.resize(to: rows * d, zeroed: false)
+            backwardLSTM(batch, inputs: act.reversedInputs.pointer, meanGradient: meanGrad.pointer + h,
+                         state: work.reverseLSTM, inputWeights: weights.reverseInputWeights,
+                         recurrentWeights: weights.reverseRecurrentWeights,
+                         inputWeightGradient: &gradients.reverseInputWeights,
+                         recurrentWeightGradient: &gradients.reverseRecurrentWeights,
+                         biasGradient: &gradients.reverseBias, inputGradient: dxReversed.pointer)
+            for (row, source) in act.reversedRows.enumerated() {
+                let target = dx.pointer + row * d, from = dxReversed.pointer + source * d
+                for k in 0..<d { target[k] += from[k] }
+            }
         }
         if act.hasInputDropout {
             let mask = work.inputDropoutMask.pointer
             for i in 0..<(rows * d) { dx.pointer[i] *= mask[i] }
         }
+        scatter(batch, inputGradient: dx.pointer, into: &gradients)
+    }
+
+    /// Backpropagation through time of one direction: accumulates its weight gradients and writes the gradient
+    /// of its input rows ([rows, d], in the direction's row order) to `inputGradient`.
+    /// - Parameter meanGradient: the gradient of this direction's part of each mean: H values at a stride of d.
+    private func backwardLSTM(_ batch: PackedBatch, inputs: UnsafePointer<Float>, meanGradient: UnsafePointer<Float>,
+                              state: LSTMState, inputWeights: [Float], recurrentWeights: [Float],
+                              inputWeightGradient: inout [Float], recurrentWeightGradient: inout [Float],
+                              biasGradient: inout [Float], inputGradient: UnsafeMutablePointer<Float>) {
+        let d = dimension, h = weights.hiddenSize, g4 = 4 * h
+        let n = batch.count, rows = batch.totalRows
+        let dz = state.gateGradient, dhRec = state.hiddenGradient, dcRec = state.cellGradient
+        dz.resize(to: rows * g4, zeroed: false)  // every row is written below
+        dhRec.resize(to: n * h, zeroed: true)
+        dcRec.resize(to: n * h, zeroed: true)
+        let z = state.gates.pointer, c = state.cells.pointer, tc = state.cellTanh.pointer
+        recurrentWeights.withPointer { wh in
+            for t in stride(from: batch.steps - 1, through: 0, by: -1) {
+                let size = batch.stepSizes[t], off = batch.rowOffsets[t]
+                let prev = t > 0 ? batch.rowOffsets[t - 1] : 0
+                for j in 0..<size {
+                    let row = off + j
+                    LSTMKernels.backwardRow(gates: z + row * g4, cTanh: tc + row * h,
+                                            cPrev: t > 0 ? UnsafePointer(c + (prev + j) * h) : nil,
+                                            dhRecurrent: dhRec.pointer + j * h, dhMean: meanGradient + j * d,
+                                            dc: dcRec.pointer + j * h, dz: dz.pointer + row * g4, d: h)
+                }
+                if t > 0 {
+                    BLAS.gemm(transposeB: true, m: size, n: h, k: g4, dz.pointer + off * g4, wh, dhRec.pointer)
+                }
+            }
+        }
+        // Parameter gradients: one GEMM each for the input side, one per step for the recurrent side.
+        inputWeightGradient.withMutablePointer { dwx in
+            BLAS.gemm(transposeA: true, m: d, n: g4, k: rows, inputs, dz.pointer, beta: 1, dwx)
+        }
+        recurrentWeightGradient.withMutablePointer { dwh in
+            for t in 1..<max(batch.steps, 1) {
+                let size = batch.stepSizes[t]
+                BLAS.gemm(transposeA: true, m: h, n: g4, k: size,
+                          state.hidden.pointer + batch.rowOffsets[t - 1] * h, lda: h,
+                          dz.pointer + batch.rowOffsets[t] * g4, beta: 1, dwh)
+            }
+        }
+        biasGradient.withMutablePointer { db in
+            for r in 0..<rows {
+                let dzr = dz.pointer + r * g4
+                for k in 0..<g4 { db[k] += dzr[k] }
+            }
+        }
+        inputWeights.withPointer { wx in
+            BLAS.gemm(transposeB: true, m: rows, n: d, k: g4, dz.pointer, wx, inputGradient)
+        }
+    }
+
+    /// Adds each packed row's input gradient to the embedding rows its input vector was made of.
+    private func scatter(_ batch: PackedBatch, inputGradient dx: UnsafePointer<Float>, into gradients: inout EncoderWeights) {
+        let d = dimension, rows = batch.totalRows
         guard batch.hasSubwords else {
             gradients.embedding.withMutablePointer { de in
                 for r in 0..<rows {
-                    let target = de + Int(batch.tokens[r]) * d, source = dx.pointer + r * d
+                    let target = de + Int(batch.tokens[r]) * d, source = dx + r * d
                     for k in 0..<d { target[k] += source[k] }
                 }
             }
@@ -188,7 +240,7 @@ package struct Encoder: Sendable {
         gradients.embedding.withMutablePointer { de in
             gradients.subwordEmbedding.withMutablePointer { ds in
                 for r in 0..<rows {
-                    let source = dx.pointer + r * d, word = batch.tokens[r]
+                    let source = dx + r * d, word = batch.tokens[r]
                     let first = Int(batch.subwordOffsets[r]), end = Int(batch.subwordOffsets[r + 1])
                     guard first < end else {
                         let target = de + Int(word) * d
@@ -215,12 +267,15 @@ package struct Encoder: Sendable {
 final class EncoderActivations: @unchecked Sendable {
     let batch: PackedBatch
     let dimension: Int
+    /// H, the hidden width of one direction.
+    let hiddenSize: Int
+    let bidirectional: Bool
+    /// `reversedRows[r]`: the row of packed row r's token in the reverse direction's layout; empty when the
+    /// encoder has one direction.
+    let reversedRows: [Int]
     let workspace: EncoderWorkspace
     var inputs: FloatBuffer { workspace.inputs }      // [rows, d] embedded tokens
-    var gates: FloatBuffer { workspace.gates }        // [rows, 4d] activated gates i, f, g, o
-    var cells: FloatBuffer { workspace.cells }        // [rows, d]
-    var cellTanh: FloatBuffer { workspace.cellTanh }  // [rows, d]
-    var hidden: FloatBuffer { workspace.hidden }      // [rows, d]
+    var reversedInputs: FloatBuffer { workspace.reversedInputs }  // [rows, d] in the reverse direction's order
     var norms: FloatBuffer { workspace.norms }        // [count] L2 norm of each mean
     var units: FloatBuffer { workspace.units }        // [count, d] normalized means
     /// Whether `inputs` were multiplied by `workspace.inputDropoutMask`.
@@ -228,15 +283,20 @@ final class EncoderActivations: @unchecked Sendable {
 
     /// Sizes the workspace's buffers for `batch`; every one is fully written by the forward pass except
     /// `units`, which accumulates and starts at zero.
-    init(batch: PackedBatch, dimension d: Int, workspace: EncoderWorkspace) {
+    init(batch: PackedBatch, dimension d: Int, hiddenSize h: Int, bidirectional: Bool, workspace: EncoderWorkspace) {
         self.batch = batch
         dimension = d
+        hiddenSize = h
+        self.bidirectional = bidirectional
+        reversedRows = bidirectional ? batch.reversedRows() : []
         self.workspace = workspace
         let rows = batch.totalRows
-        for buffer in [workspace.inputs, workspace.cells, workspace.cellTanh, workspace.hidden] {
-            buffer.resize(to: rows * d, zeroed: false)
+        workspace.inputs.resize(to: rows * d, zeroed: false)
+        for state in bidirectional ? [workspace.forwardLSTM, workspace.reverseLSTM] : [workspace.forwardLSTM] {
+            for buffer in [state.cells, state.cellTanh, state.hidden] { buffer.resize(to: rows * h, zeroed: false) }
+            state.gates.resize(to: rows * 4 * h, zeroed: false)
         }
-        workspace.gates.resize(to: rows * 4 * d, zeroed: false)
+        if bidirectional { workspace.reversedInputs.resize(to: rows * d, zeroed: false) }
         workspace.norms.resize(to: batch.count, zeroed: false)
         workspace.units.resize(to: batch.count * d, zeroed: true)
     }
@@ -255,14 +315,19 @@ final class EncoderActivations: @unchecked Sendable {
         hasInputDropout = true
     }
 
-    /// Mean of each sequence's hidden states over its real tokens, then L2 normalization.
+    /// Mean of each sequence's hidden states over its real tokens (the directions side by side), then L2
+    /// normalization.
     func poolAndNormalize() {
-        let d = dimension
-        for t in 0..<batch.steps {
-            let off = batch.rowOffsets[t]
-            for p in 0..<batch.stepSizes[t] {
-                let u = units.pointer + p * d, h = hidden.pointer + (off + p) * d
-                for k in 0..<d { u[k] += h[k] }
+        let d = dimension, width = hiddenSize
+        let directions = bidirectional ? [workspace.forwardLSTM, workspace.reverseLSTM] : [workspace.forwardLSTM]
+        for (index, state) in directions.enumerated() {
+            let hidden = state.hidden.pointer
+            for t in 0..<batch.steps {
+                let off = batch.rowOffsets[t]
+                for p in 0..<batch.stepSizes[t] {
+                    let u = units.pointer + p * d + index * width, h = hidden + (off + p) * width
+                    for k in 0..<width { u[k] += h[k] }
+                }
             }
         }
         for p in 0..<batch.count {

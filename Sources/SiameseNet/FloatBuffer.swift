@@ -38,12 +38,21 @@ final class FloatBuffer: @unchecked Sendable {
 /// A training loop keeps one workspace; the activations of a forward pass are valid until the next
 /// forward pass on the same workspace.
 final class EncoderWorkspace: @unchecked Sendable {
-    let inputs = FloatBuffer(), gates = FloatBuffer(), cells = FloatBuffer(), cellTanh = FloatBuffer()
-    let hidden = FloatBuffer(), norms = FloatBuffer(), units = FloatBuffer()
-    let meanGradient = FloatBuffer(), gateGradient = FloatBuffer(), inputGradient = FloatBuffer()
-    let hiddenGradient = FloatBuffer(), cellGradient = FloatBuffer()
+    let inputs = FloatBuffer(), norms = FloatBuffer(), units = FloatBuffer()
+    let meanGradient = FloatBuffer(), inputGradient = FloatBuffer()
+    /// Each direction's activations and gradients; the reverse one only in a bidirectional encoder.
+    let forwardLSTM = LSTMState(), reverseLSTM = LSTMState()
+    /// [rows, d] the inputs in the reverse direction's row order, and their gradient.
+    let reversedInputs = FloatBuffer(), reversedInputGradient = FloatBuffer()
     /// [rows, d] dropout multipliers of the input vectors (0 or 1/(1−p)), when training with input dropout.
     let inputDropoutMask = FloatBuffer()
+}
+
+/// One LSTM direction's buffers over a packed batch: activated gates [rows, 4H], cells, their tanh and hidden
+/// states [rows, H]; in the backward pass the gates' gradient and the running gradients of h and c [count, H].
+final class LSTMState: @unchecked Sendable {
+    let gates = FloatBuffer(), cells = FloatBuffer(), cellTanh = FloatBuffer(), hidden = FloatBuffer()
+    let gateGradient = FloatBuffer(), hiddenGradient = FloatBuffer(), cellGradient = FloatBuffer()
 }
 
 extension Array where Element == Float {

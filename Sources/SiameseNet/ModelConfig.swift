@@ -3,6 +3,9 @@
 public struct ModelConfig: Codable, Sendable, Equatable {
     /// Embedding and LSTM width d.
     public var dimension: Int = 128
+    /// Whether the LSTM has a second direction that reads each question from its last word back; each direction
+    /// then has d/2 hidden values and the question vector is their means side by side (d values either way).
+    public var bidirectional = false
     /// Version of the tokenizer rule (`Tokenizer.version` at training time).
     public var tokenizerVersion: Int = Tokenizer.version
     /// Tokens kept per question; longer questions are truncated.
@@ -64,6 +67,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dimension = try c.decode(Int.self, forKey: .dimension)
+        bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
         tokenizerVersion = try c.decode(Int.self, forKey: .tokenizerVersion)
         maxTokens = try c.decode(Int.self, forKey: .maxTokens)
         minCount = try c.decode(Int.self, forKey: .minCount)
@@ -92,6 +96,8 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             if !ok { throw ModelConfigError.invalid(message) }
         }
         try require(dimension >= 1 && dimension <= 4096, "dimension must be between 1 and 4096, got \(dimension)")
+        try require(!bidirectional || dimension % 2 == 0,
+                    "a bidirectional model needs an even dimension (d/2 per direction), got \(dimension)")
         try require(maxTokens >= 1, "max tokens must be at least 1, got \(maxTokens)")
         try require(minCount >= 1, "min count must be at least 1, got \(minCount)")
         try require(maxVocabularySize.map { $0 >= 3 } ?? true, "max vocabulary size must be at least 3")

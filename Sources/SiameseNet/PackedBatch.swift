@@ -84,4 +84,17 @@ struct PackedBatch: Sendable {
         self.subwordOffsets = subwordOffsets
         self.subwords = subwords
     }
+
+    /// For each packed row, its row when every sequence is read backwards: token t of the sequence at sorted
+    /// position p (length L) becomes its token L − 1 − t, which the same packing puts at
+    /// `rowOffsets[L − 1 − t] + p` (the sorted order and the step sizes do not change).
+    func reversedRows() -> [Int] {
+        var result = [Int](repeating: 0, count: totalRows)
+        for t in 0..<steps {
+            for p in 0..<stepSizes[t] {
+                result[rowOffsets[t] + p] = rowOffsets[lengths[p] - 1 - t] + p
+            }
+        }
+        return result
+    }
 }

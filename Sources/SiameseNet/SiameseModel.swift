@@ -24,7 +24,8 @@ public struct SiameseModel: Sendable {
         self.config = config
         lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
         encoder = Encoder(weights: EncoderWeights(vocabularySize: vocabulary.count, dimension: config.dimension,
-                                                  seed: config.seed, subwordCount: lexicon.subwordCount))
+                                                  seed: config.seed, subwordCount: lexicon.subwordCount,
+                                                  bidirectional: config.bidirectional))
     }
 
     /// A model from stored parts; the weights' shapes must match the vocabularies and dimension.
@@ -47,7 +48,8 @@ public struct SiameseModel: Sendable {
         self.config = config
         lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
         encoder = Encoder(weights: try EncoderWeights(vocabularySize: vocabulary.count, dimension: config.dimension,
-                                                      subwordCount: lexicon.subwordCount, tensors: tensors))
+                                                      subwordCount: lexicon.subwordCount,
+                                                      bidirectional: config.bidirectional, tensors: tensors))
     }
 
     /// Word ids of one question (possibly empty); out-of-vocabulary words are `Vocabulary.unknownID`.

@@ -100,8 +100,7 @@ public final class Trainer {
         // A stream separate from initialization's, so shuffles don't depend on the model's size.
         generator = SeededGenerator(seed: config.seed ^ 0x5EED_5EED_5EED_5EED)
         loss = TripletLoss(margin: config.margin)
-        gradients = EncoderWeights(zerosForVocabularySize: model.vocabulary.count, dimension: config.dimension,
-                                   subwordCount: model.encoder.weights.subwordCount)
+        gradients = EncoderWeights(zerosLike: model.encoder.weights)
     }
 
     /// Runs one epoch over all pairs, shuffled, in batches without shared questions.

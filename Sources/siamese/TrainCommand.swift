@@ -47,6 +47,11 @@ struct Train: ReportingCommand {
     @Option(name: .long, help: "Width of the embedding and of the LSTM.")
     var dimension = ModelConfig.recommended.dimension
 
+    @Option(name: .long, help: ArgumentHelp(
+        "LSTM directions: 1, or 2 (each question also read from its last word back, d/2 values per direction).",
+        valueName: "n"))
+    var directions = ModelConfig.recommended.bidirectional ? 2 : 1
+
     @Option(name: .long, help: "Adam's learning rate.")
     var learningRate = ModelConfig.recommended.learningRate
 
@@ -102,6 +107,7 @@ struct Train: ReportingCommand {
     var config: ModelConfig {
         var config = ModelConfig.recommended
         config.dimension = dimension
+        config.bidirectional = directions == 2
         config.maxTokens = maxTokens
         config.minCount = minCount
         config.maxVocabularySize = maxVocabulary
@@ -122,6 +128,9 @@ struct Train: ReportingCommand {
     }
 
     func validate() throws {
+        guard directions == 1 || directions == 2 else {
+            throw ValidationError("directions must be 1 or 2, got \(directions)")
+        }
         do { try config.validate() } catch { throw ValidationError("\(error)") }
         if model.isEmpty { throw ValidationError("--model must not be empty") }
         guard validationFraction >= 0 && validationFraction < 1 else {

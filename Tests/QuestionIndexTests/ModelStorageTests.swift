@@ -23,6 +23,21 @@ import Testing
         }
     }
 
+    @Test func bidirectionalModelRoundTripsExactly() throws {
+        try withStore { store, path in
+            var config = tinyModel().config
+            config.bidirectional = true
+            let model = SiameseModel(config: config, vocabulary: tinyModel().vocabulary)
+            _ = try store.saveModel(name: "both-ways", model: model, threshold: 0.8)
+            let stored = try QuestionStore(path: path, mode: .readOnly).loadModel(name: "both-ways")
+            #expect(stored.model.config.bidirectional)
+            #expect(stored.model.encoder.weights.tensors.map(\.name).contains("lstm.reverse.recurrent_weight"))
+            #expect(stored.model.encoder.weights.tensors == model.encoder.weights.tensors)
+            let texts = ["How do I reset my password?", "what is rice", "zebra password"]
+            #expect(try stored.model.encode(texts) == model.encode(texts))
+        }
+    }
+
     @Test func epochsAreSavedWithTheModelAndReplacedOnRestart() throws {
         try withStore { store, _ in
             let model = tinyModel()

@@ -174,6 +174,9 @@ struct UsageErrorTests {
         UsageCase(arguments: ["check", "q.txt", "--batch-size", "4611686018427387904"],
                   message: "--batch-size must be at most 65536, got 4611686018427387904"),
         UsageCase(arguments: ["dedup", "--max-pairs", "0"], message: "--max-pairs must be at least 1"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--directions", "3"], message: "directions must be 1 or 2, got 3"),
+        UsageCase(arguments: ["train", "--pairs", "p.tsv", "--directions", "2", "--dimension", "5"],
+                  message: "a bidirectional model needs an even dimension (d/2 per direction), got 5"),
         UsageCase(arguments: ["train", "--pairs", "p.tsv", "--implied-pairs=-1"],
                   message: "implied pair ratio must be between 0 and 1000, got -1.0"),
     ]

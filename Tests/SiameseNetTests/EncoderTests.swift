@@ -11,6 +11,36 @@ import Testing
         for (x, y) in zip(packed, padded) { #expect(abs(x - y) < 1e-5) }
     }
 
+    /// Two directions: the reverse one reads each question from its last token; packed rows moved to the reversed
+    /// layout equal a padded reference that reverses each sequence (lengths 1 to 9, so rows move across steps).
+    @Test func bidirectionalPackedEqualsPadded() throws {
+        let weights = EncoderWeights(vocabularySize: 30, dimension: 8, seed: 7, bidirectional: true)
+        #expect(weights.hiddenSize == 4 && weights.inputWeights.count == 8 * 16 && weights.recurrentWeights.count == 4 * 16)
+        let sequences = randomSequences(lengths: [5, 1, 9, 3, 9, 2, 7], vocabularySize: 30, seed: 11)
+        let packed = try Encoder(weights: weights).encode(sequences)
+        let padded = paddedReferenceEncode(weights, sequences)
+        #expect(packed.count == padded.count)
+        for (x, y) in zip(packed, padded) { #expect(abs(x - y) < 1e-5) }
+        // The reverse direction matters: a question and its reverse get different vectors, unlike with its
+        // weights swapped for the forward ones (then the reversed question's vector is the original's halves swapped).
+        let forward = try Encoder(weights: weights).encode([[3, 4, 5]]), backward = try Encoder(weights: weights).encode([[5, 4, 3]])
+        #expect(zip(forward, backward).contains { abs($0 - $1) > 1e-3 })
+        var mirrored = weights
+        mirrored.reverseInputWeights = weights.inputWeights
+        mirrored.reverseRecurrentWeights = weights.recurrentWeights
+        mirrored.reverseBias = weights.bias
+        let a = try Encoder(weights: mirrored).encode([[3, 4, 5]]), b = try Encoder(weights: mirrored).encode([[5, 4, 3]])
+        for k in 0..<4 {
+            #expect(abs(a[k] - b[4 + k]) < 1e-6 && abs(a[4 + k] - b[k]) < 1e-6)
+        }
+    }
+
+    @Test func reversedRowsMoveEachTokenToItsMirrorStep() throws {
+        // Sorted lengths 3, 2, 1: step 0 rows 0-2, step 1 rows 3-4, step 2 row 5.
+        let batch = try PackedBatch([[1, 2], [1, 2, 3], [4]], vocabularySize: 5)
+        #expect(batch.reversedRows() == [5, 4, 2, 3, 1, 0])
+    }
+
     @Test func embeddingDoesNotDependOnTheBatch() throws {
         let encoder = Encoder(weights: EncoderWeights(vocabularySize: 30, dimension: 8, seed: 3))
         let sequences = randomSequences(lengths: [4, 12, 1, 6], vocabularySize: 30, seed: 5)
@@ -55,6 +85,28 @@ import Testing
         #expect(throws: EncoderError.missingWeight("lstm.bias")) {
             try EncoderWeights(vocabularySize: 12, dimension: 4, tensors: Array(weights.tensors.prefix(3)))
         }
+    }
+
+    @Test func bidirectionalWeightsRoundTripAndAreNotReadAsOneDirection() throws {
+        let weights = EncoderWeights(vocabularySize: 12, dimension: 6, seed: 9, subwordCount: 5, bidirectional: true)
+        #expect(weights.tensors.map(\.name) == ["embedding", "lstm.input_weight", "lstm.recurrent_weight", "lstm.bias",
+                                                "lstm.reverse.input_weight", "lstm.reverse.recurrent_weight",
+                                                "lstm.reverse.bias", "subword_embedding"])
+        #expect(weights.tensors[5].shape == [3, 12] && weights.reverseBias == [0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0])
+        let restored = try EncoderWeights(vocabularySize: 12, dimension: 6, subwordCount: 5, bidirectional: true,
+                                          tensors: weights.tensors)
+        #expect(restored == weights)
+        #expect(throws: EncoderError.unexpectedWeight(name: "lstm.reverse.input_weight", shape: [6, 12])) {
+            try EncoderWeights(vocabularySize: 12, dimension: 6, subwordCount: 5, tensors: weights.tensors)
+        }
+        let oneDirection = EncoderWeights(vocabularySize: 12, dimension: 6, seed: 9, subwordCount: 5)
+        // A one-direction model's LSTM is d wide, not d/2: its tensors do not fit.
+        #expect(throws: EncoderError.weightShapeMismatch(name: "lstm.input_weight", expected: [6, 12], found: [6, 24])) {
+            try EncoderWeights(vocabularySize: 12, dimension: 6, subwordCount: 5, bidirectional: true,
+                               tensors: oneDirection.tensors)
+        }
+        // The embedding is drawn first: the same for either kind of model of one seed.
+        #expect(weights.embedding == oneDirection.embedding)
     }
 }
 

@@ -94,6 +94,28 @@ import Testing
         try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
     }
 
+    /// Two directions, with sub-words and input dropout: the reverse direction's weights, and the input gradient
+    /// it moves back to the forward layout before the dropout mask and the scatter to E_word and E_sub.
+    @Test(arguments: [\EncoderWeights.embedding, \.subwordEmbedding, \.inputWeights, \.recurrentWeights, \.bias,
+                      \.reverseInputWeights, \.reverseRecurrentWeights, \.reverseBias])
+    func bidirectionalEncoderParameters(_ keyPath: WritableKeyPath<EncoderWeights, [Float]> & Sendable) throws {
+        let weights = EncoderWeights(vocabularySize: Self.vocabularySize, dimension: 6, seed: 31, subwordCount: 7,
+                                     bidirectional: true)
+        let questions = randomQuestions(lengths: [4, 1, 6, 3], vocabularySize: Self.vocabularySize, subwordCount: 7,
+                                        seed: 14)
+        let batch = try PackedBatch(questions, vocabularySize: weights.vocabularySize, subwordCount: weights.subwordCount)
+        let r = randomVector(count: questions.count * 6, seed: 11)
+        let dropout = (rate: Float(0.3), seed: UInt64(78))
+        let loss = { (w: EncoderWeights) throws -> Float in
+            VectorMath.dot(Encoder(weights: w).forward(batch, inputDropout: dropout).unitVectorsInInputOrder(), r)
+        }
+        let encoder = Encoder(weights: weights)
+        var gradient = EncoderWeights(zerosLike: weights)
+        encoder.backward(encoder.forward(batch, inputDropout: dropout), unitGradients: r, into: &gradient)
+        #expect(gradient[keyPath: keyPath].contains { $0 != 0 })
+        try checkTensor(keyPath, weights: weights, analytic: gradient, loss: loss)
+    }
+
     @Test(arguments: [nil, [1, 1, 2, 3, 2]])
     func tripletLossWithRespectToItsInputs(groups: [Int]?) {
         let n = 5, d = 4

@@ -29,8 +29,20 @@ import Testing
         config.subwordMinCount = 3
         config.inputDropout = 0.25
         config.impliedPairRatio = 1.5
+        config.bidirectional = true
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
+    }
+
+    @Test func aBidirectionalModelNeedsAnEvenDimension() throws {
+        var config = ModelConfig()
+        config.bidirectional = true
+        config.dimension = 5
+        #expect(throws: ModelConfigError.invalid("a bidirectional model needs an even dimension (d/2 per direction), got 5")) {
+            try config.validate()
+        }
+        config.dimension = 6
+        try config.validate()
     }
 
     @Test func subwordSettingsAreValidated() throws {

@@ -39,32 +39,40 @@ func paddedReferenceEncode(_ weights: EncoderWeights, _ questions: [TokenizedQue
     })
 }
 
-/// The padded LSTM over given input vectors ([question][token][d]).
+/// The padded LSTM over given input vectors ([question][token][d]); with two directions the second runs over
+/// each question reversed and the two means are put side by side.
 func paddedReferenceEncode(_ weights: EncoderWeights, inputs sequences: [[[Double]]]) -> [Float] {
-    let d = weights.dimension
+    let d = weights.dimension, h = weights.hiddenSize
     let steps = sequences.map(\.count).max() ?? 0
-    var result: [Float] = []
-    for sequence in sequences {
-        var h = [Double](repeating: 0, count: d), c = h, sum = h
+    /// Sum of one direction's hidden states over the real tokens of `sequence`, padded to `steps`.
+    func direction(_ sequence: [[Double]], _ wx: [Float], _ wh: [Float], _ bias: [Float]) -> [Double] {
+        var hidden = [Double](repeating: 0, count: h), c = hidden, sum = hidden
         for t in 0..<steps {
             guard t < sequence.count else { continue }  // masked: state and mean unchanged
             let x = sequence[t]
-            var z = [Double](repeating: 0, count: 4 * d)
-            for j in 0..<(4 * d) {
-                var value = Double(weights.bias[j])
-                for k in 0..<d {
-                    value += x[k] * Double(weights.inputWeights[k * 4 * d + j])
-                    value += h[k] * Double(weights.recurrentWeights[k * 4 * d + j])
-                }
+            var z = [Double](repeating: 0, count: 4 * h)
+            for j in 0..<(4 * h) {
+                var value = Double(bias[j])
+                for k in 0..<d { value += x[k] * Double(wx[k * 4 * h + j]) }
+                for k in 0..<h { value += hidden[k] * Double(wh[k * 4 * h + j]) }
                 z[j] = value
             }
-            for k in 0..<d {
+            for k in 0..<h {
                 let s = { (x: Double) in 1 / (1 + (-x).exp) }
-                let i = s(z[k]), f = s(z[d + k]), g = z[2 * d + k].tanhValue, o = s(z[3 * d + k])
+                let i = s(z[k]), f = s(z[h + k]), g = z[2 * h + k].tanhValue, o = s(z[3 * h + k])
                 c[k] = f * c[k] + i * g
-                h[k] = o * c[k].tanhValue
-                sum[k] += h[k]
+                hidden[k] = o * c[k].tanhValue
+                sum[k] += hidden[k]
             }
+        }
+        return sum
+    }
+    var result: [Float] = []
+    for sequence in sequences {
+        var sum = direction(sequence, weights.inputWeights, weights.recurrentWeights, weights.bias)
+        if weights.bidirectional {
+            sum += direction(sequence.reversed(), weights.reverseInputWeights, weights.reverseRecurrentWeights,
+                             weights.reverseBias)
         }
         let mean = sum.map { $0 / Double(sequence.count) }
         let norm = mean.reduce(0) { $0 + $1 * $1 }.squareRoot()
