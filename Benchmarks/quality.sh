@@ -6,7 +6,8 @@
 #
 #   bash Benchmarks/quality.sh [DATA_DIR] [VARIANT...]     (default ../shared/data/quora; all variants)
 #
-# Variants are named in the table below; each is a list of `siamese train` options.
+# Variants are named in the table below; each is a list of `siamese train` options. `recommended` is the current
+# default (since session 16 with two LSTM directions); `SEED=S` trains every variant with that seed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -15,17 +16,18 @@ shift || true
 out="$here/out/quality"
 mkdir -p "$out"
 
-first_round="--input-dropout 0 --implied-pairs 0 --epochs 5"
+first_round="--directions 1 --input-dropout 0 --implied-pairs 0 --epochs 5"
 declare -A variants=(
     [course]="--non-duplicate-weight 0 --max-subwords 0 $first_round"
     [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0 $first_round"
     [sub-words]="--non-duplicate-weight 0 --max-subwords 50000 $first_round"
     [non-duplicates-0.25+sub-words]="--non-duplicate-weight 0.25 $first_round"
     [non-duplicates+sub-words]="$first_round"
-    [+dropout-0.25-8-epochs]="--implied-pairs 0"
+    [+dropout-0.25-8-epochs]="--directions 1 --implied-pairs 0"
+    [+implied-pairs]="--directions 1"
     [recommended]=""
 )
-order=(course non-duplicates sub-words non-duplicates-0.25+sub-words non-duplicates+sub-words +dropout-0.25-8-epochs recommended)
+order=(course non-duplicates sub-words non-duplicates-0.25+sub-words non-duplicates+sub-words +dropout-0.25-8-epochs +implied-pairs recommended)
 [ "$#" -gt 0 ] && order=("$@")
 
 bash "$root/scripts/setup.sh"
@@ -38,7 +40,7 @@ for name in "${order[@]}"; do
     rm -f "$db" "$db-wal" "$db-shm"
     start=$(date +%s.%N)
     # shellcheck disable=SC2086
-    "$siamese" train --db "$db" --pairs "$data/train.tsv" ${variants[$name]} >"$out/$name.train.txt" 2>"$out/$name.train.log"
+    "$siamese" train --db "$db" --pairs "$data/train.tsv" --seed "${SEED:-1}" ${variants[$name]} >"$out/$name.train.txt" 2>"$out/$name.train.log"
     seconds=$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$start" "$(date +%s.%N)")
     "$siamese" eval --db "$db" --pairs "$data/dev.tsv" --distractors "$data/train.tsv" --hybrid --json \
         >"$out/$name.eval.json" 2>/dev/null

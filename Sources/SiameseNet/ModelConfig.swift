@@ -50,9 +50,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// The configuration `siamese train` uses unless told otherwise: the course model plus the changes that
     /// measurably helped on Quora (docs/design.md, "Match quality"): labelled non-duplicates as hard
     /// negatives (weight 1), 50,000 character 3–5-gram sub-words, input dropout 0.25 for 8 epochs (the epoch
-    /// kept is picked on validation pairs), and one implied duplicate pair per labelled pair of a cluster.
+    /// kept is picked on validation pairs), one implied duplicate pair per labelled pair of a cluster, and an
+    /// LSTM in both directions.
     public static var recommended: ModelConfig {
         var config = ModelConfig()
+        config.bidirectional = true
         config.nonDuplicateWeight = 1
         config.maxSubwords = 50_000
         config.inputDropout = 0.25

@@ -10,8 +10,8 @@ struct Dedup: ReportingCommand {
             matrix), keeps the pairs at or above the threshold and clusters them, largest cluster first. Each \
             cluster shows its representative (*, the member most similar on average to the others), every \
             member with its id, external id and similarity to the representative, and its lowest internal \
-            similarity. The threshold defaults to the model's dedup threshold, calibrated at training time for \
-            all-pairs F1 (shown by `siamese info`); a model without one needs --threshold. --store keeps the \
+            similarity. The threshold and the clustering rule default to the model's, calibrated at training time \
+            for all-pairs F1 (shown by `siamese info`); a model without a dedup threshold needs --threshold. --store keeps the \
             run and its clusters in the index; --show RUN prints a stored run again.
             """)
 
@@ -23,7 +23,7 @@ struct Dedup: ReportingCommand {
                                             valueName: "cosine"))
     var threshold: Float?
 
-    @Option(name: .long, help: "How pairs become clusters: average-link (default), single-link or community.")
+    @Option(name: .long, help: "How pairs become clusters: average-link, single-link or community (default: the rule calibrated with the model, else average-link).")
     var rule: ClusteringRule?
 
     @Option(name: .long, help: "Show clusters of at least this many questions (default 2).")
@@ -65,8 +65,7 @@ struct Dedup: ReportingCommand {
         let workers = threads.apply()
         let index = store ? try database.openExistingForWriting() : try database.openForReading()
         let dedup = try IndexDeduplication(store: index, modelName: modelOptions.model)
-        let threshold = try dedup.threshold(explicit: threshold)
-        let rule = self.rule ?? .standard
+        let (threshold, rule) = try dedup.settings(threshold: threshold, rule: rule)
         let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2,
                                           workers: workers)
         let progress = ProgressLine()

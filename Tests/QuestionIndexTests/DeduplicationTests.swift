@@ -152,21 +152,28 @@ import ScanKernels
         #expect(truth.clusteredQuestions == 3)
     }
 
-    /// The sweep replays one agglomeration: the merges made down to 0.6 that score ≥ t are UPGMA at t.
-    @Test(arguments: [4, 5] as [UInt64])
-    func oneAgglomerationServesEveryHigherThreshold(seed: UInt64) {
+    /// Unit rows in 12 groups of 1 to 6 noisy copies of a random centre, and each row's group.
+    static func noisyGroups(seed: UInt64, dimension d: Int) -> (vectors: [Float], groups: [Int]) {
         var random = SeededGenerator(seed: seed)
-        let d = 6
-        var vectors: [Float] = []
-        for _ in 0..<12 {
+        var vectors: [Float] = [], groups: [Int] = []
+        for group in 0..<12 {
             let centre = randomUnitVectors(count: 1, dimension: d, using: &random)
             for _ in 0...(random.next() % 5) {
                 var row = centre.map { $0 + 0.35 * random.nextGaussian() }
                 let norm = row.reduce(0) { $0 + $1 * $1 }.squareRoot()
                 row = row.map { $0 / norm }
                 vectors += row
+                groups.append(group)
             }
         }
+        return (vectors, groups)
+    }
+
+    /// The sweep replays one agglomeration: the merges made down to 0.6 that score ≥ t are UPGMA at t.
+    @Test(arguments: [4, 5] as [UInt64])
+    func oneAgglomerationServesEveryHigherThreshold(seed: UInt64) {
+        let d = 6
+        let (vectors, _) = Self.noisyGroups(seed: seed, dimension: d)
         let n = vectors.count / d
         let matrix = EmbeddingMatrix(dimension: d, ids: (0..<Int64(n)).map { $0 + 1 }, vectors: vectors)
         let pairs = DuplicatePairFinder(threshold: 0.6).pairs(in: matrix).map { pair in
@@ -180,6 +187,32 @@ import ScanKernels
             let replayed = Set(sets.groups().map { Set($0.map { Int64($0 + 1) }) })
             #expect(replayed == naiveAverageLink(matrix, threshold: threshold), "threshold \(threshold)")
         }
+    }
+
+    /// The sweep's single link joins the pairs once, walking the thresholds down: each point equals clustering
+    /// at that threshold alone.
+    @Test(arguments: [6, 7] as [UInt64])
+    func singleLinkSweepEqualsClusteringAtEachThreshold(seed: UInt64) {
+        let d = 6
+        let (vectors, centres) = Self.noisyGroups(seed: seed, dimension: d)
+        let n = centres.count
+        let pairs = (0..<(n - 1)).map {
+            QuestionPair(question1: "question \($0)", question2: "question \($0 + 1)",
+                         isDuplicate: centres[$0] == centres[$0 + 1], line: $0 + 2)
+        }
+        let truth = DuplicateGroundTruth(pairs: pairs)
+        let matrix = EmbeddingMatrix(dimension: d, ids: (0..<Int64(n)).map { $0 + 1 }, vectors: vectors)
+        let sweep = DedupSweep(matrix: matrix, truth: truth, lowestThreshold: 0.5)
+        let thresholds: [Float] = [0.9, 0.5, 0.75, 0.6, 0.7]
+        let points = sweep.scores(rule: .singleLink, thresholds: thresholds)
+        #expect(points.map(\.threshold) == thresholds)
+        for point in points {
+            let found = DuplicatePairFinder(threshold: point.threshold).pairs(in: matrix)
+            let clusters = Deduplication(threshold: point.threshold, rule: .singleLink).rowClusters(of: found, in: matrix)
+            let labels = ClusterAgreement.labels(clusters: clusters, count: n)
+            #expect(point.agreement == ClusterAgreement(predicted: labels, truth: truth.labels), "threshold \(point.threshold)")
+        }
+        #expect(Set(points.map(\.agreement.clusterCount)).count > 1, "the thresholds cut differently")
     }
 
     @Test func theSweepPicksTheThresholdOfBestPairF1() throws {
@@ -232,6 +265,52 @@ import ScanKernels
         #expect(try DedupCalibration.calibrate(model: model, pairs: pairs, kind: "dev", pairLimit: 0) == nil)
         #expect(try DedupCalibration.calibrate(model: model, pairs: Array(pairs.prefix(4)), kind: "dev") == nil,
                 "fewer than 20 true pairs")
+    }
+
+    @Test func calibrationKeepsAverageLinkUnlessAnotherRuleIsClearlyBetter() {
+        typealias C = DedupCalibration
+        #expect(C.chosenRule(f1: [:]) == nil)
+        #expect(C.chosenRule(f1: [.singleLink: 0.5, .community: 0.6]) == .community)
+        #expect(C.chosenRule(f1: [.singleLink: 0.659, .community: 0.613, .averageLink: 0.658]) == .averageLink)
+        #expect(C.chosenRule(f1: [.singleLink: 0.667, .community: 0.6, .averageLink: 0.658]) == .averageLink)
+        #expect(C.chosenRule(f1: [.singleLink: 0.706, .community: 0.657, .averageLink: 0.662]) == .singleLink)
+        #expect(C.chosenRule(f1: [.singleLink: 0.7, .community: 0.7, .averageLink: 0.5]) == .singleLink)
+    }
+
+    @Test func dedupUsesTheCalibratedRuleAndEachRulesOwnThreshold() throws {
+        try withStore { store, _ in
+            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
+            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
+                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
+            let model = tinyModel()
+            let id = try store.saveEpoch(name: "faq", model: model, epoch: record, threshold: 0.5,
+                                         calibration: calibration)
+            let texts = ["how old are you", "what is your age"]
+            let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
+            try store.storeEmbeddings(modelID: id, questionIDs: ids, vectors: model.encode(texts))
+            // A record from before rules were calibrated: one threshold, whatever the rule asked for.
+            calibration.dedup = DedupThreshold(threshold: 0.81, rule: "average-link", pairs: "dev", questions: 40,
+                                               precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
+                                               largestTrueCluster: 3)
+            try store.updateCalibration(modelID: id, modelName: "faq", calibration)
+            var dedup = try IndexDeduplication(store: store, modelName: "faq")
+            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.81, .averageLink))
+            #expect(try dedup.settings(threshold: nil, rule: .singleLink) == (0.81, .singleLink))
+            // Calibrated with every rule, single link chosen.
+            calibration.dedup?.rule = "single-link"
+            calibration.dedup?.threshold = 0.72
+            calibration.dedup?.rules = [RuleThreshold(rule: "single-link", threshold: 0.72, f1: 0.7, largestCluster: 5),
+                                        RuleThreshold(rule: "community", threshold: 0.65, f1: 0.6, largestCluster: 4),
+                                        RuleThreshold(rule: "average-link", threshold: 0.57, f1: 0.66, largestCluster: 4)]
+            try store.updateCalibration(modelID: id, modelName: "faq", calibration)
+            #expect(try store.loadModel(name: "faq").calibration == calibration)
+            dedup = try IndexDeduplication(store: store, modelName: "faq")
+            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.72, .singleLink))
+            #expect(try dedup.settings(threshold: nil, rule: .averageLink) == (0.57, .averageLink))
+            #expect(try dedup.settings(threshold: nil, rule: .community) == (0.65, .community))
+            #expect(try dedup.settings(threshold: 0.9, rule: nil) == (0.9, .singleLink))
+            #expect(throws: DedupError.invalidThreshold(2)) { try dedup.settings(threshold: 2, rule: nil) }
+        }
     }
 
     @Test func aCalibrationRecordWithoutADedupThresholdStillLoads() throws {

@@ -1,27 +1,36 @@
 import SiameseNet
 
-/// Calibrates a model's dedup threshold: the threshold of best pairwise F1 when the distinct questions of
-/// labelled pairs are clustered (`ClusteringRule.standard`) and scored against their true clusters.
+/// Calibrates a model's dedup threshold and clustering rule: the threshold of best pairwise F1 when the
+/// distinct questions of labelled pairs are clustered by each rule and scored against their true clusters.
 ///
 /// The pair threshold, calibrated for accuracy on balanced pairs, is far too low for deduplication, where
-/// true duplicates are a tiny fraction of all pairs of questions; this one is chosen on all pairs.
+/// true duplicates are a tiny fraction of all pairs of questions; this one is chosen on all pairs. Which rule
+/// wins depends on the model (docs/design.md, "Deduplication"), so it is chosen with the threshold.
 package enum DedupCalibration {
+    /// How much higher another rule's pair F1 must be for the calibration to choose it over
+    /// `ClusteringRule.standard` (average link), which degrades gracefully when a threshold calibrated on other
+    /// questions is off, where single link chains unrelated questions together (measured on Quora dev).
+    package static let ruleMargin = 0.01
+    /// The rules compared: community detection is left out, as it never came near the others on Quora (it loses
+    /// recall: a question joins only the first proposal that claims it) and is by far the slowest to sweep.
+    package static let comparedRules: [ClusteringRule] = [.singleLink, .averageLink]
     /// The fewest true same-cluster pairs worth calibrating on.
     static let minimumTruePairs = 20
     /// The most candidate pairs held at once (about 80 MiB).
     package static let pairLimit = 5_000_000
 
-    /// The calibrated threshold, or nil when the pairs' questions have fewer than `minimumTruePairs` true
-    /// same-cluster pairs.
+    /// The calibrated threshold and rule, or nil when the pairs' questions have fewer than `minimumTruePairs`
+    /// true same-cluster pairs.
     /// - Parameters:
     ///   - pairs: labelled pairs (validation pairs, else the training rows: optimistic).
     ///   - kind: which pairs they are, recorded: "dev", "held-out" or "training".
+    ///   - rule: calibrate this rule only; nil compares `comparedRules` and keeps the best (by `ruleMargin`).
     ///   - workers: batches encoded in parallel.
     /// - Complexity: one encoder pass over the questions, one pair scan, one clustering per threshold tried.
     ///   - pairLimit: the most candidate pairs held at once; when more reach 0.50, the grid starts at 0.60, then
     ///     0.70, …; nil when even the last threshold has too many.
     package static func calibrate(model: SiameseModel, pairs: [QuestionPair], kind: String,
-                                 rule: ClusteringRule = .standard, workers: Int = 1,
+                                 rule: ClusteringRule? = nil, workers: Int = 1,
                                  pairLimit: Int = DedupCalibration.pairLimit) throws -> DedupThreshold? {
         let truth = DuplicateGroundTruth(pairs: pairs)
         guard truth.pairCount >= minimumTruePairs else { return nil }
@@ -37,10 +46,38 @@ package enum DedupCalibration {
             if sweep != nil { break }
             thresholds = thresholds.filter { $0 >= lowest + 0.095 }
         }
-        guard let sweep, let best = DedupSweep.best(sweep.scores(rule: rule, thresholds: thresholds)) else { return nil }
-        let a = best.agreement
-        return DedupThreshold(threshold: best.threshold, rule: rule.rawValue, pairs: kind,
-                              questions: truth.questions.count, precision: a.pairPrecision, recall: a.pairRecall,
-                              f1: a.pairF1, largestCluster: a.largestCluster, largestTrueCluster: truth.largestCluster)
+        guard let sweep else { return nil }
+        let candidates = (rule.map { [$0] } ?? comparedRules).compactMap { rule in
+            DedupSweep.best(sweep.scores(rule: rule, thresholds: thresholds)).map { (rule, $0) }
+        }
+        let f1 = Dictionary(uniqueKeysWithValues: candidates.map { ($0.0, $0.1.agreement.pairF1) })
+        guard let chosenRule = chosenRule(f1: f1), let chosen = candidates.first(where: { $0.0 == chosenRule })?.1
+        else { return nil }
+        let a = chosen.agreement
+        var record = DedupThreshold(threshold: chosen.threshold, rule: chosenRule.rawValue, pairs: kind,
+                                    questions: truth.questions.count, precision: a.pairPrecision, recall: a.pairRecall,
+                                    f1: a.pairF1, largestCluster: a.largestCluster,
+                                    largestTrueCluster: truth.largestCluster)
+        if rule == nil {
+            record.rules = candidates.map {
+                RuleThreshold(rule: $0.0.rawValue, threshold: $0.1.threshold, f1: $0.1.agreement.pairF1,
+                              largestCluster: $0.1.agreement.largestCluster)
+            }
+        }
+        return record
+    }
+
+    /// The rule of highest pair F1 (ties: the first in `ClusteringRule.allCases`), except that
+    /// `ClusteringRule.standard` stays unless another beats it by more than `ruleMargin`.
+    static func chosenRule(f1: [ClusteringRule: Double]) -> ClusteringRule? {
+        var best: ClusteringRule?
+        for rule in ClusteringRule.allCases {
+            guard let value = f1[rule] else { continue }
+            if best.flatMap({ f1[$0] }).map({ value > $0 }) ?? true { best = rule }
+        }
+        if let best, let standard = f1[.standard], let top = f1[best], top - standard <= ruleMargin {
+            return .standard
+        }
+        return best
     }
 }

@@ -47,6 +47,23 @@ package struct DedupSweep: Sendable {
                 return Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
             }
         }
+        if rule == .singleLink, let lowest = thresholds.min() {
+            // Pairs come score descending: walking the thresholds from the highest down, each one's components
+            // are the previous ones joined by the pairs between the two thresholds (one pass over the pairs).
+            let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
+            var sets = RowUnionFind(count: matrix.count)
+            var next = 0
+            var points: [Float: Point] = [:]
+            for threshold in thresholds.sorted(by: >) {
+                while next < rowPairs.count && rowPairs[next].score >= threshold {
+                    sets.join(rowPairs[next].a, rowPairs[next].b)
+                    next += 1
+                }
+                let labels = ClusterAgreement.labels(clusters: sets.groups(), count: matrix.count)
+                points[threshold] = Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
+            }
+            return thresholds.compactMap { points[$0] }
+        }
         return thresholds.map { threshold in
             // Pairs are sorted by score descending: those ≥ threshold are a prefix.
             var low = 0, high = pairs.count

@@ -17,19 +17,22 @@ public struct IndexDeduplication: Sendable {
         guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
     }
 
-    /// The threshold to use: `explicit` when given, else the model's calibrated dedup threshold.
+    /// The threshold and rule to use: each as given, else the model's calibrated ones (the rule's own calibrated
+    /// threshold when `rule` is given; a record from before rules were calibrated has one threshold, used for
+    /// any rule), else average link.
     /// - Throws: `DedupError.invalidThreshold` for an explicit value outside [-1, 1], `.noThreshold` when
-    ///   neither exists (a model trained before dedup thresholds were calibrated, or without enough labelled
-    ///   duplicates).
-    public func threshold(explicit: Float?) throws -> Float {
+    ///   no threshold is given or stored (a model trained before dedup thresholds were calibrated, or without
+    ///   enough labelled duplicates).
+    public func settings(threshold explicit: Float?, rule explicitRule: ClusteringRule?) throws
+        -> (threshold: Float, rule: ClusteringRule) {
+        let stored = model.calibration?.dedup
+        let rule = explicitRule ?? stored.flatMap { ClusteringRule(rawValue: $0.rule) } ?? .standard
         if let explicit {
             guard explicit >= -1 && explicit <= 1 else { throw DedupError.invalidThreshold(explicit) }
-            return explicit
+            return (explicit, rule)
         }
-        guard let stored = model.calibration?.dedupThreshold else {
-            throw DedupError.noThreshold(path: store.path, model: model.name)
-        }
-        return stored
+        guard let stored else { throw DedupError.noThreshold(path: store.path, model: model.name) }
+        return (stored.threshold(for: rule) ?? stored.threshold, rule)
     }
 
     /// A run's findings with the stored questions they name.

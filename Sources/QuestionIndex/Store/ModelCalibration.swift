@@ -48,12 +48,16 @@ public struct ModelCalibration: Codable, Sendable, Equatable {
 
 /// How a model's dedup threshold was calibrated: the threshold of best pairwise F1 of the clusters of a set of
 /// labelled questions against their true clusters (connected components of their duplicate pairs), over
-/// `DedupSweep.standardThresholds`.
+/// `DedupSweep.standardThresholds`, and the clustering rule chosen with it.
 public struct DedupThreshold: Codable, Sendable, Equatable {
     /// The dedup threshold (cosine) chosen.
     public var threshold: Float
-    /// The clustering rule it was calibrated with (`ClusteringRule.rawValue`).
+    /// The clustering rule it was calibrated with (`ClusteringRule.rawValue`): the rule `siamese dedup` uses
+    /// unless told otherwise.
     public var rule: String
+    /// Every rule compared (`DedupCalibration.comparedRules`), each at its own best threshold; nil in records
+    /// written before the rule was calibrated (they calibrated `rule` alone).
+    public var rules: [RuleThreshold]? = nil
     /// Which pairs' questions: "dev", "held-out" or "training", as `ModelCalibration.pairs`.
     public var pairs: String
     /// The number of distinct questions clustered.
@@ -83,8 +87,38 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
         self.largestTrueCluster = largestTrueCluster
     }
 
+    /// The calibrated threshold of `rule`: this record's own for its rule, else the rule's entry of `rules`.
+    public func threshold(for rule: ClusteringRule) -> Float? {
+        rule.rawValue == self.rule ? threshold : rules?.first { $0.rule == rule.rawValue }?.threshold
+    }
+
     enum CodingKeys: String, CodingKey {
-        case threshold, rule, pairs, questions, precision, recall, f1
+        case threshold, rule, rules, pairs, questions, precision, recall, f1
         case largestCluster = "largest_cluster", largestTrueCluster = "largest_true_cluster"
+    }
+}
+
+/// One clustering rule's best threshold and pair F1 in a dedup calibration.
+public struct RuleThreshold: Codable, Sendable, Equatable {
+    /// `ClusteringRule.rawValue`.
+    public var rule: String
+    /// The threshold of best pair F1 under this rule.
+    public var threshold: Float
+    /// That pair F1.
+    public var f1: Double
+    /// The largest cluster there.
+    public var largestCluster: Int
+
+    /// A rule's calibration result.
+    public init(rule: String, threshold: Float, f1: Double, largestCluster: Int) {
+        self.rule = rule
+        self.threshold = threshold
+        self.f1 = f1
+        self.largestCluster = largestCluster
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case rule, threshold, f1
+        case largestCluster = "largest_cluster"
     }
 }
