@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import QuestionIndex
+import SiameseNet
 
 struct Info: ReportingCommand {
     static let configuration = CommandConfiguration(
@@ -27,7 +28,7 @@ struct Info: ReportingCommand {
                 ModelInfo(name: summary.name, isDefault: summary.isDefault, createdAt: summary.createdAt,
                           dimension: summary.dimension,
                           vocabulary: summary.vocabularySize, threshold: summary.threshold,
-                          vectors: summary.embeddingCount, calibration: summary.calibration,
+                          vectors: summary.embeddingCount, calibration: summary.calibration, config: summary.config,
                           epochs: epochs.map { EpochInfo(epoch: $0.epoch, loss: $0.loss, devROCAUC: $0.validationAUC,
                                                          pairsPerSecond: $0.pairsPerSecond, seconds: $0.seconds) })
             },
@@ -51,6 +52,18 @@ struct Info: ReportingCommand {
         }
     }
 
+    /// One line of what a model is and how it was trained, from its stored configuration.
+    static func describe(_ config: ModelConfig) -> String {
+        let lstm = config.bidirectional ? "LSTM 2 × \(config.dimension / 2) (both directions)" : "LSTM \(config.dimension)"
+        let subwords = config.usesSubwords
+            ? "up to \(config.maxSubwords) sub-words (\(config.subwordMinN)–\(config.subwordMaxN)-grams)" : "no sub-words"
+        func number(_ value: Float) -> String { String(format: "%g", value) }
+        return "encoder: \(lstm), \(subwords), \(config.maxTokens) tokens at most; trained with margin "
+            + "\(number(config.margin)), non-duplicate weight \(number(config.nonDuplicateWeight)), input dropout "
+            + "\(number(config.inputDropout)), implied pairs \(String(format: "%g", config.impliedPairRatio)), batch "
+            + "\(config.batchSize), learning rate \(number(config.learningRate)), seed \(config.seed)"
+    }
+
     private func printText(_ info: IndexInfo) {
         print("index      \(info.database)")
         print("schema     \(info.schema)")
@@ -61,6 +74,7 @@ struct Info: ReportingCommand {
             print("")
             print("model \"\(model.name)\"\(model.isDefault ? " (default)" : ""): d = \(model.dimension), vocabulary \(model.vocabulary), "
                 + "threshold \(model.threshold?.score ?? "none"), \(model.vectors) vectors")
+            print("  " + (model.config.map(Self.describe) ?? "configuration: not readable by this build"))
             // Vectors reference their question (foreign key), so the difference is the questions without one.
             let missing = info.questions - model.vectors
             if missing > 0 {
@@ -168,10 +182,12 @@ struct ModelInfo: Encodable {
     var threshold: Float?
     var vectors: Int
     var calibration: ModelCalibration?
+    /// The hyperparameters as stored (`ModelConfig`'s own keys); null when this build cannot read them.
+    var config: ModelConfig?
     var epochs: [EpochInfo]
 
     enum CodingKeys: String, CodingKey {
-        case name, dimension, vocabulary, threshold, vectors, calibration, epochs
+        case name, dimension, vocabulary, threshold, vectors, calibration, config, epochs
         case isDefault = "default", createdAt = "created_at"
     }
 
@@ -185,6 +201,7 @@ struct ModelInfo: Encodable {
         try c.encode(threshold, forKey: .threshold)  // null when not calibrated: keys are stable
         try c.encode(vectors, forKey: .vectors)
         try c.encode(calibration, forKey: .calibration)
+        try c.encode(config, forKey: .config)
         try c.encode(epochs, forKey: .epochs)
     }
 }

@@ -14,28 +14,46 @@ struct InfoCommandTests {
             let result = try workspace.succeed("info")
             #expect(result.stderr == "")
             let lines = result.stdoutLines
-            try #require(lines.count == 13, "\(result)")
+            try #require(lines.count == 14, "\(result)")
             #expect(lines[0] == "index      siamese.sqlite")
             #expect(lines[1].wholeMatch(of: #/schema     \d{4}/#) != nil)
             #expect(lines[2].wholeMatch(of: #/size       \d+\.\d MiB/#) != nil)
             #expect(lines[3] == "questions  120")
             #expect(lines[4] == "")
             #expect(lines[5] == "model \"default\": d = 32, vocabulary 558, threshold \(threshold), 120 vectors")
-            #expect(lines[6].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,
-                    "\(lines[6])")
+            #expect(lines[6] == "  encoder: LSTM 2 × 16 (both directions), up to 50000 sub-words (3–5-grams), 64 tokens at most; "
+                    + "trained with margin 0.25, non-duplicate weight 1, input dropout 0.25, implied pairs 1, batch 256, "
+                    + "learning rate 0.01, seed 1")
+            #expect(lines[7].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,
+                    "\(lines[7])")
             let dedup = try #require(training.stdoutLines.first { $0.hasPrefix("dedup threshold ") }?
                 .firstMatch(of: #/dedup threshold (0\.\d{4}) \(best pair F1 (\d\.\d{3})/#))
-            #expect(lines[7].wholeMatch(of: #/  dedup threshold (0\.\d{4}): best pair F1 (\d\.\d{3}) \(precision \d\.\d{3}, recall \d\.\d{3}\), average-link, on the training pairs' 336 questions; largest cluster \d+ \(true 5\)/#)?
-                .output.1 == dedup.output.1, "\(lines[7])")
-            #expect(lines[8] == "  kept epoch 3: the last (no validation pairs)")
-            #expect(lines[9] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
+            #expect(lines[8].wholeMatch(of: #/  dedup threshold (0\.\d{4}): best pair F1 (\d\.\d{3}) \(precision \d\.\d{3}, recall \d\.\d{3}\), average-link, on the training pairs' 336 questions; largest cluster \d+ \(true 5\)/#)?
+                .output.1 == dedup.output.1, "\(lines[8])")
+            #expect(lines[9] == "  kept epoch 3: the last (no validation pairs)")
+            #expect(lines[10] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
             let trainedLosses = training.stderrLines.compactMap { $0.firstMatch(of: #/^epoch \d+: loss (\d+\.\d{4})/#) }
                 .map { String($0.output.1) }
-            for (epoch, line) in lines[10...].enumerated() {
+            for (epoch, line) in lines[11...].enumerated() {
                 let row = try #require(line.wholeMatch(of: #/ +(\d+) +(\d+\.\d{4}) +- +(\d+) +(\d+\.\d)/#), "\(line)")
                 #expect(Int(row.output.1) == epoch + 1)
                 #expect(String(row.output.2) == trainedLosses[epoch])
             }
+        }
+    }
+
+    @Test("a configuration this build cannot read: info still describes the index, query stops with the reason")
+    func unreadableConfiguration() throws {
+        try #require(SQLiteShell.isAvailable)
+        try withWorkspace { workspace in
+            try workspace.trainAndIndexQuickModel()
+            try SQLiteShell.run("UPDATE model SET config = json_set(config, '$.margin', 'wide')", in: workspace)
+            let info = try workspace.succeed("info")
+            #expect(info.stdoutLines[6] == "  configuration: not readable by this build", "\(info)")
+            #expect(try jsonObject(try workspace.succeed("info", "--json").stdout)["models"]
+                .flatMap { ($0 as? [[String: Any]])?.first?["config"] } is NSNull)
+            let query = try workspace.run("query", "How old are you?")
+            #expect(query.exitCode == 1 && query.stderr.contains("configuration"), "\(query)")
         }
     }
 
@@ -75,7 +93,10 @@ struct InfoCommandTests {
             try #require(models.count == 1)
             let model = models[0]
             #expect(keys(model) == ["name", "default", "created_at", "dimension", "vocabulary", "threshold", "vectors",
-                                    "calibration", "epochs"])
+                                    "calibration", "config", "epochs"])
+            let config = try #require(model["config"] as? [String: Any])
+            #expect(config["bidirectional"] as? Bool == true)
+            #expect(int(config["dimension"]) == 32 && int(config["epochs"]) == 3 && int(config["maxSubwords"]) == 50000)
             let calibration = try #require(model["calibration"] as? [String: Any])
             #expect(int(calibration["kept_epoch"]) == 3)
             #expect(calibration["pairs"] as? String == "training")

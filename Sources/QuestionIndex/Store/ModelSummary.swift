@@ -1,4 +1,5 @@
 import Foundation
+import SiameseNet
 
 /// What `info` shows about one stored model, read without loading its weights.
 public struct ModelSummary: Sendable, Equatable {
@@ -26,4 +27,7 @@ public struct ModelSummary: Sendable, Equatable {
     public let isDefault: Bool
     /// How the threshold was calibrated and which epoch was kept; nil when not recorded.
     public var calibration: ModelCalibration? = nil
+    /// The hyperparameters the model was built and trained with; nil when this build cannot read them (loading
+    /// the model then fails with the reason).
+    public var config: ModelConfig? = nil
 }

@@ -351,7 +351,7 @@ extension QuestionStore {
         let path = self.path
         return try read { db in
             try Row.fetchAll(db, sql: """
-                SELECT m.id, m.name, m.created_at, m.dimension, m.threshold, m.calibration,
+                SELECT m.id, m.name, m.created_at, m.config, m.dimension, m.threshold, m.calibration,
                     (SELECT COUNT(*) FROM vocabulary v WHERE v.model_id = m.id) AS vocabulary_size,
                     (SELECT COUNT(*) FROM training_epoch e WHERE e.model_id = m.id) AS epoch_count,
                     (SELECT loss FROM training_epoch e WHERE e.model_id = m.id ORDER BY epoch DESC LIMIT 1) AS last_loss,
@@ -377,7 +377,9 @@ extension QuestionStore {
                     isDefault: try row.integer("is_default", in: 0...1) == 1,
                     calibration: try Self.decodeCalibration(try row.optionalText("calibration")) { reason in
                         .corruptModel(path: path, model: name, reason: reason)
-                    })
+                    },
+                    config: (try? row.optionalText("config")).flatMap { $0 }
+                        .flatMap { try? JSONDecoder().decode(ModelConfig.self, from: Data($0.utf8)) })
             }
         }
     }
