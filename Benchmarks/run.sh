@@ -6,12 +6,15 @@
 # PAIRS_FILE defaults to ../shared/data/quora/train.tsv (duplicates only are used). For each thread count
 # (1, 2) it runs the two implementations back to back REPEATS times (default 5), training and encoding,
 # then prints medians, ratios and peak memory. Raw JSON lines go to Benchmarks/out/results.jsonl.
+# DIRECTIONS=2 runs both sides with two LSTM directions of 64 (the CLI's default encoder) instead of the
+# course's one LSTM(128).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 pairs="${1:-$root/../shared/data/quora/train.tsv}"
 repeats="${2:-5}"
 steps="${STEPS:-30}"
+directions="${DIRECTIONS:-1}"
 out="$here/out"
 mkdir -p "$out"
 
@@ -28,10 +31,10 @@ results="$out/results.jsonl"
 for threads in 1 2; do
     for ((r = 1; r <= repeats; r++)); do
         echo "threads $threads, round $r of $repeats" >&2
-        "$bench" train --tokens "$out/tokens.txt" --threads "$threads" --steps "$steps" --json >> "$results"
-        "$python" "$here/torch_siamese.py" --tokens "$out/tokens.txt" --threads "$threads" --mode train --steps "$steps" --json >> "$results"
-        "$bench" encode --tokens "$out/tokens.txt" --threads "$threads" --json >> "$results"
-        "$python" "$here/torch_siamese.py" --tokens "$out/tokens.txt" --threads "$threads" --mode encode --json >> "$results"
+        "$bench" train --tokens "$out/tokens.txt" --threads "$threads" --steps "$steps" --directions "$directions" --json >> "$results"
+        "$python" "$here/torch_siamese.py" --tokens "$out/tokens.txt" --threads "$threads" --mode train --steps "$steps" --directions "$directions" --json >> "$results"
+        "$bench" encode --tokens "$out/tokens.txt" --threads "$threads" --directions "$directions" --json >> "$results"
+        "$python" "$here/torch_siamese.py" --tokens "$out/tokens.txt" --threads "$threads" --mode encode --directions "$directions" --json >> "$results"
     done
 done
 python3 "$here/summarize.py" "$results"

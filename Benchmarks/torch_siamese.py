@@ -14,9 +14,13 @@ Timing covers only the model work: padded batch tensors are built beforehand.
 Train mode uses full batches only (the remainder of N / batch is dropped);
 batches are taken in file order and wrap around when warmup + steps exceed them.
 
+With --directions 2 the LSTM is nn.LSTM(128, 64, bidirectional=True): two directions of 64 whose outputs
+are concatenated (128 values), the shape of SiameseIndex's default encoder. (Over the padded batch the
+reverse direction reads the padding first; the work per step is what matters here.)
+
 Usage:
   torch_siamese.py --tokens FILE --threads N --mode train|encode [--batch 256]
-                   [--steps S] [--warmup 3] [--seed 1] [--json]
+                   [--steps S] [--warmup 3] [--seed 1] [--directions 1|2] [--json]
   torch_siamese.py --self-check
 """
 import argparse
@@ -44,6 +48,7 @@ def parse_args(argv=None):
                    help="batches to time (default: one full pass)")
     p.add_argument("--warmup", type=int, default=3, help="untimed batches first")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--directions", type=int, choices=[1, 2], default=1, help="LSTM directions (2: 64 each)")
     p.add_argument("--json", action="store_true", help="print one JSON line")
     p.add_argument("--self-check", action="store_true",
                    help="check the loss on the course notebook's numbers and exit")
@@ -114,11 +119,12 @@ def encode_batches(pairs, batch):
     return out
 
 
-def build_encoder(vocab_size):
-    """The shared encoder's layers: Embedding(V, 128) and a one-layer LSTM(128)."""
+def build_encoder(vocab_size, directions=1):
+    """The shared encoder's layers: Embedding(V, 128) and a one-layer LSTM(128), or two directions of 64."""
     return torch.nn.ModuleDict({
         "embedding": torch.nn.Embedding(vocab_size, DIM),
-        "lstm": torch.nn.LSTM(DIM, DIM, num_layers=1, batch_first=True),
+        "lstm": torch.nn.LSTM(DIM, DIM // directions, num_layers=1, batch_first=True,
+                              bidirectional=directions == 2),
     })
 
 
@@ -201,7 +207,7 @@ def main(argv=None):
         return self_check()
     torch.manual_seed(args.seed)
     vocab, pairs = read_tokens(args.tokens)
-    model = build_encoder(vocab)
+    model = build_encoder(vocab, args.directions)
     if args.mode == "train":
         batches = train_batches(pairs, args.batch)
         if not batches:
@@ -214,7 +220,7 @@ def main(argv=None):
         steps = args.steps or len(batches)
         seconds, count = run_encode(model, batches, args.warmup, steps)
         rate_key, rate, loss = "questions_per_s", count / seconds, None
-    result = {"impl": "pytorch", "mode": args.mode, "threads": args.threads,
+    result = {"impl": "pytorch", "mode": args.mode, "threads": args.threads, "directions": args.directions,
               rate_key: round(rate, 2), "peak_rss_mib": round(peak_rss_mib(), 1),
               "loss": None if loss is None else round(loss, 6), "torch": torch.__version__,
               "batch": args.batch, "steps": steps, "warmup": args.warmup,

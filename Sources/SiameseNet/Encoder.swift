@@ -16,19 +16,22 @@ package struct Encoder: Sendable {
     /// - Returns: [count, d] row-major; each row has L2 norm 1, so a dot product of two rows is their cosine.
     /// - Throws: `EncoderError.emptyQuestion` for a sequence with no tokens, `.tokenOutOfRange` for a bad id.
     /// - Complexity: O(total tokens · d²), the packed LSTM's cost; no work on padding.
-    package func encode(_ sequences: [[Int32]]) throws -> [Float] {
+    /// - Parameter workspace: scratch buffers, reused by a caller that encodes batch after batch on one thread
+    ///   (fresh pages for every batch cost a fifth of the encoding time).
+    package func encode(_ sequences: [[Int32]], workspace: EncoderWorkspace = EncoderWorkspace()) throws -> [Float] {
         guard !sequences.isEmpty else { return [] }
         let batch = try PackedBatch(sequences, vocabularySize: vocabularySize)
-        return forward(batch).unitVectorsInInputOrder()
+        return forward(batch, workspace: workspace).unitVectorsInInputOrder()
     }
 
     /// Unit vectors for a batch of questions with sub-words, in input order (see `TokenizedQuestion` for the
     /// input vector of each token).
     /// - Throws: as `encode(_: [[Int32]])`, and `.subwordOutOfRange` for a bad sub-word id.
-    package func encode(_ questions: [TokenizedQuestion]) throws -> [Float] {
+    package func encode(_ questions: [TokenizedQuestion], workspace: EncoderWorkspace = EncoderWorkspace()) throws
+        -> [Float] {
         guard !questions.isEmpty else { return [] }
         let batch = try PackedBatch(questions, vocabularySize: vocabularySize, subwordCount: weights.subwordCount)
-        return forward(batch).unitVectorsInInputOrder()
+        return forward(batch, workspace: workspace).unitVectorsInInputOrder()
     }
 
     /// Writes the input vector of every packed row into `inputs` ([rows, d]).

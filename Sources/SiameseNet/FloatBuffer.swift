@@ -37,7 +37,8 @@ final class FloatBuffer: @unchecked Sendable {
 ///
 /// A training loop keeps one workspace; the activations of a forward pass are valid until the next
 /// forward pass on the same workspace.
-final class EncoderWorkspace: @unchecked Sendable {
+package final class EncoderWorkspace: @unchecked Sendable {
+    package init() {}
     let inputs = FloatBuffer(), norms = FloatBuffer(), units = FloatBuffer()
     let meanGradient = FloatBuffer(), inputGradient = FloatBuffer()
     /// Each direction's activations and gradients; the reverse one only in a bidirectional encoder.

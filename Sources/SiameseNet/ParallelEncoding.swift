@@ -5,6 +5,7 @@ extension SiameseModel {
     /// threads: each batch runs on one thread with BLAS single-threaded, which on 2 cores gave ~2× the
     /// throughput of one batch at a time with 2 BLAS threads (the cell kernels do not use BLAS threads).
     ///
+    /// Each thread reuses one set of scratch buffers for all its batches.
     /// Sets BLAS to 1 thread while it runs and restores the previous count: run no other BLAS work meanwhile.
     /// - Throws: `EncoderError.emptyQuestion(index:)` with the index in `texts` of the first text without words.
     public func encode(_ texts: [String], batchSize: Int, workers: Int) throws -> [Float] {
@@ -14,9 +15,10 @@ extension SiameseModel {
         guard workers > 1, starts.count > 1 else {
             var result: [Float] = []
             result.reserveCapacity(texts.count * d)
+            let workspace = EncoderWorkspace()
             for start in starts {
                 do {
-                    result += try encode(Array(texts[start..<min(start + batchSize, texts.count)]))
+                    result += try encode(Array(texts[start..<min(start + batchSize, texts.count)]), workspace: workspace)
                 } catch EncoderError.emptyQuestion(let index) {
                     throw EncoderError.emptyQuestion(index: start + index)
                 }
@@ -31,10 +33,11 @@ extension SiameseModel {
         result.withUnsafeMutableBufferPointer { output in
             let output = SendableBuffer(buffer: output)
             DispatchQueue.concurrentPerform(iterations: min(workers, starts.count)) { worker in
+                let workspace = EncoderWorkspace()
                 for (batch, start) in starts.enumerated() where batch % workers == worker {
                     let end = min(start + batchSize, texts.count)
                     do {
-                        let vectors = try encode(Array(texts[start..<end]))
+                        let vectors = try encode(Array(texts[start..<end]), workspace: workspace)
                         vectors.withUnsafeBufferPointer { source in
                             guard let from = source.baseAddress, let to = output.buffer.baseAddress else { return }
                             (to + start * d).update(from: from, count: vectors.count)

@@ -75,8 +75,13 @@ public struct SiameseModel: Sendable {
     /// Unit vectors of `texts`, [count, d] row-major, in input order.
     /// - Throws: `EncoderError.emptyQuestion(index:)` when a text has no words.
     public func encode(_ texts: [String]) throws -> [Float] {
-        guard lexicon.subwords != nil else { return try encoder.encode(texts.map(tokenIDs)) }
-        return try encoder.encode(texts.map(tokenized))
+        try encode(texts, workspace: EncoderWorkspace())
+    }
+
+    /// As `encode(_:)`, with scratch buffers a caller reuses from one batch to the next on one thread.
+    func encode(_ texts: [String], workspace: EncoderWorkspace) throws -> [Float] {
+        guard lexicon.subwords != nil else { return try encoder.encode(texts.map(tokenIDs), workspace: workspace) }
+        return try encoder.encode(texts.map(tokenized), workspace: workspace)
     }
 
     /// Cosine similarity of two questions: the one-shot test.

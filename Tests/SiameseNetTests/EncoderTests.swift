@@ -41,6 +41,18 @@ import Testing
         #expect(batch.reversedRows() == [5, 4, 2, 3, 1, 0])
     }
 
+    /// A workspace reused from a long batch to a shorter one leaves nothing of the first in the second's vectors.
+    @Test(arguments: [false, true])
+    func aReusedWorkspaceEncodesAsAFreshOne(bidirectional: Bool) throws {
+        let encoder = Encoder(weights: EncoderWeights(vocabularySize: 30, dimension: 8, seed: 5, bidirectional: bidirectional))
+        let long = randomSequences(lengths: [9, 12, 3, 7, 11], vocabularySize: 30, seed: 6)
+        let short = randomSequences(lengths: [2, 5, 1], vocabularySize: 30, seed: 7)
+        let workspace = EncoderWorkspace()
+        _ = try encoder.encode(long, workspace: workspace)
+        #expect(try encoder.encode(short, workspace: workspace) == encoder.encode(short))
+        #expect(try encoder.encode(long, workspace: workspace) == encoder.encode(long))
+    }
+
     @Test func embeddingDoesNotDependOnTheBatch() throws {
         let encoder = Encoder(weights: EncoderWeights(vocabularySize: 30, dimension: 8, seed: 3))
         let sequences = randomSequences(lengths: [4, 12, 1, 6], vocabularySize: 30, seed: 5)

@@ -1,8 +1,8 @@
 // siamese-bench: the Swift side of the PyTorch comparison (see Benchmarks/README.md).
 //
 //   siamese-bench export-tokens --pairs quora/train.tsv --out tokens.txt [--seed 1] [--batch 256]
-//   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--json]
-//   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--json]
+//   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--directions 1|2] [--json]
+//   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--directions 1|2] [--json]
 //   siamese-bench quality --train quora/train.tsv --dev quora/dev.tsv [--epochs 5] [--threads 2] [--seed 1]
 //   siamese-bench scan-data / scan: the query hot path against numpy, faiss and sqlite-vec (ScanBenchmark.swift)
 //   siamese-bench dedup-quality --db DB --pairs quora/dev.tsv: dedup clustering rules scored (DedupQualityBenchmark.swift)
@@ -100,9 +100,11 @@ func readTokens(_ path: String) throws -> (vocabularySize: Int, pairs: [Training
     return (vocabularySize, pairs)
 }
 
-func model(vocabularySize: Int, batch: Int) -> SiameseModel {
+/// The course model (`ModelConfig()`), with two LSTM directions of d/2 when `directions` is 2.
+func model(vocabularySize: Int, batch: Int, directions: Int = 1) -> SiameseModel {
     var config = ModelConfig()
     config.batchSize = batch
+    config.bidirectional = directions == 2
     let vocabulary = Vocabulary(building: [(2..<vocabularySize).map { "t\($0)" }], minCount: 1)
     return SiameseModel(config: config, vocabulary: vocabulary)
 }
@@ -126,14 +128,17 @@ func train(_ options: Options) throws {
     guard fullBatches > 0 else { throw BenchError(description: "fewer pairs than one batch") }
     let steps = try options.int("steps", default: fullBatches)
     let warmup = try options.int("warmup", default: 3)
-    let trainer = try Trainer(model: model(vocabularySize: vocabularySize, batch: batch), pairs: pairs)
+    let directions = try options.int("directions", default: 1)
+    let trainer = try Trainer(model: model(vocabularySize: vocabularySize, batch: batch, directions: directions),
+                              pairs: pairs)
     func indices(_ step: Int) -> [Int] { let b = step % fullBatches; return Array((b * batch)..<((b + 1) * batch)) }
     for step in 0..<warmup { trainer.trainStep(indices(step)) }
     let start = Date()
     var loss: Float = 0
     for step in warmup..<(warmup + steps) { loss = trainer.trainStep(indices(step)) }
     let seconds = Date().timeIntervalSince(start)
-    try emit(["impl": "swift", "mode": "train", "threads": threads, "pairs_per_s": Double(steps * batch) / seconds,
+    try emit(["impl": "swift", "mode": "train", "threads": threads, "directions": directions,
+              "pairs_per_s": Double(steps * batch) / seconds,
               "peak_rss_mib": peakRSSMiB(), "loss": Double(loss), "steps": steps, "seconds": seconds],
              json: options.flags.contains("json"))
 }
@@ -145,16 +150,20 @@ func encode(_ options: Options) throws {
     let batch = try options.int("batch", default: 256)
     let (vocabularySize, pairs) = try readTokens(options.string("tokens"))
     let questions = pairs.flatMap { [$0.first, $0.second] }
-    let encoder = model(vocabularySize: vocabularySize, batch: batch).encoder
-    _ = try encoder.encode(Array(questions.prefix(batch)))  // warm-up
+    let directions = try options.int("directions", default: 1)
+    let encoder = model(vocabularySize: vocabularySize, batch: batch, directions: directions).encoder
+    // Scratch buffers reused batch after batch, as `siamese index` does on each of its threads.
+    let workspace = EncoderWorkspace()
+    _ = try encoder.encode(Array(questions.prefix(batch)), workspace: workspace)  // warm-up
     let start = Date()
     var checksum: Float = 0
     for first in stride(from: 0, to: questions.count, by: batch) {
-        let vectors = try encoder.encode(Array(questions[first..<min(first + batch, questions.count)]))
+        let vectors = try encoder.encode(Array(questions[first..<min(first + batch, questions.count)]),
+                                         workspace: workspace)
         checksum += vectors[0]
     }
     let seconds = Date().timeIntervalSince(start)
-    try emit(["impl": "swift", "mode": "encode", "threads": threads,
+    try emit(["impl": "swift", "mode": "encode", "threads": threads, "directions": directions,
               "questions_per_s": Double(questions.count) / seconds, "peak_rss_mib": peakRSSMiB(),
               "items": questions.count, "seconds": seconds, "checksum": Double(checksum)],
              json: options.flags.contains("json"))
