@@ -281,6 +281,10 @@ final class EncoderActivations: @unchecked Sendable {
     var reversedInputs: FloatBuffer { workspace.reversedInputs }  // [rows, d] in the reverse direction's order
     var norms: FloatBuffer { workspace.norms }        // [count] L2 norm of each mean
     var units: FloatBuffer { workspace.units }        // [count, d] normalized means
+    /// The LSTM directions' buffers, forward first.
+    var directions: [LSTMState] {
+        bidirectional ? [workspace.forwardLSTM, workspace.reverseLSTM] : [workspace.forwardLSTM]
+    }
     /// Whether `inputs` were multiplied by `workspace.inputDropoutMask`.
     private(set) var hasInputDropout = false
 
@@ -295,7 +299,7 @@ final class EncoderActivations: @unchecked Sendable {
         self.workspace = workspace
         let rows = batch.totalRows
         workspace.inputs.resize(to: rows * d, zeroed: false)
-        for state in bidirectional ? [workspace.forwardLSTM, workspace.reverseLSTM] : [workspace.forwardLSTM] {
+        for state in directions {
             for buffer in [state.cells, state.cellTanh, state.hidden] { buffer.resize(to: rows * h, zeroed: false) }
             state.gates.resize(to: rows * 4 * h, zeroed: false)
         }
@@ -322,7 +326,6 @@ final class EncoderActivations: @unchecked Sendable {
     /// normalization.
     func poolAndNormalize() {
         let d = dimension, width = hiddenSize
-        let directions = bidirectional ? [workspace.forwardLSTM, workspace.reverseLSTM] : [workspace.forwardLSTM]
         for (index, state) in directions.enumerated() {
             let hidden = state.hidden.pointer
             for t in 0..<batch.steps {

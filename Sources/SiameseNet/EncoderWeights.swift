@@ -27,7 +27,9 @@ package struct EncoderWeights: Sendable, Equatable {
 
     /// The hidden width H of one LSTM direction: d, or d/2 in each of two directions, so the question vector
     /// keeps d values either way.
-    package var hiddenSize: Int { bidirectional ? dimension / 2 : dimension }
+    package var hiddenSize: Int { Self.hiddenSize(dimension: dimension, bidirectional: bidirectional) }
+
+    static func hiddenSize(dimension: Int, bidirectional: Bool) -> Int { bidirectional ? dimension / 2 : dimension }
 
     /// Names of the stored tensors of a one-direction model without sub-words, in the order of `tensors`.
     package static let tensorNames = ["embedding", "lstm.input_weight", "lstm.recurrent_weight", "lstm.bias"]
@@ -46,7 +48,7 @@ package struct EncoderWeights: Sendable, Equatable {
         self.dimension = dimension
         self.subwordCount = subwordCount
         self.bidirectional = bidirectional
-        let h = bidirectional ? dimension / 2 : dimension
+        let h = Self.hiddenSize(dimension: dimension, bidirectional: bidirectional)
         embedding = Array(repeating: 0, count: vocabularySize * dimension)
         subwordEmbedding = Array(repeating: 0, count: subwordCount * dimension)
         inputWeights = Array(repeating: 0, count: dimension * 4 * h)
@@ -106,30 +108,31 @@ package struct EncoderWeights: Sendable, Equatable {
         for name in Self.names(subwordCount: 1, bidirectional: true) where !names.contains(name) {
             if let extra = byName[name] { throw EncoderError.unexpectedWeight(name: extra.name, shape: extra.shape) }
         }
-        var restored: [String: [Float]] = [:]
         for (name, shape) in zip(names, expected) {
             guard let tensor = byName[name] else { throw EncoderError.missingWeight(name) }
             guard tensor.shape == shape, tensor.values.count == shape.reduce(1, *) else {
                 throw EncoderError.weightShapeMismatch(name: name, expected: shape, found: tensor.shape)
             }
-            restored[name] = tensor.values
         }
-        embedding = restored["embedding"] ?? []
-        inputWeights = restored["lstm.input_weight"] ?? []
-        recurrentWeights = restored["lstm.recurrent_weight"] ?? []
-        bias = restored["lstm.bias"] ?? []
-        reverseInputWeights = restored["lstm.reverse.input_weight"] ?? []
-        reverseRecurrentWeights = restored["lstm.reverse.recurrent_weight"] ?? []
-        reverseBias = restored["lstm.reverse.bias"] ?? []
-        subwordEmbedding = restored[Self.subwordTensorName] ?? []
+        // Tensors the model does not have stay empty.
+        embedding = []; inputWeights = []; recurrentWeights = []; bias = []
+        reverseInputWeights = []; reverseRecurrentWeights = []; reverseBias = []; subwordEmbedding = []
+        for (name, tensor) in Self.storedTensors where names.contains(name) {
+            self[keyPath: tensor] = byName[name]?.values ?? []
+        }
     }
 
     static func names(subwordCount: Int, bidirectional: Bool = false) -> [String] {
         tensorNames + (bidirectional ? reverseTensorNames : []) + (subwordCount > 0 ? [subwordTensorName] : [])
     }
 
+    /// Every tensor's stored name and property, in the order of `tensors`.
+    private static var storedTensors: [(name: String, tensor: WritableKeyPath<EncoderWeights, [Float]>)] {
+        zip(tensorNames + reverseTensorNames + [subwordTensorName], allTensors).map { ($0, $1) }
+    }
+
     static func shapes(vocabularySize: Int, dimension: Int, subwordCount: Int = 0, bidirectional: Bool = false) -> [[Int]] {
-        let h = bidirectional ? dimension / 2 : dimension
+        let h = hiddenSize(dimension: dimension, bidirectional: bidirectional)
         let lstm = [[dimension, 4 * h], [h, 4 * h], [4 * h]]
         return [[vocabularySize, dimension]] + lstm + (bidirectional ? lstm : [])
             + (subwordCount > 0 ? [[subwordCount, dimension]] : [])
@@ -140,15 +143,13 @@ package struct EncoderWeights: Sendable, Equatable {
     package var tensors: [NamedTensor] {
         let shapes = Self.shapes(vocabularySize: vocabularySize, dimension: dimension, subwordCount: subwordCount,
                                  bidirectional: bidirectional)
-        let values = [embedding, inputWeights, recurrentWeights, bias]
-            + (bidirectional ? [reverseInputWeights, reverseRecurrentWeights, reverseBias] : [])
-            + (subwordCount > 0 ? [subwordEmbedding] : [])
-        return zip(Self.names(subwordCount: subwordCount, bidirectional: bidirectional), zip(shapes, values))
-            .map { NamedTensor(name: $0.0, shape: $0.1.0, values: $0.1.1) }
+        let names = Self.names(subwordCount: subwordCount, bidirectional: bidirectional)
+        let values = Self.storedTensors.filter { names.contains($0.name) }.map { self[keyPath: $0.tensor] }
+        return zip(names, zip(shapes, values)).map { NamedTensor(name: $0.0, shape: $0.1.0, values: $0.1.1) }
     }
 
     /// Every tensor, in the order of `tensors` (empty arrays for those the model does not have), for loops
-    /// that treat them alike (the optimizer, zeroing).
+    /// that treat them alike (the optimizer, zeroing, storage).
     static var allTensors: [WritableKeyPath<EncoderWeights, [Float]>] {
         [\.embedding, \.inputWeights, \.recurrentWeights, \.bias,
          \.reverseInputWeights, \.reverseRecurrentWeights, \.reverseBias, \.subwordEmbedding]

@@ -378,7 +378,7 @@ extension QuestionStore {
                     calibration: try Self.decodeCalibration(try row.optionalText("calibration")) { reason in
                         .corruptModel(path: path, model: name, reason: reason)
                     },
-                    config: (try? row.optionalText("config")).flatMap { $0 }
+                    config: (try? row.optionalText("config"))
                         .flatMap { try? JSONDecoder().decode(ModelConfig.self, from: Data($0.utf8)) })
             }
         }
