@@ -310,6 +310,41 @@ import ScanKernels
             #expect(try dedup.settings(threshold: nil, rule: .community) == (0.65, .community))
             #expect(try dedup.settings(threshold: 0.9, rule: nil) == (0.9, .singleLink))
             #expect(throws: DedupError.invalidThreshold(2)) { try dedup.settings(threshold: 2, rule: nil) }
+            // A compared rule's threshold is checked on writing like the record's own, and both on reading back.
+            var bad = calibration
+            bad.dedup?.rules?[2].threshold = 1.5
+            #expect(throws: IndexError.invalidThreshold(1.5)) {
+                try store.updateCalibration(modelID: id, modelName: "faq", bad)
+            }
+        }
+    }
+
+    @Test(arguments: [
+        ("$.dedup.rule", "'nearest'",
+         "its dedup calibration names the clustering rule \"nearest\", which this build does not know"),
+        ("$.dedup.rules[1].rule", "'nearest'",
+         "its dedup calibration names the clustering rule \"nearest\", which this build does not know"),
+        ("$.dedup.threshold", "2.5", "its dedup threshold 2.5 is not a cosine in [-1, 1]"),
+        ("$.dedup.rules[0].threshold", "-3", "its dedup threshold -3.0 is not a cosine in [-1, 1]"),
+    ])
+    func aDedupCalibrationReadBackIsChecked(path field: String, value: String, reason: String) throws {
+        try withStore { store, path in
+            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
+            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
+                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
+            calibration.dedup = DedupThreshold(threshold: 0.72, rule: "single-link", pairs: "dev", questions: 40,
+                                               precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
+                                               largestTrueCluster: 3)
+            calibration.dedup?.rules = [RuleThreshold(rule: "single-link", threshold: 0.72, f1: 0.7, largestCluster: 5),
+                                        RuleThreshold(rule: "average-link", threshold: 0.57, f1: 0.66, largestCluster: 4)]
+            try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record, threshold: 0.5, calibration: calibration)
+            _ = try store.loadModel(name: "faq")
+            try rawDatabase(path).write { db in
+                try db.execute(sql: "UPDATE model SET calibration = json_set(calibration, '\(field)', \(value))")
+            }
+            #expect(throws: IndexError.corruptModel(path: path, model: "faq", reason: reason)) {
+                try store.loadModel(name: "faq")
+            }
         }
     }
 

@@ -87,6 +87,21 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
         self.largestTrueCluster = largestTrueCluster
     }
 
+    /// Every threshold of the record: its own, then each compared rule's.
+    var allThresholds: [Float] { [threshold] + (rules ?? []).map(\.threshold) }
+
+    /// What makes a record read back from a database unusable, nil when nothing does: a threshold that is not a
+    /// cosine, or a clustering rule this build does not know.
+    var problem: String? {
+        if let bad = allThresholds.first(where: { !($0 >= -1 && $0 <= 1) }) {
+            return "its dedup threshold \(bad) is not a cosine in [-1, 1]"
+        }
+        if let bad = ([rule] + (rules ?? []).map(\.rule)).first(where: { ClusteringRule(rawValue: $0) == nil }) {
+            return "its dedup calibration names the clustering rule \"\(bad)\", which this build does not know"
+        }
+        return nil
+    }
+
     /// The calibrated threshold of `rule`: this record's own for its rule, else the rule's entry of `rules`.
     public func threshold(for rule: ClusteringRule) -> Float? {
         rule.rawValue == self.rule ? threshold : rules?.first { $0.rule == rule.rawValue }?.threshold

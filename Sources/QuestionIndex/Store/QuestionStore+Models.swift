@@ -298,9 +298,10 @@ extension QuestionStore {
     }
 
     /// Replaces the calibration record of a model (e.g. to add its dedup threshold after training).
-    /// - Throws: `IndexError.modelIDNotFound`, `.invalidThreshold` for a dedup threshold that is not a cosine.
+    /// - Throws: `IndexError.modelIDNotFound`, `.invalidThreshold` for a dedup threshold (its own or a compared
+    ///   rule's) that is not a cosine.
     func updateCalibration(modelID: Int64, modelName: String, _ calibration: ModelCalibration) throws(IndexError) {
-        if let dedup = calibration.dedupThreshold { try Self.validate(name: modelName, threshold: dedup) }
+        for threshold in calibration.dedup?.allThresholds ?? [] { try Self.validate(name: modelName, threshold: threshold) }
         let json = try encodedCalibration(calibration, name: modelName)
         let path = self.path
         try write { db in
@@ -425,11 +426,14 @@ extension QuestionStore {
 
     private static func decodeCalibration(_ text: String?, corrupt: (String) -> IndexError) throws -> ModelCalibration? {
         guard let text else { return nil }
+        let calibration: ModelCalibration
         do {
-            return try JSONDecoder().decode(ModelCalibration.self, from: Data(text.utf8))
+            calibration = try JSONDecoder().decode(ModelCalibration.self, from: Data(text.utf8))
         } catch {
             throw corrupt("its calibration record is not valid for this build (\(error))")
         }
+        if let problem = calibration.dedup?.problem { throw corrupt(problem) }
+        return calibration
     }
 
     /// Inserts or replaces the model row, vocabulary and weights; returns the model id.
