@@ -17,10 +17,13 @@ batches are taken in file order and wrap around when warmup + steps exceed them.
 With --directions 2 the LSTM is nn.LSTM(128, 64, bidirectional=True): two directions of 64 whose outputs
 are concatenated (128 values), the shape of SiameseIndex's default encoder. (Over the padded batch the
 reverse direction reads the padding first; the work per step is what matters here.)
+With --members M there are M such encoders of 128/M values each (own embedding, own LSTM), their unit
+vectors side by side and scaled by 1/sqrt(M), the shape of `siamese train --members M`; training sums the
+members' losses, which trains each on its own loss (they share no weight).
 
 Usage:
   torch_siamese.py --tokens FILE --threads N --mode train|encode [--batch 256]
-                   [--steps S] [--warmup 3] [--seed 1] [--directions 1|2] [--json]
+                   [--steps S] [--warmup 3] [--seed 1] [--directions 1|2] [--members M] [--json]
   torch_siamese.py --self-check
 """
 import argparse
@@ -49,6 +52,8 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=3, help="untimed batches first")
     p.add_argument("--seed", type=int, default=1)
     p.add_argument("--directions", type=int, choices=[1, 2], default=1, help="LSTM directions (2: 64 each)")
+    p.add_argument("--members", type=int, choices=[1, 2, 4], default=1,
+                   help="encoders of 128/M values side by side")
     p.add_argument("--json", action="store_true", help="print one JSON line")
     p.add_argument("--self-check", action="store_true",
                    help="check the loss on the course notebook's numbers and exit")
@@ -119,20 +124,29 @@ def encode_batches(pairs, batch):
     return out
 
 
-def build_encoder(vocab_size, directions=1):
-    """The shared encoder's layers: Embedding(V, 128) and a one-layer LSTM(128), or two directions of 64."""
-    return torch.nn.ModuleDict({
-        "embedding": torch.nn.Embedding(vocab_size, DIM),
-        "lstm": torch.nn.LSTM(DIM, DIM // directions, num_layers=1, batch_first=True,
+def build_encoder(vocab_size, directions=1, members=1):
+    """The shared encoder's layers: per member, Embedding(V, 128/M) and a one-layer LSTM(128/M), or two
+    directions of 64/M."""
+    width = DIM // members
+    return torch.nn.ModuleList([torch.nn.ModuleDict({
+        "embedding": torch.nn.Embedding(vocab_size, width),
+        "lstm": torch.nn.LSTM(width, width // directions, num_layers=1, batch_first=True,
                               bidirectional=directions == 2),
-    })
+    }) for _ in range(members)])
+
+
+def encode_member(member, ids):
+    """Embedding -> LSTM -> mean over all time steps (padding included) -> L2 normalize."""
+    hidden, _ = member["lstm"](member["embedding"](ids))
+    v = hidden.mean(dim=1)
+    return v / torch.sqrt((v * v).sum(dim=-1, keepdim=True))
 
 
 def encode(model, ids):
-    """Embedding -> LSTM -> mean over all time steps (padding included) -> L2 normalize."""
-    hidden, _ = model["lstm"](model["embedding"](ids))
-    v = hidden.mean(dim=1)
-    return v / torch.sqrt((v * v).sum(dim=-1, keepdim=True))
+    """The members' unit vectors side by side, scaled so the whole is a unit vector."""
+    if len(model) == 1:
+        return encode_member(model[0], ids)
+    return torch.cat([encode_member(m, ids) for m in model], dim=-1) / len(model) ** 0.5
 
 
 def triplet_loss(a, b, margin=MARGIN):
@@ -158,7 +172,7 @@ def run_train(model, batches, warmup, steps):
     def step(k):
         q1, q2 = batches[k % len(batches)]
         opt.zero_grad()
-        loss = triplet_loss(encode(model, q1), encode(model, q2))
+        loss = sum(triplet_loss(encode_member(m, q1), encode_member(m, q2)) for m in model)
         loss.backward()
         opt.step()
         return loss.item()
@@ -207,7 +221,7 @@ def main(argv=None):
         return self_check()
     torch.manual_seed(args.seed)
     vocab, pairs = read_tokens(args.tokens)
-    model = build_encoder(vocab, args.directions)
+    model = build_encoder(vocab, args.directions, args.members)
     if args.mode == "train":
         batches = train_batches(pairs, args.batch)
         if not batches:
@@ -221,7 +235,7 @@ def main(argv=None):
         seconds, count = run_encode(model, batches, args.warmup, steps)
         rate_key, rate, loss = "questions_per_s", count / seconds, None
     result = {"impl": "pytorch", "mode": args.mode, "threads": args.threads, "directions": args.directions,
-              rate_key: round(rate, 2), "peak_rss_mib": round(peak_rss_mib(), 1),
+              "members": args.members, rate_key: round(rate, 2), "peak_rss_mib": round(peak_rss_mib(), 1),
               "loss": None if loss is None else round(loss, 6), "torch": torch.__version__,
               "batch": args.batch, "steps": steps, "warmup": args.warmup,
               "items": count, "seconds": round(seconds, 4)}

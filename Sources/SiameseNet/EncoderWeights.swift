@@ -204,3 +204,17 @@ extension EncoderWeights {
         }
     }
 }
+
+extension EncoderError {
+    /// The same error with the weight's stored name, `member<k>.` prefixed, for member `index` ≥ 1 of a model.
+    func naming(member index: Int) -> EncoderError {
+        let name = { SiameseModel.storedName($0, member: index) }
+        switch self {
+        case .missingWeight(let weight): return .missingWeight(name(weight))
+        case .unexpectedWeight(let weight, let shape): return .unexpectedWeight(name: name(weight), shape: shape)
+        case .weightShapeMismatch(let weight, let expected, let found):
+            return .weightShapeMismatch(name: name(weight), expected: expected, found: found)
+        case .emptyQuestion, .tokenOutOfRange, .subwordOutOfRange: return self
+        }
+    }
+}

@@ -4,6 +4,8 @@
 extension ModelConfig {
     /// The bound `validate` checks the dimension against (a database's dimension column is read with it too).
     public static let maximumDimension = 4096
+    /// The most members (`ModelConfig.members`) `validate` accepts.
+    public static let maximumMembers = 64
     /// The most epochs `validate` accepts.
     public static let maximumEpochs = 100_000
     /// Training builds a batch × batch similarity matrix: 16,384² floats are 1 GiB.

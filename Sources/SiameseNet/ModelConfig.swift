@@ -6,6 +6,11 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// Whether the LSTM has a second direction that reads each question from its last word back; each direction
     /// then has d/2 hidden values and the question vector is their means side by side (d values either way).
     public var bidirectional = false
+    /// How many encoders of d/members values each are trained independently (own seed, own shuffling, own
+    /// dropout) on the same pairs; a question's vector is their unit vectors side by side, each scaled by
+    /// 1/√members, so it keeps d values and unit norm and a cosine is the mean of the members' cosines.
+    /// 1 is the single encoder of the course.
+    public var members = 1
     /// Version of the tokenizer rule (`Tokenizer.version` at training time).
     public var tokenizerVersion: Int = Tokenizer.version
     /// Tokens kept per question; longer questions are truncated.
@@ -50,11 +55,12 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     /// The configuration `siamese train` uses unless told otherwise: the course model plus the changes that
     /// measurably helped on Quora (docs/design.md, "Match quality"): labelled non-duplicates as hard
     /// negatives (weight 1), 50,000 character 3–5-gram sub-words, input dropout 0.25 for 8 epochs (the epoch
-    /// kept is picked on validation pairs), one implied duplicate pair per labelled pair of a cluster, and an
-    /// LSTM in both directions.
+    /// kept is picked on validation pairs), one implied duplicate pair per labelled pair of a cluster, an
+    /// LSTM in both directions, and two members of d/2 side by side.
     public static var recommended: ModelConfig {
         var config = ModelConfig()
         config.bidirectional = true
+        config.members = 2
         config.nonDuplicateWeight = 1
         config.maxSubwords = 50_000
         config.inputDropout = 0.25
@@ -70,6 +76,7 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         dimension = try c.decode(Int.self, forKey: .dimension)
         bidirectional = try c.decodeIfPresent(Bool.self, forKey: .bidirectional) ?? false
+        members = try c.decodeIfPresent(Int.self, forKey: .members) ?? 1
         tokenizerVersion = try c.decode(Int.self, forKey: .tokenizerVersion)
         maxTokens = try c.decode(Int.self, forKey: .maxTokens)
         minCount = try c.decode(Int.self, forKey: .minCount)
@@ -89,6 +96,20 @@ public struct ModelConfig: Codable, Sendable, Equatable {
         subwordMinCount = try c.decodeIfPresent(Int.self, forKey: .subwordMinCount) ?? 1
     }
 
+    /// The width of one member's encoder: d/members.
+    public var memberDimension: Int { dimension / max(1, members) }
+
+    /// The configuration member `index` is trained with: its share of the dimension, and for every member but
+    /// the first a seed of its own (the first keeps `seed`, so a one-member model is the single encoder as before).
+    public func memberConfig(_ index: Int) -> ModelConfig {
+        precondition(index >= 0 && index < members, "member \(index) of \(members)")
+        var config = self
+        config.dimension = memberDimension
+        config.members = 1
+        config.seed = seed &+ UInt64(index) &* 0x9E37_79B9_7F4A_7C15
+        return config
+    }
+
     /// Whether the model has a sub-word vocabulary.
     public var usesSubwords: Bool { maxSubwords > 0 }
 
@@ -98,8 +119,13 @@ public struct ModelConfig: Codable, Sendable, Equatable {
             if !ok { throw ModelConfigError.invalid(message) }
         }
         try require(dimension >= 1 && dimension <= 4096, "dimension must be between 1 and 4096, got \(dimension)")
-        try require(!bidirectional || dimension % 2 == 0,
-                    "a bidirectional model needs an even dimension (d/2 per direction), got \(dimension)")
+        try require(members >= 1 && members <= Self.maximumMembers,
+                    "members must be between 1 and \(Self.maximumMembers), got \(members)")
+        try require(dimension % members == 0,
+                    "the dimension (\(dimension)) must be a multiple of the members (\(members)): d/members values each")
+        try require(!bidirectional || memberDimension % 2 == 0,
+                    members == 1 ? "a bidirectional model needs an even dimension (d/2 per direction), got \(dimension)"
+                        : "a bidirectional model needs an even dimension per member (d/2 per direction), got \(dimension)/\(members) = \(memberDimension)")
         try require(maxTokens >= 1, "max tokens must be at least 1, got \(maxTokens)")
         try require(minCount >= 1, "min count must be at least 1, got \(minCount)")
         try require(maxVocabularySize.map { $0 >= 3 } ?? true, "max vocabulary size must be at least 3")

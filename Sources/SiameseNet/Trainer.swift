@@ -56,6 +56,14 @@ public final class Trainer {
         public var seconds: Double
         /// Training speed over the epoch.
         public var pairsPerSecond: Double
+
+        package init(epoch: Int, loss: Float, pairs: Int, seconds: Double, pairsPerSecond: Double) {
+            self.epoch = epoch
+            self.loss = loss
+            self.pairs = pairs
+            self.seconds = seconds
+            self.pairsPerSecond = pairsPerSecond
+        }
     }
 
     /// Prepares to train `model` on `pairs`, checking every question once so that no batch can fail later.
@@ -66,8 +74,10 @@ public final class Trainer {
     ///     takes as many of them as it has duplicate pairs, cycling through them in a shuffled order.
     /// - Throws: `ModelConfigError` for an invalid config, `TrainerError.tooFewPairs`, and `EncoderError` for an
     ///   empty question or an id outside the vocabularies (its index counts pairs, duplicates first).
+    /// - Precondition: `model` has one member (a model of several is trained member by member, `model.member(k)`).
     public init(model: SiameseModel, pairs: [TrainingPair], nonDuplicates: [TrainingPair] = []) throws {
         try model.config.validate()
+        precondition(model.encoders.count == 1, "a Trainer trains one member at a time")
         guard pairs.count >= 2 else { throw TrainerError.tooFewPairs(pairs.count) }
         for (index, pair) in (pairs + nonDuplicates).enumerated() where pair.first.isEmpty || pair.second.isEmpty {
             throw EncoderError.emptyQuestion(index: index)

@@ -54,7 +54,9 @@ struct Info: ReportingCommand {
 
     /// One line of what a model is and how it was trained, from its stored configuration.
     static func describe(_ config: ModelConfig) -> String {
-        let lstm = config.bidirectional ? "LSTM 2 × \(config.dimension / 2) (both directions)" : "LSTM \(config.dimension)"
+        let width = config.memberDimension
+        var lstm = config.bidirectional ? "LSTM 2 × \(width / 2) (both directions)" : "LSTM \(width)"
+        if config.members > 1 { lstm = "\(config.members) members, each an \(lstm)" }
         let subwords = config.usesSubwords
             ? "up to \(config.maxSubwords) sub-words (\(config.subwordMinN)–\(config.subwordMaxN)-grams)" : "no sub-words"
         func number(_ value: Float) -> String { String(format: "%g", value) }

@@ -52,6 +52,11 @@ struct Train: ReportingCommand {
         valueName: "n"))
     var directions = ModelConfig.recommended.bidirectional ? 2 : 1
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Encoders trained independently, d/members values each; a question's vector is theirs side by side.",
+        valueName: "n"))
+    var members = ModelConfig.recommended.members
+
     @Option(name: .long, help: "Adam's learning rate.")
     var learningRate = ModelConfig.recommended.learningRate
 
@@ -108,6 +113,7 @@ struct Train: ReportingCommand {
         var config = ModelConfig.recommended
         config.dimension = dimension
         config.bidirectional = directions == 2
+        config.members = members
         config.maxTokens = maxTokens
         config.minCount = minCount
         config.maxVocabularySize = maxVocabulary
@@ -176,7 +182,8 @@ struct Train: ReportingCommand {
         }
         if let validationNote { Terminal.note(validationNote) }
         Terminal.note("training \"\(model)\" on \(trainingSet.pairsDescription), vocabulary \(trainingSet.vocabulary.count)"
-                      + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension), \(epochs) epochs")
+                      + (trainingSet.subwords.map { ", \($0.count) sub-words" } ?? "") + ", d = \(dimension)"
+                      + (members > 1 ? " (\(members) members of \(dimension / members))" : "") + ", \(epochs) epochs")
         var run = ModelTraining(modelName: model, config: config, validationPairs: validationPairs,
                                 validationSource: validationSource, calibrationPairs: trainingPairs, workers: workers)
         // Without --force the name was checked free above: a model that takes it before this run ends wins.

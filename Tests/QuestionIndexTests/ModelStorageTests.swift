@@ -38,6 +38,46 @@ import Testing
         }
     }
 
+    @Test func modelOfSeveralMembersRoundTripsExactly() throws {
+        try withStore { store, path in
+            var config = tinyModel().config
+            config.dimension = 6
+            config.members = 3
+            let model = SiameseModel(config: config, vocabulary: tinyModel().vocabulary)
+            _ = try store.saveModel(name: "three", model: model, threshold: 0.8)
+            let stored = try QuestionStore(path: path, mode: .readOnly).loadModel(name: "three")
+            #expect(stored.model.config.members == 3)
+            #expect(stored.model.tensors == model.tensors)
+            // The first member's tensors keep the single encoder's names; the others are prefixed.
+            #expect(stored.model.tensors.map(\.name) == ["embedding", "lstm.input_weight", "lstm.recurrent_weight",
+                                                         "lstm.bias", "member1.embedding", "member1.lstm.input_weight",
+                                                         "member1.lstm.recurrent_weight", "member1.lstm.bias",
+                                                         "member2.embedding", "member2.lstm.input_weight",
+                                                         "member2.lstm.recurrent_weight", "member2.lstm.bias"])
+            let texts = ["How do I reset my password?", "what is rice", "zebra password"]
+            #expect(try stored.model.encode(texts) == model.encode(texts))
+        }
+    }
+
+    @Test func aMemberTensorThatDoesNotFitIsRefusedByName() throws {
+        var config = tinyModel().config
+        config.members = 2
+        let model = SiameseModel(config: config, vocabulary: tinyModel().vocabulary)
+        for (change, message) in [
+            ("DELETE FROM weight WHERE name = 'member1.lstm.bias'", "weight \"member1.lstm.bias\" is missing"),
+            ("UPDATE weight SET name = replace(name, 'member1.', 'member2.')",
+             "weight \"member2.embedding\" (shape [\(model.vocabulary.count), 2]) is stored but the model's configuration has no such weight"),
+        ] {
+            try withStore { store, path in
+                _ = try store.saveModel(name: "two", model: model)
+                try rawDatabase(path).write { try $0.execute(sql: change) }
+                #expect { try QuestionStore(path: path, mode: .readOnly).loadModel(name: "two") } throws: { error in
+                    "\(error)".contains(message)
+                }
+            }
+        }
+    }
+
     @Test func epochsAreSavedWithTheModelAndReplacedOnRestart() throws {
         try withStore { store, _ in
             let model = tinyModel()

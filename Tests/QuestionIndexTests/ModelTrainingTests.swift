@@ -54,6 +54,36 @@ import SiameseNet
         }
     }
 
+    @Test func membersTrainSideBySideAndEachIsTheModelItsOwnConfigTrains() throws {
+        try withStore { store, _ in
+            BLAS.setThreadCount(1)
+            var config = ModelConfig()
+            config.dimension = 8
+            config.members = 2
+            config.batchSize = 16
+            config.epochs = 2
+            let training = pairs(seed: 1, count: 160), validation = pairs(seed: 2, count: 60)
+            let set = TrainingSet(pairs: training, config: config)
+            var steps: [(Int, Int)] = []
+            let outcome = try ModelTraining(modelName: "m", config: config, validationPairs: validation,
+                                            validationSource: ("held-out", "test pairs"))
+                .run(store: store, trainingSet: set, progress: { steps.append(($0.step, $0.steps)) })
+            let stored = try store.loadModel(name: "m")
+            #expect(stored.model.config.members == 2)
+            #expect(stored.model.tensors == outcome.model.tensors)
+            // Progress counts both members' batches in one epoch: the second member's go on from the first's.
+            #expect(steps.map(\.0).max()! > steps[0].1 / 2)
+
+            // Each member is exactly what training its own configuration alone gives, epoch for epoch.
+            for index in 0..<2 {
+                let alone = try Trainer(model: SiameseModel(config: config, vocabulary: set.vocabulary).member(index),
+                                        pairs: set.pairs)
+                for _ in 1...outcome.keptEpoch { _ = alone.trainEpoch() }
+                #expect(alone.model.encoder.weights == stored.model.encoders[index].weights)
+            }
+        }
+    }
+
     @Test func aCalibrationRecordThatIsNotOneIsACorruptModel() throws {
         try withStore { store, path in
             let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)

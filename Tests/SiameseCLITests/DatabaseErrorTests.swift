@@ -85,7 +85,7 @@ struct DatabaseErrorTests {
             let before = try workspace.snapshot()
             let message = """
                 weight "lstm.bias" of model "default" in siamese.sqlite is corrupt: \
-                it has 100 bytes of data; shape [64] needs 256 bytes
+                it has 100 bytes of data; shape [32] needs 128 bytes
                 """
             expectError(try workspace.run("query", "How old are you?"), message)
             expectError(try workspace.run("compare", "How old are you?", "What is your age?"), message)

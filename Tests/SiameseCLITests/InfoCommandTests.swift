@@ -21,7 +21,7 @@ struct InfoCommandTests {
             #expect(lines[3] == "questions  120")
             #expect(lines[4] == "")
             #expect(lines[5] == "model \"default\": d = 32, vocabulary 558, threshold \(threshold), 120 vectors")
-            #expect(lines[6] == "  encoder: LSTM 2 × 16 (both directions), up to 50000 sub-words (3–5-grams), 64 tokens at most; "
+            #expect(lines[6] == "  encoder: 2 members, each an LSTM 2 × 8 (both directions), up to 50000 sub-words (3–5-grams), 64 tokens at most; "
                     + "trained with margin 0.25, non-duplicate weight 1, input dropout 0.25, implied pairs 1, batch 256, "
                     + "learning rate 0.01, seed 1")
             #expect(lines[7].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,

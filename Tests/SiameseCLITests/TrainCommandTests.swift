@@ -30,7 +30,7 @@ struct TrainCommandTests {
             let notes = result.stderrLines
             // SampleData's questions all link up: no question-disjoint validation slice, said so.
             #expect(notes.first?.hasPrefix("validation: none (SampleData/faq_pairs.tsv has no question-disjoint 10%") == true)
-            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs (+106 implied by the labels), vocabulary 558, 4875 sub-words, d = 32, 3 epochs")
+            #expect(notes.dropFirst().first == "training \"default\" on 400 duplicate pairs (+106 implied by the labels), vocabulary 558, 4875 sub-words, d = 32 (2 members of 16), 3 epochs")
             let epochLines = notes.filter { $0.hasPrefix("epoch ") && $0.hasSuffix("(saved)") }
             try #require(epochLines.count == 3, "\(result)")
             var losses: [Double] = []

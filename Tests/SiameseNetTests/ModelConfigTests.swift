@@ -30,6 +30,8 @@ import Testing
         config.inputDropout = 0.25
         config.impliedPairRatio = 1.5
         config.bidirectional = true
+        config.members = 4
+        config.dimension = 64
         let data = try JSONEncoder().encode(config)
         #expect(try JSONDecoder().decode(ModelConfig.self, from: data) == config)
     }
@@ -43,6 +45,30 @@ import Testing
         }
         config.dimension = 6
         try config.validate()
+    }
+
+    @Test func membersShareTheDimension() throws {
+        var config = ModelConfig()
+        config.dimension = 12
+        config.members = 3
+        try config.validate()
+        #expect(config.memberDimension == 4)
+        // The first member keeps the seed (a one-member model trains as before); the others get their own.
+        #expect(config.memberConfig(0).seed == config.seed)
+        #expect(Set((0..<3).map { config.memberConfig($0).seed }).count == 3)
+        #expect((0..<3).allSatisfy { config.memberConfig($0).dimension == 4 && config.memberConfig($0).members == 1 })
+        config.members = 5
+        #expect(throws: ModelConfigError.invalid("the dimension (12) must be a multiple of the members (5): d/members values each")) {
+            try config.validate()
+        }
+        config.members = 0
+        #expect(throws: ModelConfigError.invalid("members must be between 1 and 64, got 0")) { try config.validate() }
+        config.members = 4
+        config.bidirectional = true
+        #expect(throws: ModelConfigError.invalid(
+            "a bidirectional model needs an even dimension per member (d/2 per direction), got 12/4 = 3")) {
+            try config.validate()
+        }
     }
 
     @Test func subwordSettingsAreValidated() throws {

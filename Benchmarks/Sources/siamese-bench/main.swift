@@ -1,8 +1,8 @@
 // siamese-bench: the Swift side of the PyTorch comparison (see Benchmarks/README.md).
 //
 //   siamese-bench export-tokens --pairs quora/train.tsv --out tokens.txt [--seed 1] [--batch 256]
-//   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--directions 1|2] [--json]
-//   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--directions 1|2] [--json]
+//   siamese-bench train  --tokens tokens.txt --threads N [--batch 256] [--steps S] [--warmup 3] [--directions 1|2] [--members M] [--json]
+//   siamese-bench encode --tokens tokens.txt --threads N [--batch 256] [--directions 1|2] [--members M] [--json]
 //   siamese-bench quality --train quora/train.tsv --dev quora/dev.tsv [--epochs 5] [--threads 2] [--seed 1]
 //   siamese-bench scan-data / scan: the query hot path against numpy, faiss and sqlite-vec (ScanBenchmark.swift)
 //   siamese-bench dedup-quality --db DB --pairs quora/dev.tsv: dedup clustering rules scored (DedupQualityBenchmark.swift)
@@ -100,11 +100,13 @@ func readTokens(_ path: String) throws -> (vocabularySize: Int, pairs: [Training
     return (vocabularySize, pairs)
 }
 
-/// The course model (`ModelConfig()`), with two LSTM directions of d/2 when `directions` is 2.
-func model(vocabularySize: Int, batch: Int, directions: Int = 1) -> SiameseModel {
+/// The course model (`ModelConfig()`), with two LSTM directions of d/2 when `directions` is 2, and `members`
+/// encoders of d/members side by side.
+func model(vocabularySize: Int, batch: Int, directions: Int = 1, members: Int = 1) -> SiameseModel {
     var config = ModelConfig()
     config.batchSize = batch
     config.bidirectional = directions == 2
+    config.members = members
     let vocabulary = Vocabulary(building: [(2..<vocabularySize).map { "t\($0)" }], minCount: 1)
     return SiameseModel(config: config, vocabulary: vocabulary)
 }
@@ -129,15 +131,17 @@ func train(_ options: Options) throws {
     let steps = try options.int("steps", default: fullBatches)
     let warmup = try options.int("warmup", default: 3)
     let directions = try options.int("directions", default: 1)
-    let trainer = try Trainer(model: model(vocabularySize: vocabularySize, batch: batch, directions: directions),
-                              pairs: pairs)
+    let members = try options.int("members", default: 1)
+    // One trainer per member, each taking every batch in turn (as `siamese train` does epoch by epoch).
+    let whole = model(vocabularySize: vocabularySize, batch: batch, directions: directions, members: members)
+    let trainers = try (0..<members).map { try Trainer(model: whole.member($0), pairs: pairs) }
     func indices(_ step: Int) -> [Int] { let b = step % fullBatches; return Array((b * batch)..<((b + 1) * batch)) }
-    for step in 0..<warmup { trainer.trainStep(indices(step)) }
+    for step in 0..<warmup { for trainer in trainers { trainer.trainStep(indices(step)) } }
     let start = Date()
     var loss: Float = 0
-    for step in warmup..<(warmup + steps) { loss = trainer.trainStep(indices(step)) }
+    for step in warmup..<(warmup + steps) { loss = trainers.reduce(0) { $0 + $1.trainStep(indices(step)) } }
     let seconds = Date().timeIntervalSince(start)
-    try emit(["impl": "swift", "mode": "train", "threads": threads, "directions": directions,
+    try emit(["impl": "swift", "mode": "train", "threads": threads, "directions": directions, "members": members,
               "pairs_per_s": Double(steps * batch) / seconds,
               "peak_rss_mib": peakRSSMiB(), "loss": Double(loss), "steps": steps, "seconds": seconds],
              json: options.flags.contains("json"))
@@ -151,19 +155,20 @@ func encode(_ options: Options) throws {
     let (vocabularySize, pairs) = try readTokens(options.string("tokens"))
     let questions = pairs.flatMap { [$0.first, $0.second] }
     let directions = try options.int("directions", default: 1)
-    let encoder = model(vocabularySize: vocabularySize, batch: batch, directions: directions).encoder
+    let members = try options.int("members", default: 1)
+    let encoder = model(vocabularySize: vocabularySize, batch: batch, directions: directions, members: members)
     // Scratch buffers reused batch after batch, as `siamese index` does on each of its threads.
     let workspace = EncoderWorkspace()
-    _ = try encoder.encode(Array(questions.prefix(batch)), workspace: workspace)  // warm-up
+    _ = try encoder.encode(ids: Array(questions.prefix(batch)), workspace: workspace)  // warm-up
     let start = Date()
     var checksum: Float = 0
     for first in stride(from: 0, to: questions.count, by: batch) {
-        let vectors = try encoder.encode(Array(questions[first..<min(first + batch, questions.count)]),
+        let vectors = try encoder.encode(ids: Array(questions[first..<min(first + batch, questions.count)]),
                                          workspace: workspace)
         checksum += vectors[0]
     }
     let seconds = Date().timeIntervalSince(start)
-    try emit(["impl": "swift", "mode": "encode", "threads": threads, "directions": directions,
+    try emit(["impl": "swift", "mode": "encode", "threads": threads, "directions": directions, "members": members,
               "questions_per_s": Double(questions.count) / seconds, "peak_rss_mib": peakRSSMiB(),
               "items": questions.count, "seconds": seconds, "checksum": Double(checksum)],
              json: options.flags.contains("json"))

@@ -472,7 +472,7 @@ extension QuestionStore {
         }
         let insertWeight = try db.cachedStatement(
             sql: "INSERT INTO weight (model_id, name, shape, data) VALUES (?, ?, ?, ?)")
-        for tensor in model.encoder.weights.tensors {
+        for tensor in model.tensors {
             let shape = "[" + tensor.shape.map(String.init).joined(separator: ",") + "]"
             try insertWeight.execute(arguments: [id, tensor.name, shape, FloatBlob.data(tensor.values)])
         }

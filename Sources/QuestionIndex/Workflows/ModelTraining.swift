@@ -70,8 +70,40 @@ public struct ModelTraining {
     /// What is wrong with an epoch's result, nil when its loss and every weight are finite numbers.
     static func divergence(loss: Float, model: SiameseModel) -> String? {
         if !loss.isFinite { return "its loss is \(loss)" }
-        if let tensor = model.encoder.weights.nonFiniteTensor { return "weight \"\(tensor)\" is no longer finite" }
+        for (index, encoder) in model.encoders.enumerated() {
+            if let tensor = encoder.weights.nonFiniteTensor {
+                return "weight \"\(SiameseModel.storedName(tensor, member: index))\" is no longer finite"
+            }
+        }
         return nil
+    }
+
+    /// One epoch of every member, one after the other, reported as one epoch: progress counts the members'
+    /// batches and pairs in turn, the summary's loss is the mean per pair over all members.
+    static func trainEpoch(_ trainers: [Trainer], progress: (Trainer.Progress) -> Void) -> Trainer.EpochSummary {
+        guard trainers.count > 1 else { return trainers[0].trainEpoch(progress: progress) }
+        let start = Date()
+        var pairsBefore = 0, lossBefore = 0.0
+        for (index, trainer) in trainers.enumerated() {
+            let summary = trainer.trainEpoch { member in
+                var combined = member
+                combined.step = index * member.steps + member.step
+                combined.steps = trainers.count * member.steps
+                combined.pairsDone = pairsBefore + member.pairsDone
+                combined.pairsInEpoch = trainers.count * member.pairsInEpoch
+                combined.loss = Float((lossBefore + Double(member.loss) * Double(member.pairsDone))
+                                      / Double(max(combined.pairsDone, 1)))
+                combined.elapsedSeconds = Date().timeIntervalSince(start)
+                combined.pairsPerSecond = Double(combined.pairsDone) / max(combined.elapsedSeconds, 1e-9)
+                progress(combined)
+            }
+            lossBefore += Double(summary.loss) * Double(summary.pairs)
+            pairsBefore += summary.pairs
+        }
+        let seconds = Date().timeIntervalSince(start)
+        return Trainer.EpochSummary(epoch: trainers[0].epochsCompleted, loss: Float(lossBefore / Double(max(pairsBefore, 1))),
+                                    pairs: pairsBefore, seconds: seconds,
+                                    pairsPerSecond: Double(pairsBefore) / max(seconds, 1e-9))
     }
 
     /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing the model of that name
@@ -87,9 +119,11 @@ public struct ModelTraining {
                     progress: (Trainer.Progress) -> Void = { _ in },
                     epochFinished: (TrainingEpochRecord, Bool) -> Void = { _, _ in },
                     embeddingProgress: (Int, Int) -> Void = { _, _ in }) throws -> Outcome {
-        let trainer = try Trainer(model: SiameseModel(config: config, vocabulary: trainingSet.vocabulary,
-                                                      subwords: trainingSet.subwords),
-                                  pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
+        // One trainer per member (a single one for the course's model), all on the same pairs.
+        let initial = SiameseModel(config: config, vocabulary: trainingSet.vocabulary, subwords: trainingSet.subwords)
+        let trainers = try (0..<initial.encoders.count).map {
+            try Trainer(model: initial.member($0), pairs: trainingSet.pairs, nonDuplicates: trainingSet.nonDuplicatePairs)
+        }
         let replaced = replacesExisting ? try store.readyModelID(name: modelName) : nil
         let runName = "\(modelName) (training run \(UUID().uuidString.prefix(8).lowercased()))"
         var records: [TrainingEpochRecord] = []
@@ -98,14 +132,16 @@ public struct ModelTraining {
                    threshold: (threshold: Float, accuracy: Double)?)?
         do {
             for epoch in 1...config.epochs {
-                let summary = trainer.trainEpoch(progress: progress)
+                let summary = Self.trainEpoch(trainers, progress: progress)
+                let model = trainers.count == 1 ? trainers[0].model
+                    : SiameseModel(config: config, lexicon: initial.lexicon, encoders: trainers.map { $0.model.encoder })
                 // Diverged weights must never be stored: they encode every question as NaN.
-                if let problem = Self.divergence(loss: summary.loss, model: trainer.model) {
+                if let problem = Self.divergence(loss: summary.loss, model: model) {
                     throw TrainingError.diverged(model: modelName, epoch: epoch, problem: problem)
                 }
                 var scored: LabelledScores?
                 if !validationPairs.isEmpty {
-                    scored = try LabelledScores(model: trainer.model, pairs: validationPairs, workers: workers)
+                    scored = try LabelledScores(model: model, pairs: validationPairs, workers: workers)
                 }
                 let auc = scored?.rocAUC
                 let record = TrainingEpochRecord(epoch: epoch, loss: Double(summary.loss),
@@ -118,7 +154,7 @@ public struct ModelTraining {
                     var on = (kind: validationSource.kind, description: validationSource.description,
                               count: scored?.scores.count ?? 0)
                     if threshold == nil && epoch == config.epochs && !calibrationPairs.isEmpty {
-                        let training = try LabelledScores(model: trainer.model, pairs: calibrationPairs, workers: workers)
+                        let training = try LabelledScores(model: model, pairs: calibrationPairs, workers: workers)
                         threshold = training.bestThreshold
                         on = ("training", "the training pairs", training.scores.count)
                     }
@@ -127,10 +163,10 @@ public struct ModelTraining {
                                                        pairCount: on.count, accuracy: threshold.accuracy, keptEpoch: epoch,
                                                        selectedBy: auc == nil ? nil : "ROC-AUC", selectionValue: auc)
                     }
-                    modelID = try store.saveEpoch(name: runName, model: trainer.model, epoch: record,
+                    modelID = try store.saveEpoch(name: runName, model: model, epoch: record,
                                                   threshold: threshold?.threshold, calibration: calibration,
                                                   trainingFor: modelName)
-                    kept = (epoch, trainer.model, auc, calibration, threshold)
+                    kept = (epoch, model, auc, calibration, threshold)
                 } else {
                     guard let modelID else { preconditionFailure("the first epoch is always kept") }
                     try store.recordEpoch(modelID: modelID, modelName: modelName, epoch: record)
