@@ -7,7 +7,8 @@
 #   bash Benchmarks/quality.sh [DATA_DIR] [VARIANT...]     (default ../shared/data/quora; all variants)
 #
 # Variants are named in the table below; each is a list of `siamese train` options. `recommended` is the current
-# default (since session 16 with two LSTM directions); `SEED=S` trains every variant with that seed.
+# default (since session 16 with two LSTM directions, since session 17 with two members of 64); `SEED=S` trains
+# every variant with that seed.
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
@@ -16,18 +17,20 @@ shift || true
 out="$here/out/quality"
 mkdir -p "$out"
 
-first_round="--directions 1 --input-dropout 0 --implied-pairs 0 --epochs 5"
+first_round="--members 1 --directions 1 --input-dropout 0 --implied-pairs 0 --epochs 5"
 declare -A variants=(
     [course]="--non-duplicate-weight 0 --max-subwords 0 $first_round"
     [non-duplicates]="--non-duplicate-weight 1 --max-subwords 0 $first_round"
     [sub-words]="--non-duplicate-weight 0 --max-subwords 50000 $first_round"
     [non-duplicates-0.25+sub-words]="--non-duplicate-weight 0.25 $first_round"
     [non-duplicates+sub-words]="$first_round"
-    [+dropout-0.25-8-epochs]="--directions 1 --implied-pairs 0"
-    [+implied-pairs]="--directions 1"
+    [+dropout-0.25-8-epochs]="--members 1 --directions 1 --implied-pairs 0"
+    [+implied-pairs]="--members 1 --directions 1"
+    [+two-directions]="--members 1"
     [recommended]=""
 )
-order=(course non-duplicates sub-words non-duplicates-0.25+sub-words non-duplicates+sub-words +dropout-0.25-8-epochs +implied-pairs recommended)
+order=(course non-duplicates sub-words non-duplicates-0.25+sub-words non-duplicates+sub-words +dropout-0.25-8-epochs +implied-pairs
+       +two-directions recommended)
 [ "$#" -gt 0 ] && order=("$@")
 
 bash "$root/scripts/setup.sh"
