@@ -96,6 +96,7 @@ struct InfoCommandTests {
                                     "calibration", "config", "epochs"])
             let config = try #require(model["config"] as? [String: Any])
             #expect(config["bidirectional"] as? Bool == true)
+            #expect(int(config["members"]) == 2)
             #expect(int(config["dimension"]) == 32 && int(config["epochs"]) == 3 && int(config["maxSubwords"]) == 50000)
             let calibration = try #require(model["calibration"] as? [String: Any])
             #expect(int(calibration["kept_epoch"]) == 3)
