@@ -152,9 +152,15 @@ public struct SiameseModel: Sendable {
     /// As `encode(_:)`, with scratch buffers a caller reuses from one batch to the next on one thread.
     func encode(_ texts: [String], workspace: EncoderWorkspace) throws -> [Float] {
         guard lexicon.subwords != nil else { return try encode(ids: texts.map(tokenIDs), workspace: workspace) }
+        // A batch (bulk encoding) reads the vocabulary's precomputed sub-words; a question or two (a one-shot
+        // query) computes its words' n-grams instead of the whole table's.
+        if texts.count >= Self.batchTokenizingThreshold { lexicon.prepareForBatches() }
         let questions = texts.map(tokenized)
         return try combined(texts.count) { try $0.encode(questions, workspace: workspace) }
     }
+
+    /// The number of questions from which `encode` builds the lexicon's table of sub-words first.
+    static let batchTokenizingThreshold = 16
 
     /// Unit vectors of questions given as word ids (no sub-words), [count, d] in input order.
     package func encode(ids: [[Int32]], workspace: EncoderWorkspace = EncoderWorkspace()) throws -> [Float] {
