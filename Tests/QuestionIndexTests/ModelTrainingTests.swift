@@ -54,7 +54,10 @@ import SiameseNet
         }
     }
 
-    @Test func membersTrainSideBySideAndEachIsTheModelItsOwnConfigTrains() throws {
+    /// With one worker the members train one after the other; with two, side by side on two threads (each with
+    /// BLAS single-threaded): either way each is what its configuration trains alone.
+    @Test(arguments: [1, 2])
+    func membersTrainSideBySideAndEachIsTheModelItsOwnConfigTrains(workers: Int) throws {
         try withStore { store, _ in
             BLAS.setThreadCount(1)
             var config = ModelConfig()
@@ -66,7 +69,7 @@ import SiameseNet
             let set = TrainingSet(pairs: training, config: config)
             var steps: [(Int, Int)] = []
             let outcome = try ModelTraining(modelName: "m", config: config, validationPairs: validation,
-                                            validationSource: ("held-out", "test pairs"))
+                                            validationSource: ("held-out", "test pairs"), workers: workers)
                 .run(store: store, trainingSet: set, progress: { steps.append(($0.step, $0.steps)) })
             let stored = try store.loadModel(name: "m")
             #expect(stored.model.config.members == 2)

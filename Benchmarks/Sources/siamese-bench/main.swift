@@ -132,15 +132,30 @@ func train(_ options: Options) throws {
     let warmup = try options.int("warmup", default: 3)
     let directions = try options.int("directions", default: 1)
     let members = try options.int("members", default: 1)
-    // One trainer per member, each taking every batch in turn (as `siamese train` does epoch by epoch).
+    // One trainer per member, each taking every batch, as `siamese train` does: with one thread the members in
+    // turn, with more the members side by side, each on one thread with BLAS single-threaded.
     let whole = model(vocabularySize: vocabularySize, batch: batch, directions: directions, members: members)
     let trainers = try (0..<members).map { try Trainer(model: whole.member($0), pairs: pairs) }
     func indices(_ step: Int) -> [Int] { let b = step % fullBatches; return Array((b * batch)..<((b + 1) * batch)) }
-    for step in 0..<warmup { for trainer in trainers { trainer.trainStep(indices(step)) } }
+    let sideBySide = members > 1 && threads > 1
+    if sideBySide { BLAS.setThreadCount(1) }
+    let losses = MemberLosses(count: members)
+    func run(_ member: Int, _ range: Range<Int>) {
+        for step in range { losses.set(member, trainers[member].trainStep(indices(step))) }
+    }
+    func runAll(_ range: Range<Int>) {
+        if sideBySide {
+            let run = UncheckedBox(value: run)
+            DispatchQueue.concurrentPerform(iterations: members) { run.value($0, range) }
+        } else {
+            for step in range { for member in 0..<members { run(member, step..<(step + 1)) } }
+        }
+    }
+    runAll(0..<warmup)
     let start = Date()
-    var loss: Float = 0
-    for step in warmup..<(warmup + steps) { loss = trainers.reduce(0) { $0 + $1.trainStep(indices(step)) } }
+    runAll(warmup..<(warmup + steps))
     let seconds = Date().timeIntervalSince(start)
+    let loss = losses.sum
     try emit(["impl": "swift", "mode": "train", "threads": threads, "directions": directions, "members": members,
               "pairs_per_s": Double(steps * batch) / seconds,
               "peak_rss_mib": peakRSSMiB(), "loss": Double(loss), "steps": steps, "seconds": seconds],
@@ -223,4 +238,18 @@ do {
 } catch {
     FileHandle.standardError.write(Data("siamese-bench: \(error)\n".utf8))
     exit(1)
+}
+
+/// Each member's last loss, written by the thread that trains it.
+final class MemberLosses: @unchecked Sendable {
+    private let lock = NSLock()
+    private var values: [Float]
+    init(count: Int) { values = Array(repeating: 0, count: count) }
+    func set(_ member: Int, _ loss: Float) { lock.lock(); values[member] = loss; lock.unlock() }
+    var sum: Float { lock.lock(); defer { lock.unlock() }; return values.reduce(0, +) }
+}
+
+/// A closure handed to `DispatchQueue.concurrentPerform`, whose threads touch disjoint members.
+struct UncheckedBox<Value>: @unchecked Sendable {
+    let value: Value
 }

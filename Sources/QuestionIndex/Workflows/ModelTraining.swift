@@ -78,32 +78,44 @@ public struct ModelTraining {
         return nil
     }
 
-    /// One epoch of every member, one after the other, reported as one epoch: progress counts the members'
-    /// batches and pairs in turn, the summary's loss is the mean per pair over all members.
-    static func trainEpoch(_ trainers: [Trainer], progress: (Trainer.Progress) -> Void) -> Trainer.EpochSummary {
+    /// One epoch of every member, reported as one epoch: progress counts the members' batches and pairs
+    /// together, the summary's loss is the mean per pair over all members. With `workers` > 1 the members train
+    /// side by side, each on one thread with BLAS single-threaded (small products gain little from a second BLAS
+    /// thread); each member then computes exactly what it computes alone at one thread, whatever the scheduling.
+    static func trainEpoch(_ trainers: [Trainer], workers: Int,
+                           progress: (Trainer.Progress) -> Void) -> Trainer.EpochSummary {
         guard trainers.count > 1 else { return trainers[0].trainEpoch(progress: progress) }
         let start = Date()
-        var pairsBefore = 0, lossBefore = 0.0
-        for (index, trainer) in trainers.enumerated() {
-            let summary = trainer.trainEpoch { member in
-                var combined = member
-                combined.step = index * member.steps + member.step
-                combined.steps = trainers.count * member.steps
-                combined.pairsDone = pairsBefore + member.pairsDone
-                combined.pairsInEpoch = trainers.count * member.pairsInEpoch
-                combined.loss = Float((lossBefore + Double(member.loss) * Double(member.pairsDone))
-                                      / Double(max(combined.pairsDone, 1)))
-                combined.elapsedSeconds = Date().timeIntervalSince(start)
-                combined.pairsPerSecond = Double(combined.pairsDone) / max(combined.elapsedSeconds, 1e-9)
-                progress(combined)
+        let tally = EpochTally(members: trainers.count)
+        func train(_ index: Int) -> Trainer.EpochSummary {
+            trainers[index].trainEpoch { member in
+                tally.report(member: index, member) { combined in
+                    var combined = combined
+                    combined.elapsedSeconds = Date().timeIntervalSince(start)
+                    combined.pairsPerSecond = Double(combined.pairsDone) / max(combined.elapsedSeconds, 1e-9)
+                    progress(combined)
+                }
             }
-            lossBefore += Double(summary.loss) * Double(summary.pairs)
-            pairsBefore += summary.pairs
+        }
+        var summaries: [Trainer.EpochSummary]
+        if workers > 1 {
+            let previousThreads = BLAS.threadCount
+            BLAS.setThreadCount(1)
+            defer { BLAS.setThreadCount(previousThreads) }
+            let results = EpochResults(count: trainers.count)
+            withoutActuallyEscaping(train) { train in
+                let train = UncheckedSendable(value: train)
+                DispatchQueue.concurrentPerform(iterations: trainers.count) { results.set($0, train.value($0)) }
+            }
+            summaries = results.all
+        } else {
+            summaries = trainers.indices.map(train)
         }
         let seconds = Date().timeIntervalSince(start)
-        return Trainer.EpochSummary(epoch: trainers[0].epochsCompleted, loss: Float(lossBefore / Double(max(pairsBefore, 1))),
-                                    pairs: pairsBefore, seconds: seconds,
-                                    pairsPerSecond: Double(pairsBefore) / max(seconds, 1e-9))
+        let pairs = summaries.reduce(0) { $0 + $1.pairs }
+        let loss = summaries.reduce(0.0) { $0 + Double($1.loss) * Double($1.pairs) } / Double(max(pairs, 1))
+        return Trainer.EpochSummary(epoch: trainers[0].epochsCompleted, loss: Float(loss), pairs: pairs,
+                                    seconds: seconds, pairsPerSecond: Double(pairs) / max(seconds, 1e-9))
     }
 
     /// Trains for `config.epochs` epochs and saves the model under `modelName`, replacing the model of that name
@@ -132,7 +144,7 @@ public struct ModelTraining {
                    threshold: (threshold: Float, accuracy: Double)?)?
         do {
             for epoch in 1...config.epochs {
-                let summary = Self.trainEpoch(trainers, progress: progress)
+                let summary = Self.trainEpoch(trainers, workers: workers, progress: progress)
                 let model = trainers.count == 1 ? trainers[0].model
                     : SiameseModel(config: config, lexicon: initial.lexicon, encoders: trainers.map { $0.model.encoder })
                 // Diverged weights must never be stored: they encode every question as NaN.
@@ -207,4 +219,56 @@ public enum TrainingError: Error, Equatable, CustomStringConvertible {
                 + "try a lower --learning-rate or a --clip-norm"
         }
     }
+}
+
+/// The members' progress within an epoch, combined into one report at a time (members may train on several threads).
+private final class EpochTally: @unchecked Sendable {
+    private let lock = NSLock()
+    private var latest: [Trainer.Progress?]
+
+    init(members: Int) { latest = Array(repeating: nil, count: members) }
+
+    /// Records member `index`'s progress and calls `report` (under the lock, so reports never overlap) with the
+    /// members' sums: steps and pairs done and in the epoch (a member not started yet counts as the first's size),
+    /// and the mean loss per pair so far.
+    func report(member index: Int, _ progress: Trainer.Progress, _ report: (Trainer.Progress) -> Void) {
+        lock.lock()
+        defer { lock.unlock() }
+        latest[index] = progress
+        var combined = progress
+        let known = latest.compactMap { $0 }
+        let unknown = latest.count - known.count
+        combined.step = known.reduce(0) { $0 + $1.step }
+        combined.steps = known.reduce(0) { $0 + $1.steps } + unknown * progress.steps
+        combined.pairsDone = known.reduce(0) { $0 + $1.pairsDone }
+        combined.pairsInEpoch = known.reduce(0) { $0 + $1.pairsInEpoch } + unknown * progress.pairsInEpoch
+        let lossSum = known.reduce(0.0) { $0 + Double($1.loss) * Double($1.pairsDone) }
+        combined.loss = Float(lossSum / Double(max(combined.pairsDone, 1)))
+        report(combined)
+    }
+}
+
+/// Each member's epoch summary, written by the thread that trained it.
+private final class EpochResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private var summaries: [Trainer.EpochSummary?]
+
+    init(count: Int) { summaries = Array(repeating: nil, count: count) }
+
+    func set(_ index: Int, _ summary: Trainer.EpochSummary) {
+        lock.lock()
+        summaries[index] = summary
+        lock.unlock()
+    }
+
+    var all: [Trainer.EpochSummary] {
+        lock.lock()
+        defer { lock.unlock() }
+        return summaries.map { $0! }
+    }
+}
+
+/// A value handed to `DispatchQueue.concurrentPerform`, whose threads use it without overlapping writes.
+private struct UncheckedSendable<Value>: @unchecked Sendable {
+    let value: Value
 }
