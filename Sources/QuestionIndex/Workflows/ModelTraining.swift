@@ -97,7 +97,7 @@ public struct ModelTraining {
                 }
             }
         }
-        var summaries: [Trainer.EpochSummary]
+        let summaries: [Trainer.EpochSummary]
         if workers > 1 {
             let previousThreads = BLAS.threadCount
             BLAS.setThreadCount(1)
