@@ -87,6 +87,17 @@ import SiameseNet
         }
     }
 
+    @Test func aDivergedMemberIsNamedByItsStoredWeight() {
+        var config = ModelConfig()
+        config.dimension = 8
+        config.members = 2
+        var model = SiameseModel(config: config, vocabulary: Vocabulary(building: [["how", "old", "are", "you"]]))
+        #expect(ModelTraining.divergence(loss: 0.5, model: model) == nil)
+        #expect(ModelTraining.divergence(loss: .infinity, model: model) == "its loss is inf")
+        model.encoders[1].weights.bias[3] = .nan
+        #expect(ModelTraining.divergence(loss: 0.5, model: model) == "weight \"member1.lstm.bias\" is no longer finite")
+    }
+
     @Test func aCalibrationRecordThatIsNotOneIsACorruptModel() throws {
         try withStore { store, path in
             let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
