@@ -100,9 +100,10 @@ public struct ModelConfig: Codable, Sendable, Equatable {
     public var memberDimension: Int { dimension / max(1, members) }
 
     /// The configuration member `index` is trained with: its share of the dimension, and for every member but
-    /// the first a seed of its own (the first keeps `seed`, so a one-member model is the single encoder as before).
+    /// the first a seed of its own (the first keeps `seed`, so a one-member model's member 0 is the model's own
+    /// configuration).
     public func memberConfig(_ index: Int) -> ModelConfig {
-        precondition(index >= 0 && index < members, "member \(index) of \(members)")
+        precondition(index >= 0 && index < max(1, members), "member \(index) of \(members)")
         var config = self
         config.dimension = memberDimension
         config.members = 1

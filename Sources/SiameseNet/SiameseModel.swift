@@ -40,7 +40,7 @@ public struct SiameseModel: Sendable {
         let lexicon = Lexicon(vocabulary: vocabulary, subwords: subwords)
         self.lexicon = lexicon
         encoders = (0..<max(1, config.members)).map { index in
-            let member = config.members > 1 ? config.memberConfig(index) : config
+            let member = config.memberConfig(index)
             return Encoder(weights: EncoderWeights(vocabularySize: vocabulary.count, dimension: member.dimension,
                                                    seed: member.seed, subwordCount: lexicon.subwordCount,
                                                    bidirectional: member.bidirectional))
@@ -59,8 +59,7 @@ public struct SiameseModel: Sendable {
 
     /// Member `index` as a model of its own (its configuration, the shared lexicon, its encoder): what trains it.
     package func member(_ index: Int) -> SiameseModel {
-        SiameseModel(config: config.members > 1 ? config.memberConfig(index) : config, lexicon: lexicon,
-                     encoders: [encoders[index]])
+        SiameseModel(config: config.memberConfig(index), lexicon: lexicon, encoders: [encoders[index]])
     }
 
     /// The stored name of a member's tensor: the first member's tensors keep the single encoder's names (a
