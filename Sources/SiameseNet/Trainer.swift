@@ -72,12 +72,12 @@ public final class Trainer {
     ///   - pairs: duplicate pairs, every question with at least one token.
     ///   - nonDuplicates: labelled non-duplicate pairs, every question with at least one token; each step
     ///     takes as many of them as it has duplicate pairs, cycling through them in a shuffled order.
-    /// - Throws: `ModelConfigError` for an invalid config, `TrainerError.tooFewPairs`, and `EncoderError` for an
+    /// - Throws: `ModelConfigError` for an invalid config, `TrainerError.tooFewPairs`, `.severalMembers` for a
+    ///   model of several members (`ModelTraining` trains those, one trainer per member), and `EncoderError` for an
     ///   empty question or an id outside the vocabularies (its index counts pairs, duplicates first).
-    /// - Precondition: `model` has one member (a model of several is trained member by member, `model.member(k)`).
     public init(model: SiameseModel, pairs: [TrainingPair], nonDuplicates: [TrainingPair] = []) throws {
         try model.config.validate()
-        precondition(model.encoders.count == 1, "a Trainer trains one member at a time")
+        guard model.encoders.count == 1 else { throw TrainerError.severalMembers(model.encoders.count) }
         guard pairs.count >= 2 else { throw TrainerError.tooFewPairs(pairs.count) }
         for (index, pair) in (pairs + nonDuplicates).enumerated() where pair.first.isEmpty || pair.second.isEmpty {
             throw EncoderError.emptyQuestion(index: index)
@@ -199,10 +199,14 @@ public final class Trainer {
 public enum TrainerError: Error, Equatable, CustomStringConvertible {
     /// Fewer than 2 duplicate pairs: the loss needs another pair of the batch as a negative.
     case tooFewPairs(Int)
+    /// The model has this many members: a trainer trains one encoder (`ModelTraining` trains each member).
+    case severalMembers(Int)
     /// The message, for the user.
     public var description: String {
         switch self {
         case .tooFewPairs(let count): return "training needs at least 2 duplicate pairs, got \(count)"
+        case .severalMembers(let count):
+            return "a trainer trains one encoder, and this model has \(count) members: train it with ModelTraining"
         }
     }
 }

@@ -134,6 +134,18 @@ func rocAUC(positives: [Float], negatives: [Float]) -> Double {
         #expect(batches == [[0, 3, 5, 6], [1, 2], [4, 7]])
     }
 
+    @Test func aModelOfSeveralMembersIsTrainedMemberByMember() throws {
+        var config = config()
+        config.members = 2
+        let model = SiameseModel(config: config, vocabulary: vocabulary(size: 10))
+        let pairs = [TrainingPair(first: [2], second: [3], firstKey: "a", secondKey: "b"),
+                     TrainingPair(first: [4], second: [5], firstKey: "c", secondKey: "d")]
+        #expect(throws: TrainerError.severalMembers(2)) { try Trainer(model: model, pairs: pairs) }
+        #expect("\(TrainerError.severalMembers(2))"
+                == "a trainer trains one encoder, and this model has 2 members: train it with ModelTraining")
+        _ = try Trainer(model: model.member(1), pairs: pairs)
+    }
+
     @Test func rejectsTooFewPairsAndEmptyQuestions() throws {
         let model = SiameseModel(config: config(), vocabulary: vocabulary(size: 10))
         #expect(throws: TrainerError.tooFewPairs(1)) {
