@@ -59,6 +59,26 @@ import Testing
         }
     }
 
+    @Test func aStoredMemberCountThatDoesNotFitIsACorruptModel() throws {
+        var config = tinyModel().config
+        config.members = 2
+        let model = SiameseModel(config: config, vocabulary: tinyModel().vocabulary)
+        for (members, message) in [("3", "the dimension (4) must be a multiple of the members (3)"),
+                                   ("0", "members must be between 1 and 64, got 0"),
+                                   ("1", "weight \"member1.embedding\"")] {
+            try withStore { store, path in
+                _ = try store.saveModel(name: "two", model: model)
+                try rawDatabase(path).write {
+                    try $0.execute(sql: "UPDATE model SET config = replace(config, '\"members\":2', '\"members\":' || ?)",
+                                   arguments: [members])
+                }
+                #expect { try QuestionStore(path: path, mode: .readOnly).loadModel(name: "two") } throws: { error in
+                    "\(error)".contains(message) && "\(error)".contains("cannot be loaded")
+                }
+            }
+        }
+    }
+
     @Test func aMemberTensorThatDoesNotFitIsRefusedByName() throws {
         var config = tinyModel().config
         config.members = 2
