@@ -46,6 +46,31 @@ struct TrainCommandTests {
         }
     }
 
+    @Test("the README's lookup configuration (four members at twice the width, non-duplicate weight 0.5) trains and searches")
+    func lookupConfiguration() throws {
+        try withWorkspace { workspace in
+            try workspace.copySampleData()
+            let result = try workspace.succeed("train", "--pairs", "SampleData/faq_pairs.tsv", "--members", "4",
+                                               "--dimension", "256", "--non-duplicate-weight", "0.5", "--epochs", "2",
+                                               "--threads", "1", "--seed", "1")
+            #expect(result.stderrLines.contains { $0.hasSuffix("d = 256 (4 members of 64), 2 epochs") }, "\(result)")
+            let models = try #require(try jsonObject(workspace.succeed("info", "--json").stdout)["models"] as? [[String: Any]])
+            let config = try #require(models.first?["config"] as? [String: Any])
+            #expect(int(config["members"]) == 4 && int(config["dimension"]) == 256)
+            #expect(config["nonDuplicateWeight"] as? Double == 0.5)
+            try workspace.succeed("index", "SampleData/faq_questions.txt", "--threads", "1")
+            // A stored question finds itself first, through the 256-value compact scan and the exact re-score.
+            let hits = try workspace.succeed("query", "-k", "3", "--json", "How do I delete my account?").stdoutLines
+            try #require(hits.count == 1, "\(hits)")
+            let matches = try #require(try jsonObject(hits[0])["matches"] as? [[String: Any]])
+            try #require(matches.count == 3, "\(matches)")
+            #expect(matches[0]["text"] as? String == "How do I delete my account?")
+            let scores = matches.compactMap { $0["score"] as? Double }
+            #expect(scores.count == 3 && scores[0] > 0.9999 && scores[0] < 1.0001)
+            #expect(scores == scores.sorted(by: >))
+        }
+    }
+
     @Test("the same seed, data and threads give the same model")
     func reproducible() throws {
         try withWorkspace { workspace in
