@@ -145,8 +145,7 @@ public struct ModelTraining {
         do {
             for epoch in 1...config.epochs {
                 let summary = Self.trainEpoch(trainers, workers: workers, progress: progress)
-                let model = trainers.count == 1 ? trainers[0].model
-                    : SiameseModel(config: config, lexicon: initial.lexicon, encoders: trainers.map { $0.model.encoder })
+                let model = SiameseModel(config: config, lexicon: initial.lexicon, encoders: trainers.map { $0.model.encoder })
                 // Diverged weights must never be stored: they encode every question as NaN.
                 if let problem = Self.divergence(loss: summary.loss, model: model) {
                     throw TrainingError.diverged(model: modelName, epoch: epoch, problem: problem)
