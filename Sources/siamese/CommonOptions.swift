@@ -150,6 +150,12 @@ enum Terminal {
     }
 }
 
+/// ", keyword weight 0.30" for a dedup calibration with a keyword term, "" without.
+func keywordNote(_ weight: Float?) -> String {
+    guard let weight, weight > 0 else { return "" }
+    return String(format: ", keyword weight %.2f", Double(weight))
+}
+
 extension Float {
     /// Four decimals, the precision every score is shown with.
     var score: String { String(format: "%.4f", Double(self)) }

@@ -9,22 +9,29 @@ struct Dedup: ReportingCommand {
             Scores every pair of stored questions (blocked products over the upper triangle, never an N×N \
             matrix), keeps the pairs at or above the threshold and clusters them, largest cluster first. Each \
             cluster shows its representative (*, the member most similar on average to the others), every \
-            member with its id, external id and similarity to the representative, and its lowest internal \
-            similarity. The threshold and the clustering rule default to the model's, calibrated at training time \
-            for all-pairs F1 (shown by `siamese info`); a model without a dedup threshold needs --threshold. --store keeps the \
-            run and its clusters in the index; --show RUN prints a stored run again.
+            member with its id, external id and similarity (cosine) to the representative, and its lowest \
+            internal similarity. A pair's score is its cosine, or with a keyword weight w, (1 - w) * cosine + w * \
+            the TF-IDF cosine of the two questions' words (weighted by the model's training counts): shared rare \
+            words count where the model reads them poorly. The threshold, rule and keyword weight default to the \
+            model's, calibrated at training time for all-pairs F1 (shown by `siamese info`); a model without a \
+            dedup threshold needs --threshold. --store keeps the run and its clusters in the index; --show RUN \
+            prints a stored run again.
             """)
 
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var modelOptions: ModelOptions
     @OptionGroup var threads: ThreadOptions
 
-    @Option(name: .long, help: ArgumentHelp("Cosine similarity at or above which two questions are duplicates (default: the model's dedup threshold).",
-                                            valueName: "cosine"))
+    @Option(name: .long, help: ArgumentHelp("Score at or above which two questions are duplicates: a cosine, with the keyword term when a keyword weight applies (default: the model's dedup threshold).",
+                                            valueName: "score"))
     var threshold: Float?
 
     @Option(name: .long, help: "How pairs become clusters: average-link, single-link or community (default: the rule calibrated with the model, else average-link).")
     var rule: ClusteringRule?
+
+    @Option(name: .long, help: ArgumentHelp("Weight w of shared words in the score: (1 - w) * cosine + w * TF-IDF cosine of the two questions' words, 0 to 0.9; single-link and community only (default: the model's, calibrated with its rule).",
+                                            valueName: "w"))
+    var keywordWeight: Float?
 
     @Option(name: .long, help: "Show clusters of at least this many questions (default 2).")
     var minSize: Int?
@@ -48,14 +55,18 @@ struct Dedup: ReportingCommand {
         if let threshold, !(threshold >= -1 && threshold <= 1) {
             throw ValidationError("--threshold must be a cosine between -1 and 1, not \(threshold)")
         }
+        if let keywordWeight, !(keywordWeight >= 0 && keywordWeight <= 0.9) {
+            throw ValidationError("--keyword-weight must be between 0 and 0.9, not \(keywordWeight)")
+        }
         if let minSize { try OptionBounds.check(minSize, "--min-size", 2...Int(Int32.max)) }
         try OptionBounds.check(maxPairs, "--max-pairs", 1...200_000_000)
         if store && pairsOnly { throw ValidationError("--store keeps clusters: it cannot be combined with --pairs-only") }
         if let show {
             if show < 1 { throw ValidationError("--show takes a run number (1 or more), not \(show)") }
-            if threshold != nil || rule != nil || minSize != nil || pairsOnly || store || modelOptions.model != nil {
+            if threshold != nil || rule != nil || keywordWeight != nil || minSize != nil || pairsOnly || store
+                || modelOptions.model != nil {
                 throw ValidationError("--show prints a stored run as it was: it cannot be combined with "
-                                      + "--threshold, --rule, --min-size, --pairs-only, --store or --model")
+                                      + "--threshold, --rule, --keyword-weight, --min-size, --pairs-only, --store or --model")
             }
         }
     }
@@ -65,9 +76,10 @@ struct Dedup: ReportingCommand {
         let workers = threads.apply()
         let index = store ? try database.openExistingForWriting() : try database.openForReading()
         let dedup = try IndexDeduplication(store: index, modelName: modelOptions.model)
-        let (threshold, rule) = try dedup.settings(threshold: threshold, rule: rule)
-        let deduplication = Deduplication(threshold: threshold, rule: rule, minimumSize: minSize ?? 2,
-                                          workers: workers)
+        let (threshold, rule, keywordWeight) = try dedup.settings(threshold: threshold, rule: rule,
+                                                                  keywordWeight: keywordWeight)
+        let deduplication = Deduplication(threshold: threshold, rule: rule, keywordWeight: keywordWeight,
+                                          minimumSize: minSize ?? 2, workers: workers)
         let progress = ProgressLine()
         defer { progress.finish() }  // also when the scan stops with an error
         let start = Date()
@@ -82,7 +94,9 @@ struct Dedup: ReportingCommand {
             try printer.printClusters(report.result.clusters)
         }
         let clustered = report.result.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: report.questions) }
-        Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score) among \(report.result.questionCount) questions"
+        Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score)"
+            + (keywordWeight > 0 ? " (keyword weight \(String(format: "%.2f", Double(keywordWeight))))" : "")
+            + " among \(report.result.questionCount) questions"
             + (pairsOnly ? "" : "; \(report.result.clusters.count) \(report.result.clusters.count == 1 ? "cluster" : "clusters") of \(clustered) rows (\(rule.rawValue))")
             + String(format: " in %.2f s", Date().timeIntervalSince(start)))
         if store {
@@ -100,7 +114,9 @@ struct Dedup: ReportingCommand {
         try DedupPrinter(format: format, questions: questions).printClusters(run.clusters)
         let clustered = run.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: questions) }
         Terminal.note("run \(run.id) of \(run.createdAt.formatted(.iso8601)): model \"\(run.modelName)\", \(run.pairCount) pairs "
-            + "at or above \(run.threshold.score) among \(run.questionCount) questions; \(run.clusters.count) clusters of "
+            + "at or above \(run.threshold.score)"
+            + (run.keywordWeight > 0 ? " (keyword weight \(String(format: "%.2f", Double(run.keywordWeight))))" : "")
+            + " among \(run.questionCount) questions; \(run.clusters.count) clusters of "
             + "\(clustered) rows (\(run.rule), at least \(run.minimumSize))")
     }
 }

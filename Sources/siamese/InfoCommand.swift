@@ -93,7 +93,7 @@ struct Info: ReportingCommand {
                         : "\(dedup.questions) \(dedup.pairs) questions"
                     print("  dedup threshold \(dedup.threshold.score): best pair F1 "
                         + String(format: "%.3f (precision %.3f, recall %.3f)", dedup.f1, dedup.precision, dedup.recall)
-                        + ", \(dedup.rule), on \(on); largest cluster \(dedup.largestCluster) (true \(dedup.largestTrueCluster))")
+                        + ", \(dedup.rule)\(keywordNote(dedup.keywordWeight)), on \(on); largest cluster \(dedup.largestCluster) (true \(dedup.largestTrueCluster))")
                 } else {
                     print("  dedup threshold: none (`siamese dedup` needs --threshold)")
                 }

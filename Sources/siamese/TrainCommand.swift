@@ -253,7 +253,8 @@ struct Train: ReportingCommand {
         }
         if let dedup = outcome.calibration?.dedup {
             print("dedup threshold \(dedup.threshold.score) (best pair F1 \(String(format: "%.3f", dedup.f1)) on "
-                + "\(dedup.questions) \(dedup.pairs == "training" ? "training" : dedup.pairs) questions, \(dedup.rule))")
+                + "\(dedup.questions) \(dedup.pairs == "training" ? "training" : dedup.pairs) questions, \(dedup.rule)"
+                + "\(keywordNote(dedup.keywordWeight)))")
         }
         print("saved to \(database.path)" + (embedded > 0 ? " with vectors for its \(embedded) stored questions" : ""))
         if questionsToEmbed > 0 {

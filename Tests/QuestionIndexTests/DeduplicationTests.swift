@@ -294,8 +294,8 @@ import ScanKernels
                                                largestTrueCluster: 3)
             try store.updateCalibration(modelID: id, modelName: "faq", calibration)
             var dedup = try IndexDeduplication(store: store, modelName: "faq")
-            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.81, .averageLink))
-            #expect(try dedup.settings(threshold: nil, rule: .singleLink) == (0.81, .singleLink))
+            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.81, .averageLink, 0))
+            #expect(try dedup.settings(threshold: nil, rule: .singleLink) == (0.81, .singleLink, 0))
             // Calibrated with every rule, single link chosen.
             calibration.dedup?.rule = "single-link"
             calibration.dedup?.threshold = 0.72
@@ -305,10 +305,10 @@ import ScanKernels
             try store.updateCalibration(modelID: id, modelName: "faq", calibration)
             #expect(try store.loadModel(name: "faq").calibration == calibration)
             dedup = try IndexDeduplication(store: store, modelName: "faq")
-            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.72, .singleLink))
-            #expect(try dedup.settings(threshold: nil, rule: .averageLink) == (0.57, .averageLink))
-            #expect(try dedup.settings(threshold: nil, rule: .community) == (0.65, .community))
-            #expect(try dedup.settings(threshold: 0.9, rule: nil) == (0.9, .singleLink))
+            #expect(try dedup.settings(threshold: nil, rule: nil) == (0.72, .singleLink, 0))
+            #expect(try dedup.settings(threshold: nil, rule: .averageLink) == (0.57, .averageLink, 0))
+            #expect(try dedup.settings(threshold: nil, rule: .community) == (0.65, .community, 0))
+            #expect(try dedup.settings(threshold: 0.9, rule: nil) == (0.9, .singleLink, 0))
             #expect(throws: DedupError.invalidThreshold(2)) { try dedup.settings(threshold: 2, rule: nil) }
             // A compared rule's threshold is checked on writing like the record's own, and both on reading back.
             var bad = calibration

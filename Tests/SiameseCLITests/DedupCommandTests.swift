@@ -54,23 +54,26 @@ struct DedupCommandTests {
     func clustersAgreeWithPairs() throws {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
-            let pairs = try workspace.succeed("dedup", "--pairs-only", "--threshold", "0.95", "--format", "tsv")
+            // Cosines alone (the quick model may have calibrated a keyword weight for single link).
+            let pairs = try workspace.succeed("dedup", "--pairs-only", "--threshold", "0.95", "--keyword-weight", "0",
+                                              "--format", "tsv")
             let components = components(ofPairsTSV: pairs.stdout)
             try #require(components.count >= 2, "\(pairs)")
             #expect(pairs.stderr.contains("pairs at or above 0.9500 among 120 questions"))
 
             let single = try clusters(fromTSV: workspace.succeed("dedup", "--rule", "single-link", "--threshold", "0.95",
-                                                                 "--format", "tsv").stdout)
+                                                                 "--keyword-weight", "0", "--format", "tsv").stdout)
             #expect(Set(single.map(Set.init)) == components)
             #expect(single.map(\.count) == single.map(\.count).sorted(by: >), "largest first")
 
-            let average = try clusters(fromTSV: workspace.succeed("dedup", "--threshold", "0.95", "--format", "tsv").stdout)
+            let average = try clusters(fromTSV: workspace.succeed("dedup", "--rule", "average-link", "--threshold", "0.95",
+                                                                  "--format", "tsv").stdout)
             #expect(!average.isEmpty)
             for cluster in average {
                 #expect(components.contains { Set(cluster).isSubset(of: $0) }, "\(cluster) is inside one component")
             }
-            let large = try clusters(fromTSV: workspace.succeed("dedup", "--threshold", "0.95", "--format", "tsv",
-                                                                "--min-size", "3").stdout)
+            let large = try clusters(fromTSV: workspace.succeed("dedup", "--rule", "average-link", "--threshold", "0.95",
+                                                                "--format", "tsv", "--min-size", "3").stdout)
             #expect(large == average.filter { $0.count >= 3 })
         }
     }
@@ -86,10 +89,12 @@ struct DedupCommandTests {
             try workspace.write("faq.tsv", tsv)
             try workspace.succeed("index", "faq.tsv", "--threads", "1")
             let info = try workspace.succeed("info")
-            let stored = try #require(info.stdout.firstMatch(of: #/dedup threshold (0\.\d{4}): best pair F1/#)?.output.1,
-                                      "\(info)")
+            let calibrated = try #require(info.stdout.firstMatch(
+                of: #/dedup threshold (0\.\d{4}): best pair F1 [^)]+\), [a-z-]+(, keyword weight 0\.\d\d)?, on/#), "\(info)")
+            let stored = calibrated.output.1
+            let weight = calibrated.output.2.map { " (" + $0.dropFirst(2) + ")" } ?? ""
             let result = try workspace.succeed("dedup", "--format", "jsonl")
-            #expect(result.stderr.contains("pairs at or above \(stored) among 120 questions"), "\(result)")
+            #expect(result.stderr.contains("pairs at or above \(stored)\(weight) among 120 questions"), "\(result)")
             var sizes: [Int] = []
             for line in result.stdoutLines {
                 let object = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
@@ -110,7 +115,7 @@ struct DedupCommandTests {
             try #require(!sizes.isEmpty, "\(result)")
             #expect(sizes == sizes.sorted(by: >))
 
-            let text = try workspace.succeed("dedup", "--threshold", "0.95")
+            let text = try workspace.succeed("dedup", "--threshold", "0.95", "--keyword-weight", "0")
             #expect(text.stdoutLines.first?.wholeMatch(of: #/cluster 1: \d+ questions, lowest similarity -?\d\.\d{4}/#) != nil)
             #expect(text.stdoutLines.dropFirst().first?.wholeMatch(of: #/       \*  #\d+ \(faq-\d+\)  .+/#) != nil, "\(text)")
         }
@@ -129,6 +134,18 @@ struct DedupCommandTests {
                     + "trained before they were calibrated, or without enough labelled duplicates); give one with "
                     + "--threshold, e.g. --threshold 0.8\n")
             try workspace.succeed("dedup", "--threshold", "0.9")
+            // Without the calibration's word weights there is no keyword term; average link never has one.
+            for (options, message) in [
+                (["--threshold", "0.8", "--rule", "single-link", "--keyword-weight", "0.3"],
+                 "siamese: error: model \"default\" in siamese.sqlite was calibrated before keyword weights and has no "
+                    + "word weights for them; retrain it, or leave out --keyword-weight\n"),
+                (["--threshold", "0.8", "--rule", "average-link", "--keyword-weight", "0.3"],
+                 "siamese: error: keyword weight 0.3 needs --rule single-link or community: average link merges by "
+                    + "cosines only\n")] {
+                let refusedWeight = try workspace.run(["dedup"] + options)
+                #expect(refusedWeight.exitCode == 1 && refusedWeight.stdout.isEmpty)
+                #expect(refusedWeight.stderr == message, "\(refusedWeight)")
+            }
             let tooLow = try workspace.run("dedup", "--threshold=-1", "--max-pairs", "1000")
             #expect(tooLow.exitCode == 1 && tooLow.stdout.isEmpty)
             #expect(tooLow.stderr.hasSuffix("siamese: error: more than 1000 pairs score at least -1.0000: the threshold "
@@ -138,7 +155,10 @@ struct DedupCommandTests {
                                        (["--min-size", "1"], "--min-size must be at least 2"),
                                        (["--max-pairs", "0"], "--max-pairs must be at least 1"),
                                        (["--format", "xml"], "The value 'xml' is invalid for '--format <format>'"),
-                                       (["--rule", "ward"], "The value 'ward' is invalid for '--rule <rule>'")] {
+                                       (["--rule", "ward"], "The value 'ward' is invalid for '--rule <rule>'"),
+                                       (["--keyword-weight", "1"], "--keyword-weight must be between 0 and 0.9, not 1.0"),
+                                       (["--keyword-weight=-0.1"], "--keyword-weight must be between 0 and 0.9, not -0.1"),
+                                       (["--show", "1", "--keyword-weight", "0.2"], "--show prints a stored run as it was")] {
                 let result = try workspace.run(["dedup"] + options)
                 #expect(result.exitCode == 64, "\(result)")
                 #expect(result.stderr.contains(message), "\(result)")
@@ -154,7 +174,7 @@ struct DedupRunCommandTests {
     func storeAndShow() throws {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
-            let found = try workspace.succeed("dedup", "--threshold", "0.95", "--store")
+            let found = try workspace.succeed("dedup", "--threshold", "0.95", "--keyword-weight", "0", "--store")
             #expect(found.stderr.contains("stored as run 1; `siamese dedup --show 1` prints it again"), "\(found)")
             try #require(!found.stdout.isEmpty)
             let shown = try workspace.succeed("dedup", "--show", "1")
@@ -162,12 +182,19 @@ struct DedupRunCommandTests {
             #expect(shown.stderr.contains("model \"default\""))
             #expect(shown.stderr.contains("at or above 0.9500 among 120 questions"))
             for format in ["tsv", "csv", "jsonl"] {
-                let again = try workspace.succeed("dedup", "--threshold", "0.95", "--format", format)
+                let again = try workspace.succeed("dedup", "--threshold", "0.95", "--keyword-weight", "0", "--format", format)
                 #expect(try workspace.succeed("dedup", "--show", "1", "--format", format).stdout == again.stdout, "\(format)")
             }
             let second = try workspace.succeed("dedup", "--threshold", "0.97", "--rule", "single-link", "--store")
             #expect(second.stderr.contains("stored as run 2"))
             #expect(try workspace.succeed("dedup", "--show", "2").stdout == second.stdout)
+            // A run with a keyword term keeps its weight, and says so when shown.
+            let keyword = try workspace.succeed("dedup", "--threshold", "0.7", "--rule", "single-link",
+                                                "--keyword-weight", "0.3", "--store")
+            #expect(keyword.stderr.contains("at or above 0.7000 (keyword weight 0.30) among 120 questions"), "\(keyword)")
+            let keywordShown = try workspace.succeed("dedup", "--show", "3")
+            #expect(keywordShown.stdout == keyword.stdout)
+            #expect(keywordShown.stderr.contains("at or above 0.7000 (keyword weight 0.30) among 120 questions"), "\(keywordShown)")
 
             let missing = try workspace.run("dedup", "--show", "9")
             #expect(missing.exitCode == 1)
@@ -183,7 +210,7 @@ struct DedupRunCommandTests {
     func corruptStoredRun() throws {
         try withWorkspace { workspace in
             try workspace.trainAndIndexQuickModel()
-            _ = try workspace.succeed("dedup", "--threshold", "0.95", "--store")
+            _ = try workspace.succeed("dedup", "--threshold", "0.95", "--keyword-weight", "0", "--store")
             try #require(SQLiteShell.isAvailable, "the sqlite3 shell is needed (scripts/setup.sh installs it)")
             try SQLiteShell.run("UPDATE dedup_member SET similarity = 'abc' WHERE run_id = 1 AND position = 0",
                                 in: workspace)

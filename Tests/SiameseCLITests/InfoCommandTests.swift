@@ -27,9 +27,11 @@ struct InfoCommandTests {
             #expect(lines[7].wholeMatch(of: #/  threshold rule: best accuracy \d\.\d{3} on the training pairs/#) != nil,
                     "\(lines[7])")
             let dedup = try #require(training.stdoutLines.first { $0.hasPrefix("dedup threshold ") }?
-                .firstMatch(of: #/dedup threshold (0\.\d{4}) \(best pair F1 (\d\.\d{3})/#))
-            #expect(lines[8].wholeMatch(of: #/  dedup threshold (0\.\d{4}): best pair F1 (\d\.\d{3}) \(precision \d\.\d{3}, recall \d\.\d{3}\), average-link, on the training pairs' 336 questions; largest cluster \d+ \(true 5\)/#)?
-                .output.1 == dedup.output.1, "\(lines[8])")
+                .firstMatch(of: #/dedup threshold (0\.\d{4}) \(best pair F1 (\d\.\d{3}) on 336 training questions, ([^)]+)\)/#))
+            // The same threshold, rule and keyword weight as `train` printed.
+            let shown = try #require(lines[8].wholeMatch(of: #/  dedup threshold (0\.\d{4}): best pair F1 (\d\.\d{3}) \(precision \d\.\d{3}, recall \d\.\d{3}\), (average-link|single-link(?:, keyword weight 0\.[1-5]0)?), on the training pairs' 336 questions; largest cluster \d+ \(true 5\)/#),
+                                     "\(lines[8])")
+            #expect(shown.output.1 == dedup.output.1 && shown.output.2 == dedup.output.2 && shown.output.3 == dedup.output.3)
             #expect(lines[9] == "  kept epoch 3: the last (no validation pairs)")
             #expect(lines[10] == "  epoch      loss  dev ROC-AUC   pairs/s  seconds")
             let trainedLosses = training.stderrLines.compactMap { $0.firstMatch(of: #/^epoch \d+: loss (\d+\.\d{4})/#) }

@@ -18,9 +18,10 @@ struct TrainCommandTests {
             let accuracy = try #require(Double(calibration.output.2))
             #expect((-1...1).contains(threshold))
             #expect(accuracy > 0.5 && accuracy <= 1)
-            // The dedup threshold, on the training questions here (no validation pairs): one of the grid's cuts.
+            // The dedup threshold, on the training questions here (no validation pairs): one of the grid's cuts, with
+            // the rule (and keyword weight) calibrated with it.
             let dedup = try #require(lines[2].wholeMatch(
-                of: #/dedup threshold (0\.\d{2})00 \(best pair F1 (\d\.\d{3}) on 336 training questions, average-link\)/#),
+                of: #/dedup threshold (0\.\d{2})00 \(best pair F1 (\d\.\d{3}) on 336 training questions, (?:average-link|single-link(?:, keyword weight 0\.[1-5]0)?)\)/#),
                 "\(lines[2])")
             #expect((0.5...0.99).contains(try #require(Double(dedup.output.1))))
             #expect((0...1).contains(try #require(Double(dedup.output.2))))
@@ -130,7 +131,7 @@ struct TrainCommandTests {
             try #require(lines.count == 5, "\(result)")
             #expect(lines[0].wholeMatch(of: #/trained model "default": 3 epochs on 400 pairs \(\+106 implied\) and 150 non-duplicates, loss \d\.\d{4}/#) != nil)
             // Calibrated on the dev pairs' 336 distinct questions.
-            #expect(lines[3].wholeMatch(of: #/dedup threshold 0\.\d{4} \(best pair F1 \d\.\d{3} on 336 dev questions, average-link\)/#)
+            #expect(lines[3].wholeMatch(of: #/dedup threshold 0\.\d{4} \(best pair F1 \d\.\d{3} on 336 dev questions, (?:average-link|single-link(?:, keyword weight 0\.[1-5]0)?)\)/#)
                     != nil, "\(lines[3])")
             #expect(lines[1] == "kept epoch \(kept) of 3: best validation ROC-AUC " + String(format: "%.4f", best))
             #expect(lines[2].wholeMatch(of:

@@ -1,7 +1,7 @@
 // siamese-bench dedup-quality: the clustering rules of `siamese dedup` scored against true duplicate clusters.
 //
 //   siamese-bench dedup-quality --db quora-dev.sqlite --pairs quora/dev.tsv [--model NAME] [--all]
-//                               [--train quora/train.tsv]
+//                               [--train quora/train.tsv [--seed S]]
 //
 // The index must hold every question of --pairs, embedded with the model (`siamese index --db DB dev.tsv`).
 // For each rule (single link, community, average link) and each threshold 0.50…0.99, the clusters of the
@@ -9,7 +9,9 @@
 // duplicate: pairwise precision/recall/F1, B-cubed F1, largest cluster. Prints each rule's best threshold
 // (by pair F1), and with --all every threshold. With --train, also the honest protocol: each rule's threshold
 // calibrated as `siamese train` does (best pair F1 on the questions of the seeded, question-disjoint 10% of
-// the training file that training held out), then scored on --pairs.
+// the training file that training held out, with the model's seed S, default 1), then scored on --pairs.
+// Single link and community are also scored with each keyword weight (`DedupCalibration.keywordWeights`), whose
+// word weights are the model's (its calibration's vocabulary text count, else 2 per training row of the split).
 import Foundation
 import QuestionIndex
 import SiameseNet
@@ -38,21 +40,34 @@ func dedupQuality(_ options: Options) throws {
     }
     let matrix = EmbeddingMatrix(dimension: d, ids: truth.questions.indices.map { Int64($0 + 1) }, vectors: vectors)
     let thresholds = DedupSweep.standardThresholds
-    let sweep = DedupSweep(matrix: matrix, truth: truth, lowestThreshold: thresholds[0])
+    // The held-out split training made (its seed is the model's), and the keyword term's word weights: the
+    // model's vocabulary counts over the texts its calibration recorded, else over the split's training rows.
+    let seed = UInt64(try options.int("seed", default: 1))
+    let split = try options.values["train"].map { train in
+        guard let split = ValidationSplit(pairs: try PairReader().read(train).pairs, fraction: 0.1, seed: seed) else {
+            throw BenchError(description: "\(train) has no held-out split")
+        }
+        return split
+    }
+    let vocabularyTexts = model.calibration?.dedup?.vocabularyTexts ?? split.map { 2 * $0.training.count }
+    let reference = vocabularyTexts.map { KeywordReference(vocabulary: model.model.vocabulary, textCount: $0) }
+    // Scanned 0.1 lower than the grid so that keyword weights up to 0.5 are scored from 0.70 (DedupCalibration).
+    let sweep = DedupSweep(matrix: matrix, truth: truth, lowestThreshold: thresholds[0] - 0.1,
+                           keywordReference: reference)
     print("\(truth.questions.count) questions; true clusters: \(truth.clusterCount) covering \(truth.clusteredQuestions) "
         + "questions, \(truth.pairCount) same-cluster pairs, largest \(truth.largestCluster)")
     if let stored = model.calibration?.dedupThreshold {
         print("model \"\(model.name)\": stored dedup threshold \(String(format: "%.2f", stored))")
     }
-    let header = "rule           threshold  pair P  pair R  pair F1  B³ P    B³ R    B³ F1   clusters  largest"
-    func row(_ rule: ClusteringRule, _ point: DedupSweep.Point) -> String {
+    let header = "rule       kw  threshold  pair P  pair R  pair F1  B³ P    B³ R    B³ F1   clusters  largest"
+    func row(_ rule: ClusteringRule, _ point: DedupSweep.Point, weight: Float = 0) -> String {
         let a = point.agreement
-        return rule.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0)
+        return rule.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%.1f", Double(weight))
             + String(format: "  %9.2f  %6.3f  %6.3f  %7.3f  %6.3f  %6.3f  %6.3f  %8d  %7d", point.threshold,
                      a.pairPrecision, a.pairRecall, a.pairF1, a.bCubedPrecision, a.bCubedRecall, a.bCubedF1,
                      a.clusterCount, a.largestCluster)
     }
-    var best: [(ClusteringRule, DedupSweep.Point)] = []
+    var best: [(ClusteringRule, DedupSweep.Point, Float)] = []
     for rule in ClusteringRule.allCases {
         let ruleStart = Date()
         let points = sweep.scores(rule: rule, thresholds: thresholds)
@@ -60,34 +75,40 @@ func dedupQuality(_ options: Options) throws {
             print(header)
             for point in points { print(row(rule, point)) }
         }
-        if let top = DedupSweep.best(points) { best.append((rule, top)) }
+        if let top = DedupSweep.best(points) { best.append((rule, top, 0)) }
+        if rule != .averageLink && reference != nil {
+            for weight in DedupCalibration.keywordWeights where weight > 0 {
+                if let top = DedupSweep.best(sweep.scores(rule: rule, thresholds: thresholds, keywordWeight: weight)) {
+                    best.append((rule, top, weight))
+                }
+            }
+        }
         FileHandle.standardError.write(Data(String(format: "%@: %.1f s for %d thresholds\n", rule.rawValue,
                                                    Date().timeIntervalSince(ruleStart), thresholds.count).utf8))
         if let stored = model.calibration?.dedupThreshold {
             let point = sweep.scores(rule: rule, thresholds: [stored])[0]
-            best.append((rule, point))
+            best.append((rule, point, 0))
         }
     }
-    if let train = options.values["train"] {
-        guard let split = ValidationSplit(pairs: try PairReader().read(train).pairs, fraction: 0.1, seed: 1) else {
-            throw BenchError(description: "\(train) has no held-out split")
-        }
-        print("calibrated on the questions of the held-out 10% of \(train) (seed 1), scored here:")
+    if let train = options.values["train"], let split {
+        print("calibrated on the questions of the held-out 10% of \(train) (seed \(seed)), scored here:")
         print(header + "  held-out F1")
         for rule in ClusteringRule.allCases {
             let calibrationStart = Date()
             guard let calibrated = try DedupCalibration.calibrate(model: model.model, pairs: split.validation,
-                                                                  kind: "held-out", rule: rule, workers: 1)
+                                                                  kind: "held-out", rule: rule, workers: 1,
+                                                                  vocabularyTexts: vocabularyTexts)
             else { continue }
             FileHandle.standardError.write(Data(String(format: "%@: calibrated on %d held-out questions in %.1f s\n",
                                                        rule.rawValue, calibrated.questions,
                                                        Date().timeIntervalSince(calibrationStart)).utf8))
-            let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold])[0]
-            print(row(rule, point) + String(format: "  %11.3f", calibrated.f1))
+            let weight = calibrated.keywordWeight ?? 0
+            let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold], keywordWeight: weight)[0]
+            print(row(rule, point, weight: weight) + String(format: "  %11.3f", calibrated.f1))
         }
     }
     print("best threshold of each rule by pair F1" + (model.calibration?.dedupThreshold == nil ? ":" : ", then at the stored threshold:"))
     print(header)
-    for (rule, point) in best { print(row(rule, point)) }
+    for (rule, point, weight) in best { print(row(rule, point, weight: weight)) }
     print(String(format: "%.1f s in all", Date().timeIntervalSince(start)))
 }

@@ -13,29 +13,56 @@ package struct DedupSweep: Sendable {
     /// The vectors of the questions, one row per question of `truth`, in its order.
     package let matrix: EmbeddingMatrix
     package let truth: DuplicateGroundTruth
-    /// Every pair ≥ the lowest threshold to try, score descending.
+    /// Every pair of cosine ≥ the lowest cosine scanned, score descending.
     private let pairs: [ScoredPair]
+    /// The cosine the pairs were scanned down to.
+    package let lowestCosine: Float
+    /// The keyword vectors of the truth's questions, for scores with a keyword term; nil without word weights.
+    private let keywords: KeywordVectors?
 
     /// Scans `matrix` once for the pairs ≥ `lowestThreshold`.
     /// - Parameter matrix: row i is question i of `truth`.
     package init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float,
-                progress: ((Int, Int) -> Void)? = nil) {
-        self.init(matrix: matrix, truth: truth, lowestThreshold: lowestThreshold, pairLimit: .max, progress: progress)!
+                keywordReference: KeywordReference? = nil, progress: ((Int, Int) -> Void)? = nil) {
+        self.init(matrix: matrix, truth: truth, lowestThreshold: lowestThreshold, pairLimit: .max,
+                  keywordReference: keywordReference, progress: progress)!
     }
 
     /// Scans `matrix` once for the pairs ≥ `lowestThreshold`; nil when more than `pairLimit` reach it.
+    /// - Parameter keywordReference: the word weights of keyword terms; nil scores cosines only.
     package init?(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, lowestThreshold: Float, pairLimit: Int,
-                 progress: ((Int, Int) -> Void)? = nil) {
+                 keywordReference: KeywordReference? = nil, progress: ((Int, Int) -> Void)? = nil) {
         precondition(matrix.count == truth.labels.count, "one vector per question of the truth")
         self.matrix = matrix
         self.truth = truth
         guard let found = DuplicatePairFinder(threshold: lowestThreshold)
             .pairs(in: matrix, limit: pairLimit, progress: progress) else { return nil }
         pairs = found
+        lowestCosine = lowestThreshold
+        keywords = keywordReference.map { KeywordVectors(normalized: truth.normalized, reference: $0) }
+    }
+
+    /// The thresholds of `thresholds` whose every pair this sweep holds under keyword weight `weight`: those
+    /// whose cosine bound is at least the lowest cosine scanned.
+    package func coveredThresholds(_ thresholds: [Float], keywordWeight weight: Float) -> [Float] {
+        let weighting = KeywordWeighting(weight: weight)
+        return thresholds.filter { weighting.cosineBound(for: $0) >= lowestCosine }
     }
 
     /// The agreement of `rule` with the truth at each of `thresholds` (each at least the lowest threshold).
-    package func scores(rule: ClusteringRule, thresholds: [Float]) -> [Point] {
+    /// With a keyword weight (single link and community only), pairs are scored as `Deduplication` scores them,
+    /// and only the thresholds of `coveredThresholds` are scored.
+    package func scores(rule: ClusteringRule, thresholds: [Float], keywordWeight: Float = 0) -> [Point] {
+        if keywordWeight > 0 {
+            precondition(rule != .averageLink, "average link merges by cosines only")
+            guard let keywords else { preconditionFailure("a keyword weight needs the sweep's keyword reference") }
+            let covered = coveredThresholds(thresholds, keywordWeight: keywordWeight)
+            guard let lowest = covered.min() else { return [] }
+            let rescored = Deduplication.rescored(pairs, in: matrix, keywords: keywords,
+                                                  weighting: KeywordWeighting(weight: keywordWeight), atLeast: lowest)
+            return Self(matrix: matrix, truth: truth, pairs: rescored, lowestCosine: lowest, keywords: keywords)
+                .scores(rule: rule, thresholds: covered)
+        }
         if rule == .averageLink, let lowest = thresholds.min() {
             // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
             let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
@@ -77,6 +104,15 @@ package struct DedupSweep: Sendable {
             let labels = ClusterAgreement.labels(clusters: clusters, count: matrix.count)
             return Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
         }
+    }
+
+    private init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, pairs: [ScoredPair], lowestCosine: Float,
+                 keywords: KeywordVectors?) {
+        self.matrix = matrix
+        self.truth = truth
+        self.pairs = pairs
+        self.lowestCosine = lowestCosine
+        self.keywords = keywords
     }
 
     /// The point of best pairwise F1 (ties: the higher threshold), nil for no thresholds.

@@ -1,9 +1,16 @@
 /// Finds the groups of duplicate questions among the vectors of one model: every pair scoring at least
 /// `threshold` (`DuplicatePairFinder`, the blocked upper-triangle scan), then clusters of those pairs by
 /// `rule`, each with a representative, its members' similarities and its lowest internal similarity.
+///
+/// A pair's dedup score is its cosine, or with a keyword weight w > 0, (1 − w) · cosine + w · the cosine of the
+/// two questions' TF-IDF word vectors over the questions scanned (`KeywordVectors`): words the encoder reads
+/// poorly still count. Cluster summaries (representative, similarities) are cosines either way.
 public struct Deduplication: Sendable {
-    /// Pairs and clusters are formed from cosine similarities at or above this.
+    /// Pairs and clusters are formed from dedup scores at or above this.
     public let threshold: Float
+    /// The keyword term's weight w in the dedup score, in [0, 0.9]; 0 for average link, which merges by mean
+    /// cosines computed from vector sums.
+    public let keywordWeight: Float
     /// How pairs are grouped into clusters.
     public let rule: ClusteringRule
     /// Clusters with fewer members are not reported (at least 2).
@@ -13,10 +20,15 @@ public struct Deduplication: Sendable {
     /// Threads of the pair scan.
     public let workers: Int
 
-    /// - Parameters: `threshold` a cosine in [-1, 1]; `minimumSize` ≥ 2; `blockRows` ≥ 1; `workers` ≥ 1.
-    public init(threshold: Float, rule: ClusteringRule = .standard, minimumSize: Int = 2, blockRows: Int = 1024,
-                workers: Int = 1) {
+    /// - Parameters: `threshold` in [-1, 1]; `keywordWeight` in [0, 0.9], 0 for average link; `minimumSize` ≥ 2;
+    ///   `blockRows` ≥ 1; `workers` ≥ 1.
+    public init(threshold: Float, rule: ClusteringRule = .standard, keywordWeight: Float = 0, minimumSize: Int = 2,
+                blockRows: Int = 1024, workers: Int = 1) {
         precondition(threshold >= -1 && threshold <= 1, "the threshold must be a cosine, not \(threshold)")
+        precondition(keywordWeight >= 0 && keywordWeight <= KeywordWeighting.maximumWeight,
+                     "the keyword weight must be in [0, 0.9], not \(keywordWeight)")
+        precondition(keywordWeight == 0 || rule != .averageLink, "average link merges by cosines only")
+        self.keywordWeight = keywordWeight
         precondition(minimumSize >= 2, "a cluster has at least two members")
         self.threshold = threshold
         self.rule = rule
@@ -35,18 +47,51 @@ public struct Deduplication: Sendable {
         public var questionCount: Int
     }
 
-    /// The pairs ≥ threshold of `matrix`; see `DuplicatePairFinder.pairs(in:progress:)`.
-    public func pairs(in matrix: EmbeddingMatrix,
+    /// The pairs of dedup score ≥ threshold of `matrix`, score descending (then ids); see
+    /// `DuplicatePairFinder.pairs(in:progress:)`.
+    /// - Parameter keywords: the questions' keyword vectors, one per row of `matrix`; required when
+    ///   `keywordWeight` > 0, ignored otherwise.
+    public func pairs(in matrix: EmbeddingMatrix, keywords: KeywordVectors? = nil,
                       progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> [ScoredPair] {
-        DuplicatePairFinder(threshold: threshold, blockRows: blockRows, workers: workers)
-            .pairs(in: matrix, progress: progress)
+        scoredPairs(in: matrix, keywords: keywords, limit: .max, progress: progress)!
     }
 
     /// Scans `matrix` for pairs and clusters them.
-    public func run(_ matrix: EmbeddingMatrix,
+    /// - Parameter keywords: as for `pairs(in:keywords:progress:)`.
+    public func run(_ matrix: EmbeddingMatrix, keywords: KeywordVectors? = nil,
                     progress: ((_ blocksDone: Int, _ blocksTotal: Int) -> Void)? = nil) -> Result {
-        let found = pairs(in: matrix, progress: progress)
+        let found = pairs(in: matrix, keywords: keywords, progress: progress)
         return Result(pairs: found, clusters: clusters(of: found, in: matrix), questionCount: matrix.count)
+    }
+
+    /// The pairs of dedup score ≥ threshold, score descending (then ids), or nil when more than `limit` pairs
+    /// reach the scan's cosine bound (`KeywordWeighting.cosineBound(for:)`; the threshold itself for w = 0).
+    /// - Parameter keywords: one vector per row of `matrix`; required when `keywordWeight` > 0.
+    package func scoredPairs(in matrix: EmbeddingMatrix, keywords: KeywordVectors?, limit: Int,
+                             progress: ((Int, Int) -> Void)? = nil) -> [ScoredPair]? {
+        let weighting = KeywordWeighting(weight: keywordWeight)
+        guard let found = DuplicatePairFinder(threshold: weighting.cosineBound(for: threshold), blockRows: blockRows,
+                                              workers: workers).pairs(in: matrix, limit: limit, progress: progress)
+        else { return nil }
+        guard keywordWeight > 0 else { return found }
+        guard let keywords, keywords.count == matrix.count else {
+            preconditionFailure("a keyword weight needs one keyword vector per row of the matrix")
+        }
+        return Self.rescored(found, in: matrix, keywords: keywords, weighting: weighting, atLeast: threshold)
+    }
+
+    /// `pairs` (cosines) with their dedup scores, those ≥ `threshold`, score descending (then ids).
+    static func rescored(_ pairs: [ScoredPair], in matrix: EmbeddingMatrix, keywords: KeywordVectors,
+                         weighting: KeywordWeighting, atLeast threshold: Float) -> [ScoredPair] {
+        var rowOf: [Int64: Int] = [:]
+        rowOf.reserveCapacity(matrix.count)
+        for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
+        return pairs.compactMap { pair -> ScoredPair? in
+            guard let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
+            let score = weighting.score(cosine: pair.score, keyword: keywords.similarity(a, b))
+            return score >= threshold ? ScoredPair(id1: pair.id1, id2: pair.id2, score: score) : nil
+        }
+        .sorted(by: ScoredPair.precedes)
     }
 
     /// The clusters of `pairs`, which must be every pair of `matrix` at or above `threshold` (as `pairs(in:)`

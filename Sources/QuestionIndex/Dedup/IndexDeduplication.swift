@@ -17,22 +17,38 @@ public struct IndexDeduplication: Sendable {
         guard matrix.count > 0 else { throw SearchError.nothingIndexed(path: store.path, model: model.name) }
     }
 
-    /// The threshold and rule to use: each as given, else the model's calibrated ones (the rule's own calibrated
-    /// threshold when `rule` is given; a record from before rules were calibrated has one threshold, used for
-    /// any rule), else average link.
-    /// - Throws: `DedupError.invalidThreshold` for an explicit value outside [-1, 1], `.noThreshold` when
-    ///   no threshold is given or stored (a model trained before dedup thresholds were calibrated, or without
-    ///   enough labelled duplicates).
-    public func settings(threshold explicit: Float?, rule explicitRule: ClusteringRule?) throws
-        -> (threshold: Float, rule: ClusteringRule) {
+    /// The threshold, rule and keyword weight to use: each as given, else the model's calibrated ones (the
+    /// rule's own calibrated threshold and weight when `rule` is given; a record from before rules were
+    /// calibrated has one threshold, used for any rule; a record from before keyword weights has none: 0),
+    /// else average link. Average link always has weight 0.
+    /// - Throws: `DedupError.invalidThreshold` for an explicit value outside [-1, 1], `.invalidKeywordWeight`
+    ///   for one outside [0, 0.9] or with average link, `.noThreshold` when no threshold is given or stored (a
+    ///   model trained before dedup thresholds were calibrated, or without enough labelled duplicates).
+    public func settings(threshold explicit: Float?, rule explicitRule: ClusteringRule?,
+                         keywordWeight explicitWeight: Float? = nil) throws
+        -> (threshold: Float, rule: ClusteringRule, keywordWeight: Float) {
         let stored = model.calibration?.dedup
         let rule = explicitRule ?? stored.flatMap { ClusteringRule(rawValue: $0.rule) } ?? .standard
+        if let explicitWeight {
+            guard explicitWeight >= 0 && explicitWeight <= KeywordWeighting.maximumWeight,
+                  explicitWeight == 0 || rule != .averageLink
+            else { throw DedupError.invalidKeywordWeight(explicitWeight, rule: rule) }
+            guard explicitWeight == 0 || keywordReference != nil
+            else { throw DedupError.noKeywordReference(path: store.path, model: model.name) }
+        }
+        let weight = rule == .averageLink ? 0 : explicitWeight ?? stored?.keywordWeight(for: rule) ?? 0
         if let explicit {
             guard explicit >= -1 && explicit <= 1 else { throw DedupError.invalidThreshold(explicit) }
-            return (explicit, rule)
+            return (explicit, rule, weight)
         }
         guard let stored else { throw DedupError.noThreshold(path: store.path, model: model.name) }
-        return (stored.threshold(for: rule) ?? stored.threshold, rule)
+        return (stored.threshold(for: rule) ?? stored.threshold, rule, weight)
+    }
+
+    /// The word weights of the keyword term: the model's vocabulary counts over the texts its calibration
+    /// recorded; nil for a model calibrated before keyword weights.
+    public var keywordReference: KeywordReference? {
+        model.calibration?.dedup?.vocabularyTexts.map { KeywordReference(vocabulary: model.model.vocabulary, textCount: $0) }
     }
 
     /// A run's findings with the stored questions they name.
@@ -41,6 +57,8 @@ public struct IndexDeduplication: Sendable {
         public var model: String
         /// The threshold the pairs were found at.
         public var threshold: Float
+        /// The keyword term's weight in the pairs' scores (0: cosines).
+        public var keywordWeight: Float
         /// The clustering rule used.
         public var rule: ClusteringRule
         /// The pairs and clusters found.
@@ -58,16 +76,20 @@ public struct IndexDeduplication: Sendable {
     /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low).
     public func run(_ deduplication: Deduplication, pairsOnly: Bool = false, maxPairs: Int = 20_000_000,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
-        guard let pairs = DuplicatePairFinder(threshold: deduplication.threshold, blockRows: deduplication.blockRows,
-                                              workers: deduplication.workers)
-            .pairs(in: matrix, limit: maxPairs, progress: progress)
+        var keywords: KeywordVectors?
+        if deduplication.keywordWeight > 0 {
+            guard let keywordReference else { throw DedupError.noKeywordReference(path: store.path, model: model.name) }
+            keywords = KeywordVectors(normalized: try store.normalizedTexts(ids: matrix.ids), reference: keywordReference)
+        }
+        guard let pairs = deduplication.scoredPairs(in: matrix, keywords: keywords, limit: maxPairs, progress: progress)
         else { throw DedupError.tooManyPairs(limit: maxPairs, threshold: deduplication.threshold) }
         var ids = Set<Int64>()
         var clusters: [DuplicateCluster] = []
         if pairsOnly {
             for pair in pairs { ids.insert(pair.id1); ids.insert(pair.id2) }
         } else {
-            let all = Deduplication(threshold: deduplication.threshold, rule: deduplication.rule, minimumSize: 2,
+            let all = Deduplication(threshold: deduplication.threshold, rule: deduplication.rule,
+                                    keywordWeight: deduplication.keywordWeight, minimumSize: 2,
                                     blockRows: deduplication.blockRows)
             clusters = all.clusters(of: pairs, in: matrix)
             let clustered = Set(clusters.flatMap { $0.members.map(\.questionID) })
@@ -81,7 +103,8 @@ public struct IndexDeduplication: Sendable {
         if !pairsOnly {
             clusters = Self.ordered(clusters, questions: questions, minimumSize: deduplication.minimumSize)
         }
-        return Report(model: model.name, threshold: deduplication.threshold, rule: deduplication.rule,
+        return Report(model: model.name, threshold: deduplication.threshold,
+                      keywordWeight: deduplication.keywordWeight, rule: deduplication.rule,
                       result: Deduplication.Result(pairs: pairs, clusters: clusters, questionCount: matrix.count),
                       questions: questions)
     }
@@ -113,6 +136,10 @@ public enum DedupError: Error, Equatable, CustomStringConvertible {
     case noThreshold(path: String, model: String)
     /// A given threshold outside [-1, 1].
     case invalidThreshold(Float)
+    /// A given keyword weight outside [0, 0.9], or above 0 with average link.
+    case invalidKeywordWeight(Float, rule: ClusteringRule)
+    /// A keyword weight above 0 with a model whose calibration has no word weights (calibrated before them).
+    case noKeywordReference(path: String, model: String)
     /// More than `limit` pairs reach the threshold: it is too low to deduplicate with.
     case tooManyPairs(limit: Int, threshold: Float)
 
@@ -124,6 +151,13 @@ public enum DedupError: Error, Equatable, CustomStringConvertible {
                 + "or without enough labelled duplicates); give one with --threshold, e.g. --threshold 0.8"
         case .invalidThreshold(let value):
             return "invalid threshold \(value): it must be a cosine between -1 and 1"
+        case .invalidKeywordWeight(let value, let rule):
+            return rule == .averageLink && value >= 0 && value <= KeywordWeighting.maximumWeight
+                ? "keyword weight \(value) needs --rule single-link or community: average link merges by cosines only"
+                : "invalid keyword weight \(value): it must be between 0 and 0.9"
+        case .noKeywordReference(let path, let model):
+            return "model \"\(model)\" in \(path) was calibrated before keyword weights and has no word weights for them; "
+                + "retrain it, or leave out --keyword-weight"
         case .tooManyPairs(let limit, let threshold):
             return "more than \(limit) pairs score at least \(String(format: "%.4f", Double(threshold))): the threshold is "
                 + "too low for deduplication; raise --threshold (or --max-pairs)"

@@ -4,7 +4,8 @@ public struct ScoredPair: Sendable, Equatable, Hashable {
     public let id1: Int64
     /// The larger of the two question ids.
     public let id2: Int64
-    /// Cosine similarity in [-1, 1] (both vectors are unit vectors).
+    /// Cosine similarity in [-1, 1] (both vectors are unit vectors); from `Deduplication` with a keyword
+    /// weight, the dedup score (cosine and keyword cosine weighted).
     public let score: Float
 
     /// A pair of two different questions; `id1` must be smaller than `id2`.

@@ -58,6 +58,13 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
     /// Every rule compared (`DedupCalibration.comparedRules`), each at its own best threshold; nil in records
     /// written before the rule was calibrated (they calibrated `rule` alone).
     public var rules: [RuleThreshold]? = nil
+    /// The keyword term's weight in the dedup score calibrated with `rule` (`Deduplication.keywordWeight`);
+    /// nil in records written before keyword weights were calibrated, and for weight 0.
+    public var keywordWeight: Float? = nil
+    /// The number of question texts the model's vocabulary counts were taken over (2 per training row): with those
+    /// counts, the word weights of the keyword term (`KeywordReference`). Nil in records written before keyword
+    /// weights, whose models dedup by cosine only.
+    public var vocabularyTexts: Int? = nil
     /// Which pairs' questions: "dev", "held-out" or "training", as `ModelCalibration.pairs`.
     public var pairs: String
     /// The number of distinct questions clustered.
@@ -99,6 +106,17 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
         if let bad = ([rule] + (rules ?? []).map(\.rule)).first(where: { ClusteringRule(rawValue: $0) == nil }) {
             return "its dedup calibration names the clustering rule \"\(bad)\", which this build does not know"
         }
+        let weights = [(rule, keywordWeight)] + (rules ?? []).map { ($0.rule, $0.keywordWeight) }
+        for case let (rule, weight?) in weights
+        where !(weight >= 0 && weight <= KeywordWeighting.maximumWeight) || (weight > 0 && rule == ClusteringRule.averageLink.rawValue) {
+            return "its dedup keyword weight \(weight) (\(rule)) is not in [0, 0.9], or not 0 for average link"
+        }
+        if let texts = vocabularyTexts, texts < 1 {
+            return "its dedup calibration counts \(texts) vocabulary texts (at least 1)"
+        }
+        if vocabularyTexts == nil, weights.contains(where: { ($0.1 ?? 0) > 0 }) {
+            return "its dedup calibration has a keyword weight but no vocabulary text count"
+        }
         return nil
     }
 
@@ -107,8 +125,15 @@ public struct DedupThreshold: Codable, Sendable, Equatable {
         rule.rawValue == self.rule ? threshold : rules?.first { $0.rule == rule.rawValue }?.threshold
     }
 
+    /// The calibrated keyword weight of `rule`: this record's own for its rule, else the rule's entry of `rules`;
+    /// 0 when none is recorded.
+    public func keywordWeight(for rule: ClusteringRule) -> Float {
+        (rule.rawValue == self.rule ? keywordWeight : rules?.first { $0.rule == rule.rawValue }?.keywordWeight) ?? 0
+    }
+
     enum CodingKeys: String, CodingKey {
         case threshold, rule, rules, pairs, questions, precision, recall, f1
+        case keywordWeight = "keyword_weight", vocabularyTexts = "vocabulary_texts"
         case largestCluster = "largest_cluster", largestTrueCluster = "largest_true_cluster"
     }
 }
@@ -123,17 +148,21 @@ public struct RuleThreshold: Codable, Sendable, Equatable {
     public var f1: Double
     /// The largest cluster there.
     public var largestCluster: Int
+    /// The keyword weight calibrated with this rule; nil for 0 (and in older records).
+    public var keywordWeight: Float? = nil
 
     /// A rule's calibration result.
-    public init(rule: String, threshold: Float, f1: Double, largestCluster: Int) {
+    public init(rule: String, threshold: Float, f1: Double, largestCluster: Int, keywordWeight: Float? = nil) {
         self.rule = rule
         self.threshold = threshold
         self.f1 = f1
         self.largestCluster = largestCluster
+        self.keywordWeight = keywordWeight
     }
 
     enum CodingKeys: String, CodingKey {
         case rule, threshold, f1
+        case keywordWeight = "keyword_weight"
         case largestCluster = "largest_cluster"
     }
 }

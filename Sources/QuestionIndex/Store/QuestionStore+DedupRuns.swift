@@ -8,6 +8,8 @@ package struct StoredDedupRun: Sendable, Equatable {
     package var modelID: Int64?
     package var modelName: String
     package var threshold: Float
+    /// The keyword weight of the pairs' scores (0: cosines; runs stored before migration 0015).
+    package var keywordWeight: Float
     /// `ClusteringRule.rawValue` of the rule used.
     package var rule: String
     package var minimumSize: Int
@@ -30,9 +32,11 @@ extension QuestionStore {
         return try write { db in
             let (modelName, _) = try Self.modelNameAndDimension(db, id: modelID, path: path)
             try db.execute(sql: """
-                INSERT INTO dedup_run (model_id, model_name, threshold, rule, min_size, question_count, pair_count, created_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [modelID, modelName, Double(deduplication.threshold), deduplication.rule.rawValue,
+                INSERT INTO dedup_run (model_id, model_name, threshold, keyword_weight, rule, min_size, question_count,
+                                       pair_count, created_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [modelID, modelName, Double(deduplication.threshold),
+                                 Double(deduplication.keywordWeight), deduplication.rule.rawValue,
                                  deduplication.minimumSize, result.questionCount, result.pairs.count, Date()])
             let runID = db.lastInsertedRowID
             let insertCluster = try db.cachedStatement(
@@ -82,7 +86,8 @@ extension QuestionStore {
                     return DuplicateCluster(members: list, lowestSimilarity: Float(try cluster.number("lowest_similarity")))
                 }
             return StoredDedupRun(id: id, modelID: try run.optionalInteger("model_id"), modelName: try run.text("model_name"),
-                                  threshold: Float(try run.number("threshold")), rule: try run.text("rule"),
+                                  threshold: Float(try run.number("threshold")),
+                                  keywordWeight: Float(try run.number("keyword_weight")), rule: try run.text("rule"),
                                   minimumSize: try run.integer("min_size", in: 2...Int(Int32.max)),
                                   questionCount: try run.integer("question_count", in: 0...Int.max),
                                   pairCount: try run.integer("pair_count", in: 0...Int.max),

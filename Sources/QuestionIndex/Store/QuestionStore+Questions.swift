@@ -374,6 +374,21 @@ extension QuestionStore {
         try questions(ids: ids).mapValues(\.text)
     }
 
+    /// The normalized texts (`Tokenizer().normalized`, as stored) of the questions with these ids, in their order:
+    /// the words of dedup's keyword term. An id with no stored question gets "" (no words).
+    package func normalizedTexts(ids: [Int64]) throws(IndexError) -> [String] {
+        try read { db in
+            var byID: [Int64: String] = [:]
+            byID.reserveCapacity(ids.count)
+            let rows = try Row.fetchCursor(db, sql: "SELECT id, normalized FROM question")
+            while let row = try rows.next() {
+                let text: DatabaseValue = row[1]
+                byID[row[0]] = String.fromDatabaseValue(text) ?? ""  // a non-text value: no words
+            }
+            return ids.map { byID[$0] ?? "" }
+        }
+    }
+
     static func requireModel(_ db: Database, id: Int64, path: String) throws {
         guard try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM model WHERE id = ?)", arguments: [id]) == true
         else { throw IndexError.modelIDNotFound(path: path, id: id) }

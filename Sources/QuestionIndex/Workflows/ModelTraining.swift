@@ -190,7 +190,7 @@ public struct ModelTraining {
             let outcome = try calibratingDedupThreshold(
                 Outcome(modelID: modelID, model: kept.model, epochs: records, threshold: kept.threshold?.threshold,
                         thresholdAccuracy: kept.threshold?.accuracy, calibration: kept.calibration,
-                        keptEpoch: kept.epoch), store: store)
+                        keptEpoch: kept.epoch), store: store, vocabularyTexts: trainingSet.vocabularyTexts)
             // The stored questions get their vectors before the swap: queries never meet a model without them.
             _ = try ModelSwap.embedAllAndSwap(store: store, runID: modelID, model: kept.model, name: modelName,
                                               replacing: replaced, batchSize: 512, workers: workers,

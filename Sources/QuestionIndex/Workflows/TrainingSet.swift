@@ -11,6 +11,9 @@ import SiameseNet
 public struct TrainingSet: Sendable {
     /// The word vocabulary built from the training questions.
     public let vocabulary: Vocabulary
+    /// The number of question texts the vocabulary's counts were taken over: both questions of every row given.
+    /// With the counts, the word weights of dedup's keyword term (`KeywordReference`).
+    public let vocabularyTexts: Int
     /// The character n-grams of the vocabulary's words; nil when sub-words are off (or none was kept).
     public let subwords: SubwordVocabulary?
     /// The duplicate pairs to train on, as token ids: labelled ones first, then the implied ones.
@@ -41,6 +44,7 @@ public struct TrainingSet: Sendable {
         let tokenized = pairs.map { (tokenizer.tokens($0.question1), tokenizer.tokens($0.question2)) }
         vocabulary = Vocabulary(building: tokenized.lazy.flatMap { [$0.0, $0.1] }, minCount: config.minCount,
                                 maxSize: config.maxVocabularySize)
+        vocabularyTexts = 2 * pairs.count
         let subwords = config.usesSubwords
             ? SubwordVocabulary(buildingFrom: vocabulary.tokens.dropFirst(2), minN: config.subwordMinN,
                                 maxN: config.subwordMaxN, minCount: config.subwordMinCount, maxSize: config.maxSubwords)
