@@ -103,6 +103,11 @@ import ScanKernels
             let dedup = Deduplication(threshold: setting.threshold, rule: .singleLink, keywordWeight: setting.weight,
                                       blockRows: 32, workers: workers)
             #expect(dedup.pairs(in: matrix, keywords: keywords) == expected, "\(workers) workers")
+            // Pairs are scored as the scan finds them: a limit counts those kept, not all above the cosine bound.
+            let aboveBound = DuplicatePairFinder(threshold: weighting.cosineBound(for: setting.threshold)).pairs(in: matrix)
+            #expect(aboveBound.count > expected.count)
+            #expect(dedup.scoredPairs(in: matrix, keywords: keywords, limit: expected.count) == expected)
+            #expect(dedup.scoredPairs(in: matrix, keywords: keywords, limit: expected.count - 1) == nil)
             let result = dedup.run(matrix, keywords: keywords)
             // Clusters are the components of exactly those pairs.
             var sets = RowUnionFind(count: matrix.count)

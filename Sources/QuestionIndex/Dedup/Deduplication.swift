@@ -64,20 +64,27 @@ public struct Deduplication: Sendable {
         return Result(pairs: found, clusters: clusters(of: found, in: matrix), questionCount: matrix.count)
     }
 
-    /// The pairs of dedup score ≥ threshold, score descending (then ids), or nil when more than `limit` pairs
-    /// reach the scan's cosine bound (`KeywordWeighting.cosineBound(for:)`; the threshold itself for w = 0).
+    /// The pairs of dedup score ≥ threshold, score descending (then ids), or nil when more than `limit` of them
+    /// are found. With a keyword weight the scan goes down to the cosine bound
+    /// (`KeywordWeighting.cosineBound(for:)`) and scores each pair it finds there as it goes, keeping only those
+    /// ≥ threshold: memory holds the pairs reported, not every pair above the bound.
     /// - Parameter keywords: one vector per row of `matrix`; required when `keywordWeight` > 0.
     package func scoredPairs(in matrix: EmbeddingMatrix, keywords: KeywordVectors?, limit: Int,
                              progress: ((Int, Int) -> Void)? = nil) -> [ScoredPair]? {
         let weighting = KeywordWeighting(weight: keywordWeight)
-        guard let found = DuplicatePairFinder(threshold: weighting.cosineBound(for: threshold), blockRows: blockRows,
-                                              workers: workers).pairs(in: matrix, limit: limit, progress: progress)
-        else { return nil }
-        guard keywordWeight > 0 else { return found }
-        guard let keywords, keywords.count == matrix.count else {
-            preconditionFailure("a keyword weight needs one keyword vector per row of the matrix")
+        var finder = DuplicatePairFinder(threshold: weighting.cosineBound(for: threshold), blockRows: blockRows,
+                                         workers: workers)
+        if keywordWeight > 0 {
+            guard let keywords, keywords.count == matrix.count else {
+                preconditionFailure("a keyword weight needs one keyword vector per row of the matrix")
+            }
+            let threshold = self.threshold
+            finder.rescore = { row1, row2, cosine in
+                let score = weighting.score(cosine: cosine, keyword: keywords.similarity(row1, row2))
+                return score >= threshold ? score : nil
+            }
         }
-        return Self.rescored(found, in: matrix, keywords: keywords, weighting: weighting, atLeast: threshold)
+        return finder.pairs(in: matrix, limit: limit, progress: progress)
     }
 
     /// `pairs` (cosines) with their dedup scores, those ≥ `threshold`, score descending (then ids).

@@ -21,6 +21,10 @@ package struct DuplicatePairFinder: Sendable {
     package let workers: Int
     /// The kernels' code path (tests run each one the CPU has).
     var path: ScanPath = .best
+    /// Gives each pair found (rows and exact cosine) the score it is reported with, or nil to drop it, as the
+    /// scan goes, so that only the pairs kept are held (and counted against a limit). Nil keeps every pair with
+    /// its cosine. Called from the scan's threads.
+    package var rescore: (@Sendable (_ row1: Int, _ row2: Int, _ cosine: Float) -> Float?)?
 
     /// A finder reporting pairs with a score ≥ `threshold`, which must be finite; `blockRows` and `workers`
     /// must be positive.
@@ -56,7 +60,7 @@ package struct DuplicatePairFinder: Sendable {
         let blockCount = (count + blockRows - 1) / blockRows
         let blocksTotal = blockCount * (blockCount + 1) / 2
         let path = self.path.kernelPath
-        let sinks = (0..<blockCount).map { _ in PairSink(limit: limit) }
+        let sinks = (0..<blockCount).map { _ in PairSink(limit: limit, rescore: rescore) }
         var blocksDone = 0, found = 0
         // Row of blocks I against every block J ≥ I, the J blocks shared among the workers; the pairs of each
         // J block go to its own sink, so the threads never share one.
@@ -124,10 +128,20 @@ private struct BlockRowJob: @unchecked Sendable {
 private final class PairSink: @unchecked Sendable {
     var pairs: [(i: UInt32, j: UInt32, score: Float)] = []
     let limit: Int
-    init(limit: Int) { self.limit = limit }
-    /// Adds a pair; false once this sink alone holds more than the limit (the scan then stops).
+    let rescore: (@Sendable (Int, Int, Float) -> Float?)?
+    init(limit: Int, rescore: (@Sendable (Int, Int, Float) -> Float?)?) {
+        self.limit = limit
+        self.rescore = rescore
+    }
+    /// Adds a pair (rescored, or dropped, when the finder rescores); false once this sink alone holds more
+    /// than the limit (the scan then stops).
     func add(_ i: Int, _ j: Int, _ score: Float) -> Bool {
-        pairs.append((UInt32(i), UInt32(j), score))
+        if let rescore {
+            guard let kept = rescore(i, j, score) else { return true }
+            pairs.append((UInt32(i), UInt32(j), kept))
+        } else {
+            pairs.append((UInt32(i), UInt32(j), score))
+        }
         return pairs.count <= limit
     }
 }
