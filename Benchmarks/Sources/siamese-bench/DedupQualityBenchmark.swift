@@ -56,13 +56,14 @@ func dedupQuality(_ options: Options) throws {
                            keywordReference: reference)
     print("\(truth.questions.count) questions; true clusters: \(truth.clusterCount) covering \(truth.clusteredQuestions) "
         + "questions, \(truth.pairCount) same-cluster pairs, largest \(truth.largestCluster)")
-    if let stored = model.calibration?.dedupThreshold {
-        print("model \"\(model.name)\": stored dedup threshold \(String(format: "%.2f", stored))")
+    if let stored = model.calibration?.dedup {
+        print("model \"\(model.name)\": stored dedup threshold \(String(format: "%.2f", stored.threshold)), \(stored.rule)"
+            + (stored.keywordWeight.map { String(format: ", keyword weight %.2f", Double($0)) } ?? ""))
     }
-    let header = "rule       kw  threshold  pair P  pair R  pair F1  B³ P    B³ R    B³ F1   clusters  largest"
+    let header = "rule        kw  threshold  pair P  pair R  pair F1  B³ P    B³ R    B³ F1   clusters  largest"
     func row(_ rule: ClusteringRule, _ point: DedupSweep.Point, weight: Float = 0) -> String {
         let a = point.agreement
-        return rule.rawValue.padding(toLength: 12, withPad: " ", startingAt: 0) + String(format: "%.1f", Double(weight))
+        return rule.rawValue.padding(toLength: 13, withPad: " ", startingAt: 0) + String(format: "%.1f", Double(weight))
             + String(format: "  %9.2f  %6.3f  %6.3f  %7.3f  %6.3f  %6.3f  %6.3f  %8d  %7d", point.threshold,
                      a.pairPrecision, a.pairRecall, a.pairF1, a.bCubedPrecision, a.bCubedRecall, a.bCubedF1,
                      a.clusterCount, a.largestCluster)
@@ -85,9 +86,14 @@ func dedupQuality(_ options: Options) throws {
         }
         FileHandle.standardError.write(Data(String(format: "%@: %.1f s for %d thresholds\n", rule.rawValue,
                                                    Date().timeIntervalSince(ruleStart), thresholds.count).utf8))
-        if let stored = model.calibration?.dedupThreshold {
-            let point = sweep.scores(rule: rule, thresholds: [stored])[0]
-            best.append((rule, point, 0))
+        // At the model's own threshold for the rule, with its keyword weight (a record from before rules were
+        // calibrated has one threshold for every rule).
+        if let stored = model.calibration?.dedup {
+            let weight = reference == nil ? 0 : stored.keywordWeight(for: rule)
+            if let point = sweep.scores(rule: rule, thresholds: [stored.threshold(for: rule) ?? stored.threshold],
+                                        keywordWeight: weight).first {
+                best.append((rule, point, weight))
+            }
         }
     }
     if let train = options.values["train"], let split {
@@ -107,7 +113,8 @@ func dedupQuality(_ options: Options) throws {
             print(row(rule, point, weight: weight) + String(format: "  %11.3f", calibrated.f1))
         }
     }
-    print("best threshold of each rule by pair F1" + (model.calibration?.dedupThreshold == nil ? ":" : ", then at the stored threshold:"))
+    print("best threshold of each rule (and keyword weight) by pair F1"
+        + (model.calibration?.dedup == nil ? ":" : ", then at the model's calibrated threshold for the rule:"))
     print(header)
     for (rule, point, weight) in best { print(row(rule, point, weight: weight)) }
     print(String(format: "%.1f s in all", Date().timeIntervalSince(start)))
