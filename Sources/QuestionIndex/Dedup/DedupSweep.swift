@@ -17,8 +17,10 @@ package struct DedupSweep: Sendable {
     private let pairs: [ScoredPair]
     /// The cosine the pairs were scanned down to.
     package let lowestCosine: Float
-    /// The keyword vectors of the truth's questions, for scores with a keyword term; nil without word weights.
-    private let keywords: KeywordVectors?
+    /// `pairs` as matrix rows, in the same order.
+    private let rowPairs: [PairClustering.RowPair]
+    /// The keyword cosine of each of `rowPairs`; nil without word weights (no keyword term can be scored).
+    private let keywordScores: [Float]?
 
     /// Scans `matrix` once for the pairs ≥ `lowestThreshold`.
     /// - Parameter matrix: row i is question i of `truth`.
@@ -39,7 +41,13 @@ package struct DedupSweep: Sendable {
             .pairs(in: matrix, limit: pairLimit, progress: progress) else { return nil }
         pairs = found
         lowestCosine = lowestThreshold
-        keywords = keywordReference.map { KeywordVectors(normalized: truth.normalized, reference: $0) }
+        let rowPairs = PairClustering.rowPairs(found, in: matrix, atLeast: lowestThreshold)
+        self.rowPairs = rowPairs
+        // Each pair's keyword cosine once, for every weight tried.
+        keywordScores = keywordReference.map { reference in
+            let keywords = KeywordVectors(normalized: truth.normalized, reference: reference)
+            return rowPairs.map { keywords.similarity($0.a, $0.b) }
+        }
     }
 
     /// The thresholds of `thresholds` whose every pair this sweep holds under keyword weight `weight`: those
@@ -55,18 +63,28 @@ package struct DedupSweep: Sendable {
     package func scores(rule: ClusteringRule, thresholds: [Float], keywordWeight: Float = 0) -> [Point] {
         if keywordWeight > 0 {
             precondition(rule != .averageLink, "average link merges by cosines only")
-            guard let keywords else { preconditionFailure("a keyword weight needs the sweep's keyword reference") }
+            guard let keywordScores else { preconditionFailure("a keyword weight needs the sweep's keyword reference") }
             let covered = coveredThresholds(thresholds, keywordWeight: keywordWeight)
             guard let lowest = covered.min() else { return [] }
-            let rescored = Deduplication.rescored(pairs, in: matrix, keywords: keywords,
-                                                  weighting: KeywordWeighting(weight: keywordWeight), atLeast: lowest)
-            return Self(matrix: matrix, truth: truth, pairs: rescored, lowestCosine: lowest, keywords: keywords)
+            let weighting = KeywordWeighting(weight: keywordWeight)
+            var scored: [PairClustering.RowPair] = []
+            for (pair, keyword) in zip(rowPairs, keywordScores) {
+                let score = weighting.score(cosine: pair.score, keyword: keyword)
+                if score >= lowest { scored.append(PairClustering.RowPair(a: pair.a, b: pair.b, score: score)) }
+            }
+            scored.sort { $0.score > $1.score }
+            if rule == .singleLink { return singleLinkPoints(scored, thresholds: covered) }
+            let ids = matrix.ids
+            let pairs = scored.map { pair in
+                ScoredPair(id1: min(ids[pair.a], ids[pair.b]), id2: max(ids[pair.a], ids[pair.b]), score: pair.score)
+            }.sorted(by: ScoredPair.precedes)
+            return Self(matrix: matrix, truth: truth, pairs: pairs, rowPairs: scored, lowestCosine: lowest)
                 .scores(rule: rule, thresholds: covered)
         }
         if rule == .averageLink, let lowest = thresholds.min() {
             // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
-            let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
-            let merges = PairClustering(matrix: matrix, threshold: lowest, pairs: rowPairs).averageLinkMerges()
+            let merges = PairClustering(matrix: matrix, threshold: lowest, pairs: rowPairs.filter { $0.score >= lowest })
+                .averageLinkMerges()
             return thresholds.map { threshold in
                 var sets = RowUnionFind(count: matrix.count)
                 for merge in merges where merge.score >= threshold { sets.join(merge.a, merge.b) }
@@ -75,21 +93,7 @@ package struct DedupSweep: Sendable {
             }
         }
         if rule == .singleLink, let lowest = thresholds.min() {
-            // Pairs come score descending: walking the thresholds from the highest down, each one's components
-            // are the previous ones joined by the pairs between the two thresholds (one pass over the pairs).
-            let rowPairs = PairClustering.rowPairs(pairs, in: matrix, atLeast: lowest)
-            var sets = RowUnionFind(count: matrix.count)
-            var next = 0
-            var points: [Float: Point] = [:]
-            for threshold in thresholds.sorted(by: >) {
-                while next < rowPairs.count && rowPairs[next].score >= threshold {
-                    sets.join(rowPairs[next].a, rowPairs[next].b)
-                    next += 1
-                }
-                let labels = ClusterAgreement.labels(clusters: sets.groups(), count: matrix.count)
-                points[threshold] = Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
-            }
-            return thresholds.compactMap { points[$0] }
+            return singleLinkPoints(rowPairs.filter { $0.score >= lowest }, thresholds: thresholds)
         }
         return thresholds.map { threshold in
             // Pairs are sorted by score descending: those ≥ threshold are a prefix.
@@ -106,13 +110,33 @@ package struct DedupSweep: Sendable {
         }
     }
 
-    private init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, pairs: [ScoredPair], lowestCosine: Float,
-                 keywords: KeywordVectors?) {
+    /// Single link at each of `thresholds` from `rowPairs`, score descending: walking the thresholds from the
+    /// highest down, each one's components are the previous ones joined by the pairs between the two thresholds
+    /// (one pass over the pairs).
+    private func singleLinkPoints(_ rowPairs: [PairClustering.RowPair], thresholds: [Float]) -> [Point] {
+        var sets = RowUnionFind(count: matrix.count)
+        var next = 0
+        var points: [Float: Point] = [:]
+        for threshold in thresholds.sorted(by: >) {
+            while next < rowPairs.count && rowPairs[next].score >= threshold {
+                sets.join(rowPairs[next].a, rowPairs[next].b)
+                next += 1
+            }
+            let labels = ClusterAgreement.labels(clusters: sets.groups(), count: matrix.count)
+            points[threshold] = Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
+        }
+        return thresholds.compactMap { points[$0] }
+    }
+
+    /// A sweep over already scored pairs (`pairs` and `rowPairs` alike, score descending), without keyword scores.
+    private init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, pairs: [ScoredPair],
+                 rowPairs: [PairClustering.RowPair], lowestCosine: Float) {
         self.matrix = matrix
         self.truth = truth
         self.pairs = pairs
+        self.rowPairs = rowPairs
         self.lowestCosine = lowestCosine
-        self.keywords = keywords
+        keywordScores = nil
     }
 
     /// The point of best pairwise F1 (ties: the higher threshold), nil for no thresholds.

@@ -87,20 +87,6 @@ public struct Deduplication: Sendable {
         return finder.pairs(in: matrix, limit: limit, progress: progress)
     }
 
-    /// `pairs` (cosines) with their dedup scores, those ≥ `threshold`, score descending (then ids).
-    static func rescored(_ pairs: [ScoredPair], in matrix: EmbeddingMatrix, keywords: KeywordVectors,
-                         weighting: KeywordWeighting, atLeast threshold: Float) -> [ScoredPair] {
-        var rowOf: [Int64: Int] = [:]
-        rowOf.reserveCapacity(matrix.count)
-        for (row, id) in matrix.ids.enumerated() { rowOf[id] = row }
-        return pairs.compactMap { pair -> ScoredPair? in
-            guard let a = rowOf[pair.id1], let b = rowOf[pair.id2] else { return nil }
-            let score = weighting.score(cosine: pair.score, keyword: keywords.similarity(a, b))
-            return score >= threshold ? ScoredPair(id1: pair.id1, id2: pair.id2, score: score) : nil
-        }
-        .sorted(by: ScoredPair.precedes)
-    }
-
     /// The clusters of `pairs`, which must be every pair of `matrix` at or above `threshold` (as `pairs(in:)`
     /// returns them; pairs below the threshold are ignored).
     public func clusters(of pairs: [ScoredPair], in matrix: EmbeddingMatrix) -> [DuplicateCluster] {
