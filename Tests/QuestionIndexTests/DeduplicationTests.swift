@@ -279,15 +279,7 @@ import ScanKernels
 
     @Test func dedupUsesTheCalibratedRuleAndEachRulesOwnThreshold() throws {
         try withStore { store, _ in
-            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
-            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
-                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
-            let model = tinyModel()
-            let id = try store.saveEpoch(name: "faq", model: model, epoch: record, threshold: 0.5,
-                                         calibration: calibration)
-            let texts = ["how old are you", "what is your age"]
-            let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
-            try store.storeEmbeddings(modelID: id, questionIDs: ids, vectors: model.encode(texts))
+            var (id, _, calibration) = try saveEmbeddedTinyModel(in: store, texts: ["how old are you", "what is your age"])
             // A record from before rules were calibrated: one threshold, whatever the rule asked for.
             calibration.dedup = DedupThreshold(threshold: 0.81, rule: "average-link", pairs: "dev", questions: 40,
                                                precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
@@ -326,6 +318,10 @@ import ScanKernels
          "its dedup calibration names the clustering rule \"nearest\", which this build does not know"),
         ("$.dedup.threshold", "2.5", "its dedup threshold 2.5 is not a cosine in [-1, 1]"),
         ("$.dedup.rules[0].threshold", "-3", "its dedup threshold -3.0 is not a cosine in [-1, 1]"),
+        ("$.dedup.keyword_weight", "0.95", "its dedup keyword weight 0.95 (single-link) is not in [0, 0.9], or not 0 for average link"),
+        ("$.dedup.rules[1].keyword_weight", "0.2", "its dedup keyword weight 0.2 (average-link) is not in [0, 0.9], or not 0 for average link"),
+        ("$.dedup.vocabulary_texts", "0", "its dedup calibration counts 0 vocabulary texts (at least 1)"),
+        ("$.dedup.vocabulary_texts", "null", "its dedup calibration has a keyword weight but no vocabulary text count"),
     ])
     func aDedupCalibrationReadBackIsChecked(path field: String, value: String, reason: String) throws {
         try withStore { store, path in
@@ -335,7 +331,10 @@ import ScanKernels
             calibration.dedup = DedupThreshold(threshold: 0.72, rule: "single-link", pairs: "dev", questions: 40,
                                                precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
                                                largestTrueCluster: 3)
-            calibration.dedup?.rules = [RuleThreshold(rule: "single-link", threshold: 0.72, f1: 0.7, largestCluster: 5),
+            calibration.dedup?.keywordWeight = 0.3
+            calibration.dedup?.vocabularyTexts = 6
+            calibration.dedup?.rules = [RuleThreshold(rule: "single-link", threshold: 0.72, f1: 0.7, largestCluster: 5,
+                                                      keywordWeight: 0.3),
                                         RuleThreshold(rule: "average-link", threshold: 0.57, f1: 0.66, largestCluster: 4)]
             try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record, threshold: 0.5, calibration: calibration)
             _ = try store.loadModel(name: "faq")
@@ -431,27 +430,11 @@ import ScanKernels
         return EmbeddingMatrix(dimension: d, ids: (0..<rows).map { Int64($0 * 3 + 1) }, vectors: vectors.flatMap { $0 })
     }
 
-    private func bruteForce(_ matrix: EmbeddingMatrix, threshold: Float) -> [ScoredPair] {
-        var pairs: [ScoredPair] = []
-        let d = matrix.dimension
-        matrix.vectors.withUnsafeBufferPointer { x in
-            for i in 0..<matrix.count {
-                for j in (i + 1)..<matrix.count {
-                    let score = sk_dot_f32(ScanPath.portable.kernelPath, x.baseAddress! + i * d, x.baseAddress! + j * d, d)
-                    if score >= threshold {
-                        pairs.append(ScoredPair(id1: matrix.ids[i], id2: matrix.ids[j], score: score))
-                    }
-                }
-            }
-        }
-        return pairs.sorted(by: ScoredPair.precedes)
-    }
-
     @Test(arguments: [(rows: 300, d: 128), (rows: 257, d: 37), (rows: 70, d: 3), (rows: 33, d: 16)])
     func everyPathFindsExactlyTheBruteForcePairs(shape: (rows: Int, d: Int)) {
         for threshold: Float in [0.9, 0.5, 0.97] {
             let matrix = plantedMatrix(rows: shape.rows, dimension: shape.d, threshold: threshold, seed: UInt64(shape.d))
-            let expected = bruteForce(matrix, threshold: threshold)
+            let expected = bruteForcePairs(in: matrix, threshold: threshold)
             #expect(!expected.isEmpty)
             for path in ScanPath.available {
                 for (blockRows, workers) in [(1024, 1), (64, 2), (17, 3)] {
@@ -468,7 +451,7 @@ import ScanKernels
     @Test func pairsAtTheThresholdAreKept() {
         let threshold: Float = 0.9
         let matrix = plantedMatrix(rows: 200, dimension: 128, threshold: threshold, seed: 5)
-        let expected = bruteForce(matrix, threshold: threshold)
+        let expected = bruteForcePairs(in: matrix, threshold: threshold)
         let near = expected.filter { $0.score < threshold + 1e-6 }
         #expect(near.count >= 3, "planted pairs at the threshold: \(near.count)")
         #expect(DuplicatePairFinder(threshold: threshold).pairs(in: matrix) == expected)

@@ -80,20 +80,9 @@ import ScanKernels
         let (matrix, texts, reference) = rowsAndTexts(rows: 120, dimension: 16, seed: 11)
         let keywords = KeywordVectors(normalized: texts, reference: reference)
         let weighting = KeywordWeighting(weight: setting.weight)
-        var expected: [ScoredPair] = []
-        let d = matrix.dimension
-        matrix.vectors.withUnsafeBufferPointer { x in
-            for i in 0..<matrix.count {
-                for j in (i + 1)..<matrix.count {
-                    let cosine = sk_dot_f32(ScanPath.portable.kernelPath, x.baseAddress! + i * d, x.baseAddress! + j * d, d)
-                    let score = weighting.score(cosine: cosine, keyword: keywords.similarity(i, j))
-                    if score >= setting.threshold {
-                        expected.append(ScoredPair(id1: matrix.ids[i], id2: matrix.ids[j], score: score))
-                    }
-                }
-            }
+        let expected = bruteForcePairs(in: matrix, threshold: setting.threshold) { i, j, cosine in
+            weighting.score(cosine: cosine, keyword: keywords.similarity(i, j))
         }
-        expected.sort(by: ScoredPair.precedes)
         #expect(!expected.isEmpty)
         // Some of them are below the threshold in cosine: found only because the scan went down to the bound.
         let cosineOnly = Set(Deduplication(threshold: setting.threshold, rule: .singleLink).pairs(in: matrix)
@@ -197,14 +186,8 @@ import ScanKernels
 
     @Test func dedupUsesTheStoredWeightOfItsRule() throws {
         try withStore { store, path in
-            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
-            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
-                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
-            let model = tinyModel()
-            let id = try store.saveEpoch(name: "faq", model: model, epoch: record, threshold: 0.5, calibration: calibration)
-            let texts = ["how do i reset my password", "reset my password", "how to cook rice", "cook rice fast"]
-            let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
-            try store.storeEmbeddings(modelID: id, questionIDs: ids, vectors: model.encode(texts))
+            var (id, _, calibration) = try saveEmbeddedTinyModel(
+                in: store, texts: ["how do i reset my password", "reset my password", "how to cook rice", "cook rice fast"])
             // Calibrated before keyword weights: cosines only, and an explicit weight is refused.
             calibration.dedup = DedupThreshold(threshold: 0.72, rule: "single-link", pairs: "dev", questions: 40,
                                                precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
@@ -249,36 +232,6 @@ import ScanKernels
             let expected = Deduplication(threshold: 0.5, rule: .singleLink, keywordWeight: 0.3)
                 .pairs(in: matrix, keywords: keywords)
             #expect(run.result.pairs == expected)
-        }
-    }
-
-    @Test(arguments: [
-        ("$.dedup.keyword_weight", "0.95", "its dedup keyword weight 0.95 (single-link) is not in [0, 0.9], or not 0 for average link"),
-        ("$.dedup.rules[1].keyword_weight", "0.2", "its dedup keyword weight 0.2 (average-link) is not in [0, 0.9], or not 0 for average link"),
-        ("$.dedup.vocabulary_texts", "0", "its dedup calibration counts 0 vocabulary texts (at least 1)"),
-        ("$.dedup.vocabulary_texts", "null", "its dedup calibration has a keyword weight but no vocabulary text count"),
-    ])
-    func aKeywordWeightReadBackIsChecked(path field: String, value: String, reason: String) throws {
-        try withStore { store, path in
-            let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
-            var calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
-                                               keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
-            calibration.dedup = DedupThreshold(threshold: 0.72, rule: "single-link", pairs: "dev", questions: 40,
-                                               precision: 0.5, recall: 0.6, f1: 0.545, largestCluster: 4,
-                                               largestTrueCluster: 3)
-            calibration.dedup?.keywordWeight = 0.3
-            calibration.dedup?.vocabularyTexts = 6
-            calibration.dedup?.rules = [
-                RuleThreshold(rule: "single-link", threshold: 0.72, f1: 0.7, largestCluster: 5, keywordWeight: 0.3),
-                RuleThreshold(rule: "average-link", threshold: 0.57, f1: 0.66, largestCluster: 4)]
-            try store.saveEpoch(name: "faq", model: tinyModel(), epoch: record, threshold: 0.5, calibration: calibration)
-            _ = try store.loadModel(name: "faq")
-            try rawDatabase(path).write { db in
-                try db.execute(sql: "UPDATE model SET calibration = json_set(calibration, '\(field)', \(value))")
-            }
-            #expect(throws: IndexError.corruptModel(path: path, model: "faq", reason: reason)) {
-                try store.loadModel(name: "faq")
-            }
         }
     }
 

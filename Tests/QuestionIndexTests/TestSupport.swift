@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import ScanKernels
 import SiameseNet
 @testable import QuestionIndex
 
@@ -34,6 +35,39 @@ func tinyModel(seed: UInt64 = 7, dimension: Int = 4) -> SiameseModel {
     let corpus = [["how", "do", "i", "reset", "my", "password"], ["what", "is", "a", "password"],
                   ["how", "to", "cook", "rice"]]
     return SiameseModel(config: config, vocabulary: Vocabulary(building: corpus))
+}
+
+/// Every pair of rows of `matrix` whose score is ≥ `threshold`, by brute force over the exact dot product
+/// (`sk_dot_f32`, portable path), sorted as the pair scan reports them. `scoring` turns a pair's rows and
+/// cosine into its score (the cosine itself by default).
+func bruteForcePairs(in matrix: EmbeddingMatrix, threshold: Float,
+                     scoring: (_ row1: Int, _ row2: Int, _ cosine: Float) -> Float = { $2 }) -> [ScoredPair] {
+    var pairs: [ScoredPair] = []
+    let d = matrix.dimension
+    matrix.vectors.withUnsafeBufferPointer { x in
+        for i in 0..<matrix.count {
+            for j in (i + 1)..<matrix.count {
+                let cosine = sk_dot_f32(ScanPath.portable.kernelPath, x.baseAddress! + i * d, x.baseAddress! + j * d, d)
+                let score = scoring(i, j, cosine)
+                if score >= threshold { pairs.append(ScoredPair(id1: matrix.ids[i], id2: matrix.ids[j], score: score)) }
+            }
+        }
+    }
+    return pairs.sorted(by: ScoredPair.precedes)
+}
+
+/// Saves `tinyModel()` as model "faq" (one epoch, pair threshold 0.5, a calibration record without a dedup
+/// threshold) and stores `texts` as questions embedded with it: the setting of the dedup settings tests.
+func saveEmbeddedTinyModel(in store: QuestionStore, texts: [String]) throws
+    -> (id: Int64, model: SiameseModel, calibration: ModelCalibration) {
+    let record = TrainingEpochRecord(epoch: 1, loss: 0.5, pairsPerSecond: 100, seconds: 1)
+    let calibration = ModelCalibration(pairs: "dev", source: "dev.tsv", pairCount: 10, accuracy: 0.7,
+                                       keptEpoch: 1, selectedBy: "ROC-AUC", selectionValue: 0.8)
+    let model = tinyModel()
+    let id = try store.saveEpoch(name: "faq", model: model, epoch: record, threshold: 0.5, calibration: calibration)
+    let ids = try store.addQuestions(texts.map { ($0, nil) }, source: "test").added
+    try store.storeEmbeddings(modelID: id, questionIDs: ids, vectors: model.encode(texts))
+    return (id, model, calibration)
 }
 
 /// Every row of every table (and the schema itself), to compare a database before and after an operation.
