@@ -22,8 +22,9 @@ public struct IndexDeduplication: Sendable {
     /// calibrated has one threshold, used for any rule; a record from before keyword weights has none: 0),
     /// else average link. Average link always has weight 0.
     /// - Throws: `DedupError.invalidThreshold` for an explicit value outside [-1, 1], `.invalidKeywordWeight`
-    ///   for one outside [0, 0.9] or with average link, `.noThreshold` when no threshold is given or stored (a
-    ///   model trained before dedup thresholds were calibrated, or without enough labelled duplicates).
+    ///   for one outside [0, 0.9] or with average link, `.noKeywordReference` for one above 0 with a model
+    ///   calibrated before keyword weights, `.noThreshold` when no threshold is given or stored (a model trained
+    ///   before dedup thresholds were calibrated, or without enough labelled duplicates).
     public func settings(threshold explicit: Float?, rule explicitRule: ClusteringRule?,
                          keywordWeight explicitWeight: Float? = nil) throws
         -> (threshold: Float, rule: ClusteringRule, keywordWeight: Float) {
@@ -73,7 +74,8 @@ public struct IndexDeduplication: Sendable {
     /// several rows name is a cluster by itself (an exact duplicate, similarity 1) when no pair joins it to
     /// another. `minimumSize` counts rows; clusters come largest first, then tighter, then by representative id.
     /// - Parameter progress: after each block of the pair scan, (blocks done, blocks in all).
-    /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low).
+    /// - Throws: `DedupError.tooManyPairs` when more than `maxPairs` pairs reach the threshold (it is too low),
+    ///   `.noKeywordReference` for a keyword weight with a model calibrated before keyword weights.
     public func run(_ deduplication: Deduplication, pairsOnly: Bool = false, maxPairs: Int = 20_000_000,
                     progress: ((Int, Int) -> Void)? = nil) throws -> Report {
         var keywords: KeywordVectors?
