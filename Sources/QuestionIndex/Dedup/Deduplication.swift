@@ -3,8 +3,8 @@
 /// `rule`, each with a representative, its members' similarities and its lowest internal similarity.
 ///
 /// A pair's dedup score is its cosine, or with a keyword weight w > 0, (1 − w) · cosine + w · the cosine of the
-/// two questions' TF-IDF word vectors over the questions scanned (`KeywordVectors`): words the encoder reads
-/// poorly still count. Cluster summaries (representative, similarities) are cosines either way.
+/// two questions' TF-IDF word vectors (`KeywordVectors`, words weighted by the model's training counts): words
+/// the encoder reads poorly still count. Cluster summaries (representative, similarities) are cosines either way.
 public struct Deduplication: Sendable {
     /// Pairs and clusters are formed from dedup scores at or above this.
     public let threshold: Float
@@ -28,9 +28,9 @@ public struct Deduplication: Sendable {
         precondition(keywordWeight >= 0 && keywordWeight <= KeywordWeighting.maximumWeight,
                      "the keyword weight must be in [0, 0.9], not \(keywordWeight)")
         precondition(keywordWeight == 0 || rule != .averageLink, "average link merges by cosines only")
-        self.keywordWeight = keywordWeight
         precondition(minimumSize >= 2, "a cluster has at least two members")
         self.threshold = threshold
+        self.keywordWeight = keywordWeight
         self.rule = rule
         self.minimumSize = minimumSize
         self.blockRows = blockRows
