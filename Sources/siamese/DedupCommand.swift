@@ -94,8 +94,7 @@ struct Dedup: ReportingCommand {
             try printer.printClusters(report.result.clusters)
         }
         let clustered = report.result.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: report.questions) }
-        Terminal.note("\(report.result.pairs.count) pairs at or above \(threshold.score)"
-            + (keywordWeight > 0 ? " (keyword weight \(String(format: "%.2f", Double(keywordWeight))))" : "")
+        Terminal.note("\(report.result.pairs.count) pairs at or above \(Self.scoreText(threshold, keywordWeight))"
             + " among \(report.result.questionCount) questions"
             + (pairsOnly ? "" : "; \(report.result.clusters.count) \(report.result.clusters.count == 1 ? "cluster" : "clusters") of \(clustered) rows (\(rule.rawValue))")
             + String(format: " in %.2f s", Date().timeIntervalSince(start)))
@@ -114,10 +113,15 @@ struct Dedup: ReportingCommand {
         try DedupPrinter(format: format, questions: questions).printClusters(run.clusters)
         let clustered = run.clusters.reduce(0) { $0 + IndexDeduplication.rowCount(of: $1, questions: questions) }
         Terminal.note("run \(run.id) of \(run.createdAt.formatted(.iso8601)): model \"\(run.modelName)\", \(run.pairCount) pairs "
-            + "at or above \(run.threshold.score)"
-            + (run.keywordWeight > 0 ? " (keyword weight \(String(format: "%.2f", Double(run.keywordWeight))))" : "")
-            + " among \(run.questionCount) questions; \(run.clusters.count) clusters of "
+            + "at or above \(Self.scoreText(run.threshold, run.keywordWeight)) among \(run.questionCount) questions; \(run.clusters.count) clusters of "
             + "\(clustered) rows (\(run.rule), at least \(run.minimumSize))")
+    }
+}
+
+extension Dedup {
+    /// "0.6500", or "0.6500 (keyword weight 0.40)" for a score with a keyword term: what a threshold was applied to.
+    static func scoreText(_ threshold: Float, _ keywordWeight: Float) -> String {
+        threshold.score + (keywordWeight > 0 ? String(format: " (keyword weight %.2f)", Double(keywordWeight)) : "")
     }
 }
 

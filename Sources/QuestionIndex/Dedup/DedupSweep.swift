@@ -13,11 +13,9 @@ package struct DedupSweep: Sendable {
     /// The vectors of the questions, one row per question of `truth`, in its order.
     package let matrix: EmbeddingMatrix
     package let truth: DuplicateGroundTruth
-    /// Every pair of cosine ≥ the lowest cosine scanned, score descending.
-    private let pairs: [ScoredPair]
     /// The cosine the pairs were scanned down to.
     package let lowestCosine: Float
-    /// `pairs` as matrix rows, in the same order.
+    /// Every pair of cosine ≥ `lowestCosine`, as matrix rows, score descending.
     private let rowPairs: [PairClustering.RowPair]
     /// The keyword cosine of each of `rowPairs`; nil without word weights (no keyword term can be scored).
     private let keywordScores: [Float]?
@@ -39,7 +37,6 @@ package struct DedupSweep: Sendable {
         self.truth = truth
         guard let found = DuplicatePairFinder(threshold: lowestThreshold)
             .pairs(in: matrix, limit: pairLimit, progress: progress) else { return nil }
-        pairs = found
         lowestCosine = lowestThreshold
         let rowPairs = PairClustering.rowPairs(found, in: matrix, atLeast: lowestThreshold)
         self.rowPairs = rowPairs
@@ -73,13 +70,8 @@ package struct DedupSweep: Sendable {
                 if score >= lowest { scored.append(PairClustering.RowPair(a: pair.a, b: pair.b, score: score)) }
             }
             scored.sort { $0.score > $1.score }
-            if rule == .singleLink { return singleLinkPoints(scored, thresholds: covered) }
-            let ids = matrix.ids
-            let pairs = scored.map { pair in
-                ScoredPair(id1: min(ids[pair.a], ids[pair.b]), id2: max(ids[pair.a], ids[pair.b]), score: pair.score)
-            }.sorted(by: ScoredPair.precedes)
-            return Self(matrix: matrix, truth: truth, pairs: pairs, rowPairs: scored, lowestCosine: lowest)
-                .scores(rule: rule, thresholds: covered)
+            return rule == .singleLink ? singleLinkPoints(scored, thresholds: covered)
+                : clusteredPoints(scored, rule: rule, thresholds: covered)
         }
         if rule == .averageLink, let lowest = thresholds.min() {
             // One agglomeration at the lowest threshold; each higher cut is a prefix of its merges.
@@ -95,16 +87,21 @@ package struct DedupSweep: Sendable {
         if rule == .singleLink, let lowest = thresholds.min() {
             return singleLinkPoints(rowPairs.filter { $0.score >= lowest }, thresholds: thresholds)
         }
-        return thresholds.map { threshold in
+        return clusteredPoints(rowPairs, rule: rule, thresholds: thresholds)
+    }
+
+    /// `rule` clustering anew at each of `thresholds` the pairs of `rowPairs` (score descending) at or above it.
+    private func clusteredPoints(_ rowPairs: [PairClustering.RowPair], rule: ClusteringRule,
+                                 thresholds: [Float]) -> [Point] {
+        thresholds.map { threshold in
             // Pairs are sorted by score descending: those ≥ threshold are a prefix.
-            var low = 0, high = pairs.count
+            var low = 0, high = rowPairs.count
             while low < high {
                 let middle = (low + high) / 2
-                if pairs[middle].score >= threshold { low = middle + 1 } else { high = middle }
+                if rowPairs[middle].score >= threshold { low = middle + 1 } else { high = middle }
             }
-            let end = low
-            let dedup = Deduplication(threshold: threshold, rule: rule)
-            let clusters = dedup.rowClusters(of: Array(pairs[..<end]), in: matrix)
+            let clusters = PairClustering(matrix: matrix, threshold: threshold, pairs: Array(rowPairs[..<low]))
+                .clusters(rule: rule)
             let labels = ClusterAgreement.labels(clusters: clusters, count: matrix.count)
             return Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
         }
@@ -126,17 +123,6 @@ package struct DedupSweep: Sendable {
             points[threshold] = Point(threshold: threshold, agreement: ClusterAgreement(predicted: labels, truth: truth.labels))
         }
         return thresholds.compactMap { points[$0] }
-    }
-
-    /// A sweep over already scored pairs (`pairs` and `rowPairs` alike, score descending), without keyword scores.
-    private init(matrix: EmbeddingMatrix, truth: DuplicateGroundTruth, pairs: [ScoredPair],
-                 rowPairs: [PairClustering.RowPair], lowestCosine: Float) {
-        self.matrix = matrix
-        self.truth = truth
-        self.pairs = pairs
-        self.rowPairs = rowPairs
-        self.lowestCosine = lowestCosine
-        keywordScores = nil
     }
 
     /// The point of best pairwise F1 (ties: the higher threshold), nil for no thresholds.
