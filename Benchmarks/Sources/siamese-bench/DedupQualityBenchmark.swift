@@ -1,7 +1,7 @@
 // siamese-bench dedup-quality: the clustering rules of `siamese dedup` scored against true duplicate clusters.
 //
 //   siamese-bench dedup-quality --db quora-dev.sqlite --pairs quora/dev.tsv [--model NAME] [--all]
-//                               [--train quora/train.tsv [--seed S]]
+//                               [--train quora/train.tsv [--seed S] [--surface]]
 //
 // The index must hold every question of --pairs, embedded with the model (`siamese index --db DB dev.tsv`).
 // For each rule (single link, community, average link) and each threshold 0.50…0.99, the clusters of the
@@ -12,6 +12,8 @@
 // the training file that training held out, with the model's seed S, default 1), then scored on --pairs.
 // Single link and community are also scored with each keyword weight (`DedupCalibration.keywordWeights`), whose
 // word weights are the model's (its calibration's vocabulary text count, else 2 per training row of the split).
+// --surface prints single link's pair F1 at every keyword weight and threshold up to 0.85, on the held-out
+// questions the calibration sees and on those of --pairs: how far apart the two optima are.
 import Foundation
 import QuestionIndex
 import SiameseNet
@@ -111,6 +113,30 @@ func dedupQuality(_ options: Options) throws {
             let weight = calibrated.keywordWeight ?? 0
             let point = sweep.scores(rule: rule, thresholds: [calibrated.threshold], keywordWeight: weight)[0]
             print(row(rule, point, weight: weight) + String(format: "  %11.3f", calibrated.f1))
+        }
+    }
+    if options.flags.contains("surface"), let split, let reference {
+        // Single link's pair F1 at each keyword weight and threshold, on the held-out questions (what the
+        // calibration sees) beside the questions of --pairs: how flat the optimum is, and whether the two agree.
+        let heldOut = DuplicateGroundTruth(pairs: split.validation)
+        let heldOutVectors = try model.model.encode(heldOut.questions, batchSize: 256, workers: 1)
+        let heldOutSweep = DedupSweep(
+            matrix: EmbeddingMatrix(dimension: d, ids: heldOut.questions.indices.map { Int64($0 + 1) },
+                                    vectors: heldOutVectors),
+            truth: heldOut, lowestThreshold: thresholds[0] - 0.1, keywordReference: reference)
+        let weights = DedupCalibration.keywordWeights
+        for (name, surfaceSweep) in [("held-out", heldOutSweep), ("scored", sweep)] {
+            print("single link pair F1 on the \(name) questions; columns: keyword weight "
+                + weights.map { String(format: "%.1f", Double($0)) }.joined(separator: " "))
+            let columns = weights.map { weight in
+                Dictionary(uniqueKeysWithValues: surfaceSweep.scores(rule: .singleLink, thresholds: thresholds,
+                                                                     keywordWeight: weight)
+                    .map { ($0.threshold, $0.agreement.pairF1) })
+            }
+            for threshold in thresholds where threshold <= 0.85 {
+                print(String(format: "%.2f ", Double(threshold))
+                    + columns.map { $0[threshold].map { String(format: "%.3f", $0) } ?? "  -  " }.joined(separator: " "))
+            }
         }
     }
     print("best threshold of each rule (and keyword weight) by pair F1"

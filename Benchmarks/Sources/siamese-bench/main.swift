@@ -28,7 +28,7 @@ struct Options {
         while let argument = iterator.next() {
             guard argument.hasPrefix("--") else { throw BenchError(description: "unexpected argument \(argument)") }
             let name = String(argument.dropFirst(2))
-            if name == "json" || name == "all" { flags.insert(name); continue }
+            if name == "json" || name == "all" || name == "surface" { flags.insert(name); continue }
             guard let value = iterator.next() else { throw BenchError(description: "\(argument) needs a value") }
             values[name] = value
         }

@@ -31,14 +31,12 @@ package enum DedupCalibration {
     ///   - kind: which pairs they are, recorded: "dev", "held-out" or "training".
     ///   - rule: calibrate this rule only; nil compares `comparedRules` and keeps the best (by `ruleMargin`).
     ///   - workers: batches encoded in parallel.
+    ///   - pairLimit: the most candidate pairs held at once; when more reach 0.50, the grid starts at 0.60, then
+    ///     0.70, …; nil when even the last threshold has too many.
     ///   - vocabularyTexts: the number of question texts the model's vocabulary counts were taken over (2 per
     ///     training row): the keyword term's word weights (`KeywordReference`). Nil calibrates cosines only.
     /// - Complexity: one encoder pass over the questions, one pair scan, one clustering per threshold and keyword
     ///   weight tried.
-    /// - Complexity: one encoder pass over the questions, one pair scan, one clustering per threshold and keyword
-    ///   weight tried.
-    ///   - pairLimit: the most candidate pairs held at once; when more reach 0.50, the grid starts at 0.60, then
-    ///     0.70, …; nil when even the last threshold has too many.
     package static func calibrate(model: SiameseModel, pairs: [QuestionPair], kind: String,
                                  rule: ClusteringRule? = nil, workers: Int = 1,
                                  pairLimit: Int = DedupCalibration.pairLimit,
