@@ -45,6 +45,9 @@ func dedupQuality(_ options: Options) throws {
     // The held-out split training made (its seed is the model's), and the keyword term's word weights: the
     // model's vocabulary counts over the texts its calibration recorded, else over the split's training rows.
     let seed = UInt64(try options.int("seed", default: 1))
+    if options.flags.contains("surface") && options.values["train"] == nil {
+        throw BenchError(description: "--surface needs --train: it compares the held-out questions with those of --pairs")
+    }
     let split = try options.values["train"].map { train in
         guard let split = ValidationSplit(pairs: try PairReader().read(train).pairs, fraction: 0.1, seed: seed) else {
             throw BenchError(description: "\(train) has no held-out split")
